@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { openAdminTarget, type AdminTarget } from './adminTarget.js';
+import { readGlobalOptions, type GlobalOptions } from './globalOptions.js';
+import { createReporter, type Reporter } from './reporter.js';
+
+/**
+ * The shape every command runs in: read options once, run inside a
+ * reporter, turn failures into message + hint and an exit code.
+ */
+export async function runCommand(cmd: Command, body: (global: GlobalOptions, reporter: Reporter) => Promise<void>): Promise<void> {
+  const global = readGlobalOptions(cmd.optsWithGlobals());
+  const reporter = createReporter({ json: global.json });
+  try {
+    await body(global, reporter);
+  } catch (error) {
+    process.exitCode = reporter.failure(error, global.verbose);
+  }
+}
+
+/** runCommand with an admin target (data directory or server) opened and closed around the body. */
+export function runWithAdminTarget(cmd: Command, body: (target: AdminTarget, reporter: Reporter, global: GlobalOptions) => Promise<void>): Promise<void> {
+  return runCommand(cmd, async (global, reporter) => {
+    const target = await openAdminTarget(global);
+    try {
+      await body(target, reporter, global);
+    } finally {
+      await target.close();
+    }
+  });
+}

@@ -1,0 +1,148 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PavedError } from '../../../errors.js';
+import * as admin from '../../admin/adminOperations.js';
+import { authorize, type Principal } from '../../auth/authenticate.js';
+import type { ServerContext } from '../serverContext.js';
+
+/**
+ * The admin HTTP API under `/+api/`: the same operations as the CLI's
+ * `--data DIR` mode (see adminOperations), for `paved … --server URL`.
+ * Global operations need `admin:*`; index operations need admin on that index.
+ */
+export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const catalog = ctx.storage.catalog;
+  const principalOf = async (req: FastifyRequest): Promise<Principal | null> => ctx.authenticate(req.headers.authorization);
+  const requireAdmin = async (req: FastifyRequest, index = '*') => {
+    const principal = await principalOf(req);
+    authorize(principal, 'admin', index);
+    return principal!;
+  };
+  const body = (req: FastifyRequest): Record<string, unknown> => {
+    if (req.body === undefined || req.body === null) return {};
+    if (typeof req.body !== 'object' || Array.isArray(req.body)) throw new PavedError('PAVED_E_INVALID_ARGUMENT', 'the request body must be a JSON object');
+    return req.body as Record<string, unknown>;
+  };
+
+  app.get('/+api/whoami', async (req) => {
+    const principal = await principalOf(req);
+    if (principal === null) return { user: null };
+    return { user: principal.user, tokenId: principal.tokenId, isAdmin: principal.isAdmin, scopes: principal.scopes.map((s) => `${s.action}:${s.index}`) };
+  });
+
+  app.get('/+api/indexes', async (req) => {
+    await principalOf(req);
+    const all = await admin.listIndexes(catalog);
+    return { indexes: all };
+  });
+  app.post('/+api/indexes', async (req, reply) => {
+    await requireAdmin(req);
+    const b = body(req);
+    const info = await admin.createIndex(catalog, {
+      path: str(b, 'path', true)!,
+      bases: strList(b, 'bases'),
+      readOnly: bool(b, 'readOnly'),
+      anonymousRead: bool(b, 'anonymousRead'),
+    });
+    return reply.code(201).send(info);
+  });
+  app.patch<{ Params: { owner: string; name: string } }>('/+api/indexes/:owner/:name', async (req) => {
+    const path = `${req.params.owner}/${req.params.name}`.toLowerCase();
+    await requireAdmin(req, path);
+    const b = body(req);
+    return admin.updateIndex(catalog, path, { bases: strList(b, 'bases'), readOnly: bool(b, 'readOnly'), anonymousRead: bool(b, 'anonymousRead') });
+  });
+  app.delete<{ Params: { owner: string; name: string } }>('/+api/indexes/:owner/:name', async (req, reply) => {
+    await requireAdmin(req);
+    await admin.deleteIndex(catalog, `${req.params.owner}/${req.params.name}`);
+    return reply.code(204).send();
+  });
+  app.post<{ Params: { owner: string; name: string } }>('/+api/indexes/:owner/:name/yank', async (req) => {
+    const path = `${req.params.owner}/${req.params.name}`.toLowerCase();
+    await requireAdmin(req, path);
+    const b = body(req);
+    const yanked = bool(b, 'yanked') ?? true;
+    const version = str(b, 'version');
+    const filename = str(b, 'filename');
+    const changed = await admin.setYanked(catalog, {
+      index: path,
+      project: str(b, 'project', true)!,
+      ...(version === undefined ? {} : { version }),
+      ...(filename === undefined ? {} : { filename }),
+      yanked,
+      reason: str(b, 'reason') ?? null,
+    });
+    return { files: changed.map((f) => ({ filename: f.filename, version: f.version, yanked: f.yanked, yankedReason: f.yankedReason })) };
+  });
+
+  app.get('/+api/users', async (req) => {
+    await requireAdmin(req);
+    return { users: await admin.listUsers(catalog) };
+  });
+  app.post('/+api/users', async (req, reply) => {
+    await requireAdmin(req);
+    const b = body(req);
+    const info = await admin.createUser(catalog, { name: str(b, 'name', true)!, password: str(b, 'password') ?? null, isAdmin: bool(b, 'isAdmin') ?? false });
+    return reply.code(201).send(info);
+  });
+  app.patch<{ Params: { user: string } }>('/+api/users/:user', async (req) => {
+    await requireAdmin(req);
+    const b = body(req);
+    const patch: { password?: string | null; isAdmin?: boolean } = {};
+    if ('password' in b) patch.password = str(b, 'password') ?? null;
+    const isAdmin = bool(b, 'isAdmin');
+    if (isAdmin !== undefined) patch.isAdmin = isAdmin;
+    return admin.updateUser(catalog, req.params.user, patch);
+  });
+  app.delete<{ Params: { user: string } }>('/+api/users/:user', async (req, reply) => {
+    await requireAdmin(req);
+    await admin.deleteUser(catalog, req.params.user);
+    return reply.code(204).send();
+  });
+
+  app.get<{ Querystring: { user?: string } }>('/+api/tokens', async (req) => {
+    await requireAdmin(req);
+    return { tokens: await admin.listTokens(catalog, typeof req.query.user === 'string' ? req.query.user : undefined) };
+  });
+  app.post('/+api/tokens', async (req, reply) => {
+    await requireAdmin(req);
+    const b = body(req);
+    const expires = b['expiresInDays'];
+    if (expires !== undefined && expires !== null && (typeof expires !== 'number' || !(expires > 0))) throw new PavedError('PAVED_E_INVALID_ARGUMENT', 'expiresInDays must be a positive number');
+    const created = await admin.createToken(catalog, {
+      user: str(b, 'user', true)!,
+      scopes: strList(b, 'scopes') ?? [],
+      description: str(b, 'description') ?? '',
+      expiresInDays: (expires as number | null | undefined) ?? null,
+      createUser: bool(b, 'createUser') ?? true,
+    });
+    return reply.code(201).send({ token: created.token, ...created.info });
+  });
+  app.delete<{ Params: { id: string } }>('/+api/tokens/:id', async (req) => {
+    await requireAdmin(req);
+    return admin.revokeToken(catalog, req.params.id);
+  });
+}
+
+function str(b: Record<string, unknown>, key: string, required = false): string | undefined {
+  const v = b[key];
+  if (v === undefined || v === null) {
+    if (required) throw new PavedError('PAVED_E_INVALID_ARGUMENT', `'${key}' is required`);
+    return undefined;
+  }
+  if (typeof v !== 'string' || v.length > 10_000) throw new PavedError('PAVED_E_INVALID_ARGUMENT', `'${key}' must be a string`);
+  return v;
+}
+
+function strList(b: Record<string, unknown>, key: string): string[] | undefined {
+  const v = b[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length > 100 || !v.every((x) => typeof x === 'string' && x.length < 1000)) throw new PavedError('PAVED_E_INVALID_ARGUMENT', `'${key}' must be a list of strings`);
+  return v as string[];
+}
+
+function bool(b: Record<string, unknown>, key: string): boolean | undefined {
+  const v = b[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw new PavedError('PAVED_E_INVALID_ARGUMENT', `'${key}' must be true or false`);
+  return v;
+}

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PavedError } from '../../../errors.js';
+import { isValidName, normalizeName } from '../../../standards/names.js';
+import { contentTypeOf, negotiateSimpleFormat, type SimpleFormat } from '../../../standards/simpleApi.js';
+import { renderProjectListHtml, renderProjectPageHtml } from '../../../standards/simpleApiHtml.js';
+import { renderProjectListJson, renderProjectPageJson } from '../../../standards/simpleApiJson.js';
+import { authorize } from '../../auth/authenticate.js';
+import { listChainFiles, listChainProjects } from '../../indexChain.js';
+import type { CachedPage } from '../../pageCache.js';
+import { buildProjectList, buildProjectPage } from '../../simplePages.js';
+import type { ServerContext } from '../serverContext.js';
+
+interface IndexParams { owner: string; name: string }
+interface ProjectParams extends IndexParams { project: string }
+
+/**
+ * The read API (PEP 503 HTML, PEP 691 JSON) for every index, and `/simple/`
+ * as an alias of the default index. Rendered pages are cached per catalog
+ * serial and negotiated format; conditional requests answer 304.
+ */
+export function registerSimpleRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const indexPath = (p: IndexParams) => `${p.owner.toLowerCase()}/${p.name.toLowerCase()}`;
+
+  app.get<{ Params: IndexParams }>('/:owner/:name/simple', (req, reply) => redirect(reply, req, `${req.url.split('?')[0]}/`));
+  app.get<{ Params: ProjectParams }>('/:owner/:name/simple/:project', (req, reply) => redirect(reply, req, `${req.url.split('?')[0]}/`));
+  app.get('/simple', (req, reply) => redirect(reply, req, '/simple/'));
+  app.get<{ Params: { project: string } }>('/simple/:project', (req, reply) => redirect(reply, req, `${req.url.split('?')[0]}/`));
+
+  app.get<{ Params: IndexParams }>('/:owner/:name/simple/', (req, reply) => serveList(ctx, req, reply, indexPath(req.params), false));
+  app.get('/simple/', (req, reply) => serveList(ctx, req, reply, ctx.defaultIndex, true));
+
+  app.get<{ Params: ProjectParams }>('/:owner/:name/simple/:project/', (req, reply) => {
+    const { project } = req.params;
+    const normal = normalizeName(project);
+    if (normal !== project && isValidName(project)) return redirect(reply, req, `../${encodeURIComponent(normal)}/`);
+    return serveProject(ctx, req, reply, indexPath(req.params), project, '../../+f/', false);
+  });
+  app.get<{ Params: { project: string } }>('/simple/:project/', (req, reply) => {
+    const { project } = req.params;
+    const normal = normalizeName(project);
+    if (normal !== project && isValidName(project)) return redirect(reply, req, `../${encodeURIComponent(normal)}/`);
+    return serveProject(ctx, req, reply, ctx.defaultIndex, project, `../../${ctx.defaultIndex}/+f/`, true);
+  });
+}
+
+function redirect(reply: FastifyReply, _req: FastifyRequest, location: string) {
+  return reply.code(301).header('location', location).header('cache-control', 'max-age=3600').send();
+}
+
+function chooseFormat(req: FastifyRequest): SimpleFormat {
+  const accept = req.headers.accept;
+  const format = negotiateSimpleFormat(accept);
+  if (format === null) {
+    throw new PavedError('PAVED_E_NOT_ACCEPTABLE', 'none of the media types in the Accept header is served here', {
+      hint: 'accept application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html or text/html',
+    });
+  }
+  return format;
+}
+
+async function serveList(ctx: ServerContext, req: FastifyRequest, reply: FastifyReply, path: string, alias: boolean) {
+  const format = chooseFormat(req);
+  const serial = await ctx.storage.catalog.serial();
+  const chain = await ctx.chainFor(path, serial);
+  authorize(await ctx.authenticate(req.headers.authorization), 'read', chain[0]!);
+  const key = `L|${alias ? '*' : path}|${format}`;
+  let page = ctx.pages.get(key, serial);
+  if (page === undefined) {
+    const list = buildProjectList(await listChainProjects(ctx.storage.catalog, chain));
+    const body = format === 'json' ? renderProjectListJson(list) : renderProjectListHtml(list, (name) => `${encodeURIComponent(normalizeName(name))}/`);
+    page = makePage(serial, body, format);
+    ctx.pages.set(key, page);
+  }
+  return sendPage(req, reply, page);
+}
+
+async function serveProject(ctx: ServerContext, req: FastifyRequest, reply: FastifyReply, path: string, rawProject: string, fileBase: string, alias: boolean) {
+  const format = chooseFormat(req);
+  const serial = await ctx.storage.catalog.serial();
+  const chain = await ctx.chainFor(path, serial);
+  authorize(await ctx.authenticate(req.headers.authorization), 'read', chain[0]!);
+  if (!isValidName(rawProject)) throw new PavedError('PAVED_E_PROJECT_NOT_FOUND', `'${rawProject.slice(0, 100)}' is not a valid project name`);
+  const project = normalizeName(rawProject);
+  const key = `P|${alias ? '*' : path}|${project}|${format}`;
+  let page = ctx.pages.get(key, serial);
+  if (page === undefined) {
+    const { displayName, files } = await listChainFiles(ctx.storage.catalog, chain, project);
+    if (displayName === null) throw new PavedError('PAVED_E_PROJECT_NOT_FOUND', `no project named '${project}' in '${path}'`);
+    const model = buildProjectPage(displayName, files, fileBase);
+    const body = format === 'json' ? renderProjectPageJson(model) : renderProjectPageHtml(model);
+    page = makePage(serial, body, format);
+    ctx.pages.set(key, page);
+  }
+  return sendPage(req, reply, page);
+}
+
+function makePage(serial: number, text: string, format: SimpleFormat): CachedPage {
+  const body = Buffer.from(text, 'utf8');
+  const etag = `"${createHash('sha1').update(body).digest('base64url')}-${format}"`;
+  const contentType = format === 'legacy-html' ? 'text/html; charset=utf-8' : contentTypeOf(format);
+  return { serial, body, etag, contentType };
+}
+
+function sendPage(req: FastifyRequest, reply: FastifyReply, page: CachedPage) {
+  reply.header('vary', 'Accept, Authorization').header('etag', page.etag).header('cache-control', 'max-age=0, must-revalidate');
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined && inm.length < 2000 && inm.split(',').some((t) => t.trim() === page.etag || t.trim() === `W/${page.etag}`)) {
+    return reply.code(304).send();
+  }
+  return reply.header('content-type', page.contentType).send(page.body);
+}
