@@ -402,10 +402,6 @@ function isSetVariable(value: MarkerValue): boolean {
   return value.kind === 'variable' && (value.name === 'extra' || value.name === 'extras' || value.name === 'dependency_groups');
 }
 
-function describeExpression(expression: MarkerExpression): string {
-  return markerToString(expression);
-}
-
 /** `extra`, `extras` and `dependency_groups` are compared as normalised names against sets. */
 function evaluateNameSetExpression(expression: MarkerExpression, options: MarkerEvaluationOptions): boolean {
   const { left, operator, right } = expression;
@@ -420,7 +416,7 @@ function evaluateNameSetExpression(expression: MarkerExpression, options: Marker
     const found = set.includes(normalizeName(left.value));
     return operator === 'in' ? found : !found;
   }
-  throw new PavedError('PAVED_E_INVALID_MARKER', `cannot evaluate marker ${describeExpression(expression)}`, {
+  throw new PavedError('PAVED_E_INVALID_MARKER', `cannot evaluate marker ${markerToString(expression)}`, {
     hint: "Compare 'extra' with == or != and a quoted name; test 'extras' and 'dependency_groups' with \"name\" in extras.",
   });
 }
@@ -430,7 +426,7 @@ function evaluateExtra(operator: MarkerOperator, name: string, options: MarkerEv
   const found = (options.extras ?? []).some((extra) => normalizeExtra(extra) === wanted);
   if (operator === '==') return found;
   if (operator === '!=') return !found;
-  throw new PavedError('PAVED_E_INVALID_MARKER', `cannot evaluate marker ${describeExpression(expression)}: 'extra' can only be compared with == or !=`, {
+  throw new PavedError('PAVED_E_INVALID_MARKER', `cannot evaluate marker ${markerToString(expression)}: 'extra' can only be compared with == or !=`, {
     hint: 'Write extra == "name".',
   });
 }
