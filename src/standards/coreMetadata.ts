@@ -298,6 +298,23 @@ export function parseCoreMetadata(text: string, limits: CoreMetadataLimits = {})
   return m;
 }
 
+/**
+ * Like `parseCoreMetadata`, for the raw bytes of a METADATA/PKG-INFO file: checks the total size
+ * before decoding and refuses bytes that are not UTF-8 (the spec's only encoding) instead of
+ * silently replacing them.
+ */
+export function parseCoreMetadataBytes(bytes: Uint8Array, limits: CoreMetadataLimits = {}): CoreMetadata {
+  const maxTotal = limits.maxTotalBytes ?? DEFAULT_LIMITS.maxTotalBytes;
+  if (bytes.byteLength > maxTotal) throw invalid(`the metadata is ${bytes.byteLength} bytes; the limit is ${maxTotal}`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw invalid('the metadata is not valid UTF-8', 'Core metadata must be UTF-8; rebuild the distribution with a current build back-end.');
+  }
+  return parseCoreMetadata(text, limits);
+}
+
 function clip(value: string): string {
   return value.length > 40 ? `${value.slice(0, 40)}…` : value;
 }

@@ -112,6 +112,14 @@ const OFFERS: readonly Offer[] = [
 // header size, this caps the work.
 const MAX_MEDIA_RANGES = 64;
 
+// Headers seen on nearly every request, answered without parsing (the results are what the
+// general algorithm gives; the tests check both paths).
+const COMMON_ACCEPT: ReadonlyMap<string, SimpleFormat> = new Map<string, SimpleFormat>([
+  ['application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01', 'json'], // pip
+  ['application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01', 'json'], // uv
+  ['*/*', 'legacy-html'], // curl, requests
+]);
+
 interface Match {
   q: number;
   specificity: number;
@@ -133,6 +141,8 @@ function parseQ(text: string): number | null {
  */
 export function negotiateSimpleFormat(accept: string | undefined): SimpleFormat | null {
   if (accept === undefined) return 'legacy-html';
+  const known = COMMON_ACCEPT.get(accept);
+  if (known !== undefined) return known;
   if (accept.trim() === '') return 'legacy-html';
   const best: (Match | null)[] = OFFERS.map(() => null);
   let start = 0;

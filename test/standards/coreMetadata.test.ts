@@ -6,6 +6,7 @@ import yauzl from 'yauzl';
 import { isPavedError } from '../../src/errors.js';
 import {
   parseCoreMetadata,
+  parseCoreMetadataBytes,
   renderCoreMetadata,
   validateCoreMetadata,
   type CoreMetadata,
@@ -459,5 +460,23 @@ describe('renderCoreMetadata', () => {
 
   it('produces a document that validates', () => {
     assert.deepEqual(validateCoreMetadata(parseCoreMetadata(renderCoreMetadata(full))), []);
+  });
+});
+
+describe('parseCoreMetadataBytes', () => {
+  it('decodes UTF-8 and drops a BOM', () => {
+    const bytes = Buffer.from('\ufeffMetadata-Version: 2.1\nName: p\nVersion: 1\nAuthor: Zoë\n', 'utf8');
+    const m = parseCoreMetadataBytes(bytes);
+    assert.equal(m.metadataVersion, '2.1');
+    assert.equal(m.author, 'Zoë');
+  });
+
+  it('refuses bytes that are not UTF-8', () => {
+    const bytes = Buffer.concat([Buffer.from('Metadata-Version: 2.1\nName: p\nVersion: 1\nAuthor: '), Buffer.from([0xff, 0xfe, 0x41])]);
+    expectInvalid(() => parseCoreMetadataBytes(bytes), /not valid UTF-8/);
+  });
+
+  it('checks the total size before decoding', () => {
+    expectInvalid(() => parseCoreMetadataBytes(new Uint8Array(3000), { maxTotalBytes: 1000 }), /3000 bytes; the limit is 1000/);
   });
 });
