@@ -210,12 +210,10 @@ export function compareReleases(a: readonly number[], b: readonly number[]): num
 /*
  * The pre-release slot orders three ways: a bare dev release (1.0.dev1) sorts
  * before every pre-release of 1.0, a version with no pre-release after them.
- * Returns [tier, label rank, number].
  */
-function preKey(v: Version): readonly [number, number, number] {
-  if (v.pre !== null) return [1, PRE_RANK[v.pre[0]], v.pre[1]];
-  if (v.post === null && v.dev !== null) return [0, 0, 0];
-  return [2, 0, 0];
+function preTier(v: Version): number {
+  if (v.pre !== null) return 1;
+  return v.post === null && v.dev !== null ? 0 : 2;
 }
 
 function sign(n: number): number {
@@ -226,11 +224,12 @@ function comparePublicParts(a: Version, b: Version): number {
   if (a.epoch !== b.epoch) return sign(a.epoch - b.epoch);
   const release = compareReleases(a.release, b.release);
   if (release !== 0) return release;
-  const pa = preKey(a);
-  const pb = preKey(b);
-  for (let i = 0; i < 3; i++) {
-    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (diff !== 0) return sign(diff);
+  const tierA = preTier(a);
+  const tierB = preTier(b);
+  if (tierA !== tierB) return sign(tierA - tierB);
+  if (a.pre !== null && b.pre !== null) {
+    if (a.pre[0] !== b.pre[0]) return sign(PRE_RANK[a.pre[0]] - PRE_RANK[b.pre[0]]);
+    if (a.pre[1] !== b.pre[1]) return sign(a.pre[1] - b.pre[1]);
   }
   // No post-release sorts first; no dev release sorts last.
   const postA = a.post ?? -1;
