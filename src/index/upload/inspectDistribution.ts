@@ -7,8 +7,9 @@
  * The file is already on local disk (streamed to a temporary path by the caller); nothing is
  * extracted or written, whatever the archive claims.
  */
+import { isUtf8 } from 'node:buffer';
 import { PavedError } from '../../errors.js';
-import { parseCoreMetadata, type CoreMetadata } from '../../standards/coreMetadata.js';
+import { parseCoreMetadata, parseCoreMetadataBytes, type CoreMetadata } from '../../standards/coreMetadata.js';
 import { parseDistributionFilename, type DistributionFilename } from '../../standards/distributionFilename.js';
 import { isValidName, normalizeName } from '../../standards/names.js';
 import { compareVersions, normalizeVersion } from '../../standards/version.js';
@@ -38,8 +39,6 @@ export interface DistributionInspection {
   /** The Requires-Python of the metadata, trimmed; null when absent or empty. */
   requiresPython: string | null;
 }
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 function mismatch(message: string): PavedError {
   return new PavedError('PAVED_E_METADATA_MISMATCH', message, {
@@ -88,16 +87,11 @@ function checkDirectoryName(kind: ArchiveKind, directory: string, suffix: string
 }
 
 function parseMetadataDocument(kind: ArchiveKind, bytes: Buffer, label: string, limits: ArchiveLimits): CoreMetadata {
-  let text: string;
+  const coreLimits = { maxTotalBytes: limits.maxMetadataBytes };
   try {
-    text = strictUtf8.decode(bytes);
-  } catch (error) {
     // Pre-2010 sdists wrote PKG-INFO in Latin-1; a wheel's METADATA is always UTF-8.
-    if (kind === 'wheel') throw invalidMetadata(`wheel ${label} is not valid UTF-8`, error);
-    text = bytes.toString('latin1');
-  }
-  try {
-    return parseCoreMetadata(text, { maxTotalBytes: limits.maxMetadataBytes });
+    if (kind === 'sdist' && !isUtf8(bytes)) return parseCoreMetadata(bytes.toString('latin1'), coreLimits);
+    return parseCoreMetadataBytes(bytes, coreLimits);
   } catch (error) {
     if (error instanceof PavedError) {
       throw new PavedError(error.code, `${kind} ${label}: ${error.message}`, { hint: error.hint, details: error.details, cause: error });
