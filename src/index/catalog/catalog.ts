@@ -126,7 +126,7 @@ export interface TokenRecord {
 export type YankTarget = { version: string } | { filename: string };
 
 export interface Catalog {
-  /** Grows with every committed write, from any process sharing the store. */
+  /** Grows with every committed write (except `touchToken`), from any process sharing the store. */
   serial(): Promise<number>;
 
   createIndex(input: NewIndex): Promise<IndexRecord>;
@@ -147,7 +147,11 @@ export interface Catalog {
    * Throws PavedError PAVED_E_FILE_EXISTS when the filename exists with other content.
    */
   addFile(input: NewFile): Promise<AddFileResult>;
-  /** Sets or clears (reason `null` with yanked false) the yank state; returns the rows changed. */
+  /**
+   * Sets or clears (reason `null` with yanked false) the yank state of the
+   * project's files matching `target`; returns those rows in their new state
+   * (also when they already were in it), or `[]` when nothing matches.
+   */
   setYanked(indexId: number, project: string, target: YankTarget, yanked: boolean, reason: string | null): Promise<FileRecord[]>;
 
   createUser(input: { name: string; passwordHash: string | null; isAdmin: boolean }): Promise<UserRecord>;
@@ -160,6 +164,11 @@ export interface Catalog {
   getToken(id: string): Promise<TokenRecord | null>;
   listTokens(user?: string): Promise<TokenRecord[]>;
   revokeToken(id: string): Promise<TokenRecord>;
+  /**
+   * Records a use of the token (never moving `lastUsedAt` backwards). The one
+   * write that does not grow `serial()`: it changes no page, and bumping on
+   * it would invalidate every cached page whenever a token is used.
+   */
   touchToken(id: string, at: string): Promise<void>;
 
   close(): Promise<void>;
