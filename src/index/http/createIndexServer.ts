@@ -52,12 +52,10 @@ export async function createIndexServer(options: IndexServerOptions): Promise<Fa
 
   const app = Fastify({
     logger: false,
-    disableRequestLogging: true,
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000, caseSensitive: true },
     bodyLimit: 1024 * 1024,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    caseSensitive: true,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       if (typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given)) return given;

@@ -34,13 +34,13 @@ export function registerSimpleRoutes(app: FastifyInstance, ctx: ServerContext): 
     const { project } = req.params;
     const normal = normalizeName(project);
     if (normal !== project && isValidName(project)) return redirect(reply, req, `../${encodeURIComponent(normal)}/`);
-    return serveProject(ctx, req, reply, indexPath(req.params), project, '../../+f/', false);
+    return serveProject(ctx, req, reply, indexPath(req.params), project, '../../', false);
   });
   app.get<{ Params: { project: string } }>('/simple/:project/', (req, reply) => {
     const { project } = req.params;
     const normal = normalizeName(project);
     if (normal !== project && isValidName(project)) return redirect(reply, req, `../${encodeURIComponent(normal)}/`);
-    return serveProject(ctx, req, reply, ctx.defaultIndex, project, `../../${ctx.defaultIndex}/+f/`, true);
+    return serveProject(ctx, req, reply, ctx.defaultIndex, project, `../../${ctx.defaultIndex}/`, true);
   });
 }
 

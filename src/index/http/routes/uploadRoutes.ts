@@ -74,14 +74,12 @@ function parseMultipart(ctx: ServerContext, req: FastifyRequest): Promise<Parsed
   return new Promise<ParsedUpload>((resolve, reject) => {
     const fields = new Map<string, string>();
     let staging: Promise<StagedBlob> | null = null;
+    let fileStream: Readable | null = null;
     let filename: string | null = null;
     let failed: PavedError | null = null;
+    let bodyDone = false;
     let settled = false;
 
-    const fail = (error: PavedError) => {
-      if (failed === null) failed = error;
-      finish();
-    };
     const finish = () => {
       if (settled) return;
       if (failed === null && !bodyDone) return;
@@ -91,6 +89,8 @@ function parseMultipart(ctx: ServerContext, req: FastifyRequest): Promise<Parsed
         const error = failed;
         req.raw.unpipe();
         req.raw.resume();
+        // Stop the staging write; the blob store deletes its partial file.
+        fileStream?.destroy(new Error('upload refused'));
         if (pending !== null) pending.then((s) => s.discard(), () => {}).finally(() => reject(error));
         else reject(error);
         return;
@@ -100,14 +100,19 @@ function parseMultipart(ctx: ServerContext, req: FastifyRequest): Promise<Parsed
         return;
       }
       const name = filename;
-      pending.then((staged) => resolve({ fields, filename: name, staged }), (error: unknown) => reject(error));
+      pending.then((staged) => resolve({ fields, filename: name, staged }), (error: unknown) => reject(asUploadError(error)));
+    };
+    const fail = (error: PavedError) => {
+      if (failed === null) failed = error;
+      finish();
     };
 
-    let bodyDone = false;
     let parser: busboy.Busboy;
     try {
       parser = busboy({
         headers: req.headers,
+        // Keep the filename as sent: a name with a path is refused, not silently trimmed.
+        preservePath: true,
         limits: {
           fieldSize: ctx.limits.maxFieldBytes,
           fields: 500,
@@ -135,16 +140,21 @@ function parseMultipart(ctx: ServerContext, req: FastifyRequest): Promise<Parsed
       if (!fields.has(name)) fields.set(name, value);
     });
     parser.on('file', (name, stream: Readable, info) => {
-      if (name !== 'content' || staging !== null) {
+      if (name !== 'content' || staging !== null || failed !== null) {
         // Signatures and attestations are not kept (yet); drain them.
         stream.resume();
         return;
       }
       filename = info.filename ?? '';
+      fileStream = stream;
+      // busboy destroys the part with an error on a truncated body, possibly
+      // before the blob store starts reading; the parser's own error event
+      // reports it, so the part's copy needs a listener, not a second report.
+      stream.on('error', () => {});
       staging = ctx.storage.blobs.stage(stream, { maxBytes: ctx.limits.maxUploadBytes });
       staging.catch((error: unknown) => {
         stream.resume();
-        fail(error instanceof PavedError ? error : new PavedError('PAVED_E_INVALID_UPLOAD', `could not receive the file: ${(error as Error).message}`));
+        fail(asUploadError(error));
       });
     });
     parser.on('partsLimit', () => fail(new PavedError('PAVED_E_INVALID_UPLOAD', 'too many parts in the upload')));
@@ -159,4 +169,9 @@ function parseMultipart(ctx: ServerContext, req: FastifyRequest): Promise<Parsed
     req.raw.on('error', (error) => fail(new PavedError('PAVED_E_INVALID_UPLOAD', `upload stream failed: ${error.message}`)));
     req.raw.pipe(parser);
   });
+}
+
+function asUploadError(error: unknown): PavedError {
+  if (error instanceof PavedError) return error;
+  return new PavedError('PAVED_E_INVALID_UPLOAD', `the upload could not be received: ${(error as Error).message}`);
 }
