@@ -21,6 +21,9 @@ const STATUS: Record<string, number> = {
   PAVED_E_ARCHIVE_TOO_LARGE: 400,
   PAVED_E_RANGE_NOT_SATISFIABLE: 416,
   PAVED_E_SHUTTING_DOWN: 503,
+  PAVED_E_CATALOG_BUSY: 503,
+  PAVED_E_TOKEN_EXISTS: 409,
+  PAVED_E_INVALID_RANGE: 416,
 };
 
 export function httpStatusFor(code: string): number {
