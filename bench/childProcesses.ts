@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/**
+ * Every long-lived process the benchmark starts (paved serve, nginx). They
+ * are stopped on normal exit, on Ctrl-C and on a crash of the benchmark, so a
+ * failed run never leaves a server holding a port or eating a core.
+ */
+export interface ChildRegistry {
+  /** Starts `command`, output appended to `logFile`; stopped by `stopAll`. */
+  start(name: string, command: string, args: string[], options: { logFile: string; env?: NodeJS.ProcessEnv; cwd?: string }): ChildProcess;
+  /** Stops one child and waits for it to exit (SIGKILL after `graceMs`). */
+  stop(child: ChildProcess, graceMs?: number): Promise<void>;
+  /** Synchronous best effort, safe inside an `exit` handler. */
+  stopAll(): void;
+}
+
+export function createChildRegistry(): ChildRegistry {
+  const children = new Set<ChildProcess>();
+  const registry: ChildRegistry = {
+    start(name, command, args, options) {
+      const log = createWriteStream(options.logFile, { flags: 'a' });
+      const spawnOptions: SpawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env, cwd: options.cwd ?? process.cwd() };
+      const child = spawn(command, args, spawnOptions);
+      child.stdout?.pipe(log, { end: false });
+      child.stderr?.pipe(log, { end: false });
+      children.add(child);
+      child.once('exit', () => {
+        children.delete(child);
+        log.end();
+      });
+      child.once('error', (error) => {
+        children.delete(child);
+        process.stderr.write(`bench: could not start ${name}: ${error.message}\n`);
+      });
+      return child;
+    },
+    async stop(child, graceMs = 5000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    stopAll() {
+      for (const child of children) {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      }
+    },
+  };
+  return registry;
+}
+
+/** Resident set size of a process in KiB (VmRSS), or null once it is gone. */
+export function readRssKiB(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+    return match === null ? null : Number(match[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** A TCP port free on 127.0.0.1 right now (the kernel picks it). */
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `url` until it answers (any status) or `timeoutMs` passes. */
+export async function waitForHttp(url: string, timeoutMs: number, isAlive: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = 'no answer';
+  while (Date.now() < deadline) {
+    if (!isAlive()) throw new Error(`the process behind ${url} exited before it answered`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await response.arrayBuffer();
+      return;
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms (${lastError})`);
+}
