@@ -56,6 +56,9 @@ export async function createIndexServer(options: IndexServerOptions): Promise<Fa
     bodyLimit: 1024 * 1024,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // pip re-quotes every path segment, so `+f/` arrives as `%2Bf/`. In a path `+` is
+    // literal, so decoding it before routing changes no meaning.
+    rewriteUrl: (req) => decodePlusInPath(req.url ?? '/'),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       if (typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given)) return given;
@@ -138,4 +141,11 @@ export async function createIndexServer(options: IndexServerOptions): Promise<Fa
   registerUploadRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   return app;
+}
+
+function decodePlusInPath(url: string): string {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  if (!/%2b/i.test(path)) return url;
+  return path.replace(/%2b/gi, '+') + (q === -1 ? '' : url.slice(q));
 }
