@@ -1,0 +1,42 @@
+/**
+ * Runs the `paved` command line as a child process (through tsx, so no build step), for
+ * end-to-end tests that drive the CLI while a server runs in the test process.
+ */
+import { fileURLToPath } from 'node:url';
+import { run, type RunResult } from '../fixtures/pythonTools.js';
+
+/** The repository root, where `src/cli/main.ts` lives. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Environment for the CLI with the PAVED_* variables of the caller removed, plus `extra`. */
+export function pavedEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('PAVED_') && !key.startsWith('NODE_TEST')) env[key] = value;
+  return { ...env, ...extra };
+}
+
+/** The arguments that start the CLI under node (for `spawn` when a test needs the live process). */
+export function pavedArgs(args: string[]): string[] {
+  return ['--import', 'tsx', 'src/cli/main.ts', ...args];
+}
+
+/** Runs `paved <args>` to completion. */
+export function paved(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return run(process.execPath, pavedArgs(args), { cwd: REPO_ROOT, env: pavedEnv(options.env), timeoutMs: options.timeoutMs ?? 60_000, ...(options.input === undefined ? {} : { input: options.input }) });
+}
+
+/** The NDJSON events `--json` printed, in order. */
+export function jsonEvents(stdout: string): { type: string; [key: string]: unknown }[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
+}
+
+/** The `data` of the `result` event (the last line) of a `--json` run. */
+export function jsonResult<T>(r: RunResult): T {
+  const events = jsonEvents(r.stdout);
+  const last = events.at(-1);
+  if (last === undefined || last.type !== 'result') throw new Error(`no result line in: ${r.stdout}\n${r.stderr}`);
+  return last['data'] as T;
+}
