@@ -1,6 +1,14 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+
+/** Where a child's output goes; `discardStdout` sends stdout to /dev/null (a server's access log). */
+export interface ChildOptions {
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  discardStdout?: boolean;
+}
 
 /**
  * Every long-lived process the benchmark starts (paved serve, nginx). They
@@ -9,7 +17,7 @@ import { createServer } from 'node:net';
  */
 export interface ChildRegistry {
   /** Starts `command`, output appended to `logFile`; stopped by `stopAll`. */
-  start(name: string, command: string, args: string[], options: { logFile: string; env?: NodeJS.ProcessEnv; cwd?: string }): ChildProcess;
+  start(name: string, command: string, args: string[], options: ChildOptions): ChildProcess;
   /** Stops one child and waits for it to exit (SIGKILL after `graceMs`). */
   stop(child: ChildProcess, graceMs?: number): Promise<void>;
   /** Synchronous best effort, safe inside an `exit` handler. */
@@ -21,7 +29,7 @@ export function createChildRegistry(): ChildRegistry {
   const registry: ChildRegistry = {
     start(name, command, args, options) {
       const log = createWriteStream(options.logFile, { flags: 'a' });
-      const spawnOptions: SpawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env, cwd: options.cwd ?? process.cwd() };
+      const spawnOptions: SpawnOptions = { stdio: ['ignore', options.discardStdout === true ? 'ignore' : 'pipe', 'pipe'], env: options.env ?? process.env, cwd: options.cwd ?? process.cwd() };
       const child = spawn(command, args, spawnOptions);
       child.stdout?.pipe(log, { end: false });
       child.stderr?.pipe(log, { end: false });
@@ -93,4 +101,36 @@ export async function waitForHttp(url: string, timeoutMs: number, isAlive: () =>
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms (${lastError})`);
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux (getconf CLK_TCK)
+
+/**
+ * CPU seconds (user + system) used so far by `pid` and its direct children
+ * (nginx's workers). Read before and after a run, the difference divided by
+ * the requests served is the CPU cost of one request, a figure that does not
+ * depend on how many cores the server could use or what wrk took from it.
+ */
+export function readCpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat === null) continue;
+    if (stat.pid === pid || stat.ppid === pid) ticks += stat.utime + stat.stime;
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+function readStat(pid: number): { pid: number; ppid: number; utime: number; stime: number } | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // The command name may hold spaces and parentheses: fields start after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const num = (i: number) => Number(fields[i]);
+  return { pid, ppid: num(1), utime: num(11), stime: num(12) };
 }

@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { normalizeName } from '../src/standards/names.js';
-import { createChildRegistry, findFreePort, readRssKiB, waitForHttp, type ChildRegistry } from './childProcesses.js';
+import { createChildRegistry, findFreePort, readCpuSeconds, readRssKiB, waitForHttp, type ChildRegistry } from './childProcesses.js';
 import { summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
 import { writeNginxConfig, writeStaticPage } from './staticNginx.js';
 import { errorCount, runWrk, type WrkResult } from './wrk.js';
@@ -50,11 +50,19 @@ interface Throughput {
   megabytesPerSecond: number;
 }
 
+/** A wrk run plus what it cost the server under test. */
+interface Measured extends WrkResult {
+  /** Server CPU time (user + system, all its processes) per request served. */
+  cpuUsPerRequest: number;
+  /** Server CPU seconds per wall second: how many cores it managed to use. */
+  coresUsed: number;
+}
+
 interface Scenario {
   name: string;
   description: string;
-  paved: WrkResult;
-  nginx: WrkResult | null;
+  paved: Measured;
+  nginx: Measured | null;
   /** paved req/s ÷ nginx req/s; the target is ≥ 0.5. */
   ratio: number | null;
 }
@@ -244,6 +252,10 @@ async function startPaved(registry: ChildRegistry, paved: string[], data: string
   const child = registry.start('paved serve', process.execPath, [...nodeFlags, ...paved, '--data', data, 'serve', '--host', '127.0.0.1', '--port', String(port), '--access-log', 'off'], {
     logFile: join(tmp, 'paved-serve.log'),
     cwd: REPO,
+    // stdout carries only the access log (and the listening line): with
+    // `--access-log off` it is empty, and if that flag is ignored the log
+    // should cost a write to /dev/null, not a pipe this process must drain.
+    discardStdout: true,
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/simple/`, 30_000, () => child.exitCode === null);
@@ -261,10 +273,10 @@ function renderReport(r: Report): string {
   lines.push(`NOTE: ${r.machine.note}`);
   lines.push(`server: ${r.server}; wrk -t${r.wrk.threads} -c${r.wrk.connections} -d${r.wrk.durationSeconds}s --latency`);
   lines.push('');
-  lines.push('scenario                      target   req/s      p50        p99        paved/nginx');
+  lines.push(`${'scenario'.padEnd(30)}${'target'.padEnd(7)}${'req/s'.padStart(7)}  ${'p50'.padEnd(10)}${'p99'.padEnd(10)}${'CPU µs/req'.padStart(7)} cores  paved/nginx req/s`);
   for (const s of r.scenarios) {
-    const row = (target: string, w: WrkResult, ratio: string) =>
-      `${s.name.padEnd(30)}${target.padEnd(9)}${w.requestsPerSecond.toFixed(0).padStart(8)}   ${fmtUs(w.p50Us).padEnd(11)}${fmtUs(w.p99Us).padEnd(11)}${ratio}${errorCount(w) > 0 ? `  (${errorCount(w)} errors!)` : ''}`;
+    const row = (target: string, w: Measured, ratio: string) =>
+      `${s.name.padEnd(30)}${target.padEnd(7)}${w.requestsPerSecond.toFixed(0).padStart(7)}  ${fmtUs(w.p50Us).padEnd(10)}${fmtUs(w.p99Us).padEnd(10)}${w.cpuUsPerRequest.toFixed(1).padStart(7)}  ${w.coresUsed.toFixed(2).padStart(5)}  ${ratio}${errorCount(w) > 0 ? `  (${errorCount(w)} errors!)` : ''}`;
     lines.push(row('paved', s.paved, s.ratio === null ? '' : `${s.ratio.toFixed(2)}× ${s.ratio >= 0.5 ? '(within 2×)' : '(below target 0.5×)'}`));
     if (s.nginx !== null) lines.push(row('nginx', s.nginx, ''));
   }
@@ -380,17 +392,26 @@ async function main(): Promise<void> {
     if (!fromPaved.body.equals(fromNginx.body)) throw new Error('nginx does not serve the same bytes as paved for /simple/flask/');
     log(`nginx serving the copies at ${nginxUrl}`);
 
-    const wrk = (name: string, url: string, paths?: string[], headers?: Record<string, string>) => {
+    const wrk = (name: string, url: string, paths: string[] | undefined, headers: Record<string, string> | undefined, durationSeconds: number) =>
+      runWrk({ name, url, threads: options.threads, connections: options.connections, durationSeconds, scriptDir: wrkDir, ...(paths ? { paths } : {}), ...(headers ? { headers } : {}) });
+    // A short discarded run first, so JIT warm-up and connection set-up stay out of both servers' tails.
+    const measure = async (name: string, url: string, pid: number, paths?: string[], headers?: Record<string, string>): Promise<Measured> => {
       log(`wrk ${name} → ${url}${paths ? ` (rotating over ${paths.length} pages)` : ''}`);
-      return runWrk({ name, url, threads: options.threads, connections: options.connections, durationSeconds: options.durationSeconds, scriptDir: wrkDir, ...(paths ? { paths } : {}), ...(headers ? { headers } : {}) });
+      await wrk(`${name}-warmup`, url, paths, headers, 1);
+      const cpuBefore = readCpuSeconds(pid);
+      const result = await wrk(name, url, paths, headers, options.durationSeconds);
+      const cpu = readCpuSeconds(pid) - cpuBefore;
+      const measured = { ...result, cpuUsPerRequest: result.requests === 0 ? 0 : (cpu * 1e6) / result.requests, coresUsed: cpu / result.durationSeconds };
+      log(`  ${measured.requestsPerSecond.toFixed(0)} req/s, p99 ${fmtUs(measured.p99Us)}, ${measured.cpuUsPerRequest.toFixed(1)} µs CPU/request, ${measured.coresUsed.toFixed(2)} cores${errorCount(result) > 0 ? `, ${errorCount(result)} ERRORS` : ''}`);
+      return measured;
     };
     const compare = async (name: string, description: string, path: string, paths?: string[]) => {
-      const p = await wrk(`${name}-paved`, `${server.url}${path}`, paths);
-      const n = await wrk(`${name}-nginx`, `${nginxUrl}${path}`, paths);
+      const p = await measure(`${name}-paved`, `${server.url}${path}`, server.child.pid ?? -1, paths);
+      const n = await measure(`${name}-nginx`, `${nginxUrl}${path}`, nginx.pid ?? -1, paths);
       report.scenarios.push({ name, description, paved: p, nginx: n, ratio: p.requestsPerSecond / n.requestsPerSecond });
     };
     const pavedOnly = async (name: string, description: string, path: string, paths?: string[], headers?: Record<string, string>) => {
-      const p = await wrk(`${name}-paved`, `${server.url}${path}`, paths, headers);
+      const p = await measure(`${name}-paved`, `${server.url}${path}`, server.child.pid ?? -1, paths, headers);
       report.scenarios.push({ name, description, paved: p, nginx: null, ratio: null });
     };
 
@@ -423,7 +444,7 @@ async function main(): Promise<void> {
       const profDir = join(tmp, 'cpuprofile');
       server = await startPaved(registry, paved.node, data, tmp, ['--cpu-prof', '--cpu-prof-dir', profDir]);
       await warmAndCopy(server.url, ['/simple/flask/'], join(tmp, 'scratch'));
-      await wrk('profile-hot-paved', `${server.url}/simple/flask/`);
+      await measure('profile-hot-paved', `${server.url}/simple/flask/`, server.child.pid ?? -1);
       await registry.stop(server.child);
       const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
       if (file === undefined) log('the server wrote no CPU profile');
