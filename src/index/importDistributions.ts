@@ -67,7 +67,7 @@ export async function createLocalImporter(
     throw new PavedError('PAVED_E_INDEX_NOT_WRITABLE', `index '${index.path}' does not take uploads (${index.kind === 'private' ? 'read-only' : 'mirror'})`);
   }
   return async (path) => {
-    const staged = await storage.blobs.stage(createReadStream(path));
+    const staged = await storage.blobs.stage(createReadStream(path), { blake2b: false });
     const result = await publishDistribution(storage, { index, filename: basename(path), staged, uploader: options.uploader ?? null, ...(options.limits === undefined ? {} : { limits: options.limits }) });
     return result.status;
   };

@@ -9,7 +9,8 @@ import type { Readable } from 'node:stream';
  */
 export interface BlobDigest {
   sha256: string;
-  blake2b256: string;
+  /** BLAKE2b-256 (PyPI's blake2_256), null when staging was asked not to compute it. */
+  blake2b256: string | null;
   size: number;
 }
 
@@ -29,13 +30,23 @@ export interface ByteRange {
   end: number;
 }
 
+export interface StageOptions {
+  maxBytes?: number;
+  /**
+   * Compute BLAKE2b-256 too (default true). Node has no native BLAKE2b-256,
+   * so it costs real CPU; bulk imports that have no claimed digest to check
+   * skip it.
+   */
+  blake2b?: boolean;
+}
+
 export interface BlobStore {
   /**
    * Streams `source` into a staging area while computing sha256, blake2b-256
    * and size. Throws PavedError PAVED_E_TOO_LARGE (and leaves nothing) when
    * more than `maxBytes` arrive.
    */
-  stage(source: AsyncIterable<Uint8Array>, options?: { maxBytes?: number }): Promise<StagedBlob>;
+  stage(source: AsyncIterable<Uint8Array>, options?: StageOptions): Promise<StagedBlob>;
   /** Convenience: stage + commit. */
   put(source: AsyncIterable<Uint8Array> | Uint8Array, options?: { maxBytes?: number }): Promise<BlobDigest>;
   /** Size in bytes, or null when absent. */

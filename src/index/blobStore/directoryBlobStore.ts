@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PavedError } from '../../errors.js';
 import { createBlake2b, toHex } from '../../standards/blake2b.js';
-import type { BlobDigest, BlobStore, ByteRange, StagedBlob } from './blobStore.js';
+import type { BlobDigest, BlobStore, ByteRange, StagedBlob, StageOptions } from './blobStore.js';
 
 /** Staged files older than this are leftovers of a crash (no upload takes a day). */
 const STALE_STAGING_MS = 24 * 60 * 60 * 1000;
@@ -67,14 +67,14 @@ export class DirectoryBlobStore implements BlobStore {
     return join(this.blobRoot, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
-  async stage(source: AsyncIterable<Uint8Array>, options: { maxBytes?: number } = {}): Promise<StagedBlob> {
+  async stage(source: AsyncIterable<Uint8Array>, options: StageOptions = {}): Promise<StagedBlob> {
     const maxBytes = options.maxBytes;
     if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes < 0)) {
       throw new RangeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
     }
     const path = join(this.stagingRoot, `${randomBytes(16).toString('hex')}.partial`);
     const sha256 = createHash('sha256');
-    const blake2b = createBlake2b(32);
+    const blake2b = options.blake2b === false ? null : createBlake2b(32);
     let size = 0;
     const handle = await open(path, 'wx', 0o644);
     try {
@@ -88,7 +88,7 @@ export class DirectoryBlobStore implements BlobStore {
             });
           }
           sha256.update(chunk);
-          blake2b.update(chunk);
+          blake2b?.update(chunk);
           let written = 0;
           while (written < chunk.length) {
             const { bytesWritten } = await handle.write(chunk, written, chunk.length - written);
@@ -102,7 +102,7 @@ export class DirectoryBlobStore implements BlobStore {
       await unlink(path).catch(() => undefined);
       throw error;
     }
-    return new DirectoryStagedBlob(this, path, { sha256: sha256.digest('hex'), blake2b256: toHex(blake2b.digest()), size });
+    return new DirectoryStagedBlob(this, path, { sha256: sha256.digest('hex'), blake2b256: blake2b === null ? null : toHex(blake2b.digest()), size });
   }
 
   async put(source: AsyncIterable<Uint8Array> | Uint8Array, options: { maxBytes?: number } = {}): Promise<BlobDigest> {
@@ -217,7 +217,7 @@ export class DirectoryBlobStore implements BlobStore {
 
 class DirectoryStagedBlob implements StagedBlob {
   readonly sha256: string;
-  readonly blake2b256: string;
+  readonly blake2b256: string | null;
   readonly size: number;
   private state: 'staged' | 'committed' | 'discarded' = 'staged';
   private committing: Promise<void> | null = null;

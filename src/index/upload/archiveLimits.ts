@@ -33,7 +33,10 @@ export const DEFAULT_ARCHIVE_LIMITS: Readonly<ArchiveLimits> = Object.freeze({
  * Members smaller than this are never judged by their compression ratio: a 40 KB file of
  * spaces legitimately compresses 500:1, and small members cannot make a bomb on their own.
  */
-export const RATIO_FLOOR_BYTES = 1024 * 1024;
+// Real wheels hold small members that compress over 1000:1 (onnx ships
+// megabytes of zero-filled test tensors); a ratio alone proves nothing until
+// the member is big enough to hurt. Total inflated bytes are capped separately.
+export const RATIO_FLOOR_BYTES = 64 * 1024 * 1024;
 
 /** Longest member path accepted; far past any real one, short enough that names cannot eat memory. */
 export const MAX_MEMBER_NAME_LENGTH = 1024;
