@@ -4,7 +4,7 @@
  * (`python-dateutil-2.8.2.tar.gz`) or that use other archive formats, and those must still parse.
  */
 import { PavedError } from '../errors.js';
-import { checkSafeFilename, describeFilenameForError } from './distributionFilename.js';
+import { checkSafeFilename, describeFilenameForError } from './safeFilename.js';
 import { isValidName, normalizeName } from './names.js';
 import { normalizeVersion } from './version.js';
 

@@ -5,7 +5,7 @@
  * open the file, so it is parsed strictly.
  */
 import { PavedError } from '../errors.js';
-import { checkSafeFilename, describeFilenameForError } from './distributionFilename.js';
+import { checkSafeFilename, describeFilenameForError } from './safeFilename.js';
 import { isValidName, normalizeName, parseProjectName, wheelNameComponent } from './names.js';
 import { parseCompressedTagSet, type Tag } from './tags.js';
 import { normalizeVersion } from './version.js';
