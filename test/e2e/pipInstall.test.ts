@@ -89,6 +89,7 @@ describe('pip install from paved', () => {
   });
 
   it('reports a clear failure for a project the index does not have', { timeout: 120_000 }, async () => {
+    // numpy is in this machine's /opt indexes, which its pip config adds: failing proves isolation.
     const r = await venv.pip(['install', '--index-url', `${server.url}/simple/`, 'numpy']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /No matching distribution found for numpy/);
