@@ -63,6 +63,8 @@ interface Scenario {
   description: string;
   paved: Measured;
   nginx: Measured | null;
+  /** node:http serving the same bytes with no framework: the floor for a Node server. */
+  nodeFloor?: Measured;
   /** paved req/s ÷ nginx req/s; the target is ≥ 0.5. */
   ratio: number | null;
 }
@@ -279,6 +281,7 @@ function renderReport(r: Report): string {
       `${s.name.padEnd(30)}${target.padEnd(7)}${w.requestsPerSecond.toFixed(0).padStart(7)}  ${fmtUs(w.p50Us).padEnd(10)}${fmtUs(w.p99Us).padEnd(10)}${w.cpuUsPerRequest.toFixed(1).padStart(7)}  ${w.coresUsed.toFixed(2).padStart(5)}  ${ratio}${errorCount(w) > 0 ? `  (${errorCount(w)} errors!)` : ''}`;
     lines.push(row('paved', s.paved, s.ratio === null ? '' : `${s.ratio.toFixed(2)}× ${s.ratio >= 0.5 ? '(within 2×)' : '(below target 0.5×)'}`));
     if (s.nginx !== null) lines.push(row('nginx', s.nginx, ''));
+    if (s.nodeFloor !== undefined) lines.push(row('node', s.nodeFloor, `${(s.paved.requestsPerSecond / s.nodeFloor.requestsPerSecond).toFixed(2)}× of bare node:http (${(s.nodeFloor.requestsPerSecond / (s.nginx?.requestsPerSecond ?? NaN)).toFixed(2)}× nginx)`));
   }
   lines.push('');
   lines.push(`${'import / upload (whole CLI run)'.padEnd(48)}files       MB  seconds  files/s    MB/s`);
@@ -416,6 +419,18 @@ async function main(): Promise<void> {
     };
 
     await compare('hot page /simple/flask/', 'one cached HTML page', '/simple/flask/');
+    {
+      // Reference: the same page from bare node:http, what a Node server can reach here.
+      const floorPort = await findFreePort();
+      const floor = registry.start('node:http floor', process.execPath, ['--import', 'tsx', join(REPO, 'bench/nodeHttpFloor.ts'), join(docroot, 'simple/flask/index.html'), String(floorPort)], {
+        logFile: join(tmp, 'node-floor.log'),
+        cwd: REPO,
+      });
+      await waitForHttp(`http://127.0.0.1:${floorPort}/`, 10_000, () => floor.exitCode === null);
+      const hot = report.scenarios[report.scenarios.length - 1]!;
+      hot.nodeFloor = await measure('hot-node-floor', `http://127.0.0.1:${floorPort}/simple/flask/`, floor.pid ?? -1);
+      await registry.stop(floor);
+    }
     await compare(`rotate ${corpusPaths.length} corpus pages`, 'every corpus project page in turn (HTML)', '/', corpusPaths);
     await pavedOnly('hot page, JSON Accept', 'PEP 691 JSON of /simple/flask/', '/simple/flask/', undefined, { Accept: JSON_ACCEPT });
     await pavedOnly(`rotate ${corpusPaths.length} pages, JSON`, 'every corpus project page in turn (PEP 691 JSON)', '/', corpusPaths, { Accept: JSON_ACCEPT });
