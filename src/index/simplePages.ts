@@ -6,7 +6,7 @@ import type { FileRecord } from './catalog/catalog.js';
 /**
  * Builds the simple-API model of one project from catalog rows. `fileBase`
  * is the URL prefix (relative to the page) under which the index serves
- * files, e.g. `../../+f/`, so pages keep working behind a reverse proxy that
+ * files' index URL, e.g. `../../`, so pages keep working behind a reverse proxy that
  * mounts paved under a sub-path.
  */
 export function buildProjectPage(displayName: string, files: FileRecord[], fileBase: string): ProjectPage {

@@ -4,8 +4,7 @@ import { openDataDir, DEFAULT_INDEX } from '../../index/dataDir.js';
 import { createIndexServer } from '../../index/http/createIndexServer.js';
 import type { ServerEvents } from '../../index/serverEvents.js';
 import { PavedError } from '../../errors.js';
-import { readGlobalOptions } from '../globalOptions.js';
-import { createReporter } from '../reporter.js';
+import { runCommand } from '../runCommand.js';
 import { parseSize } from '../parseSize.js';
 
 export function registerServe(program: Command): void {
@@ -17,9 +16,7 @@ export function registerServe(program: Command): void {
     .option('--default-index <owner/name>', 'the index behind /simple/', DEFAULT_INDEX)
     .option('--access-log <file>', "where the JSON access log goes ('-' = stdout, 'off')", '-')
     .option('--max-upload-size <size>', 'largest distribution accepted (e.g. 500M, 2G)', '1G')
-    .action(async (flags: Record<string, string>, cmd: Command) => {
-      const global = readGlobalOptions(cmd.optsWithGlobals());
-      const reporter = createReporter({ json: global.json });
+    .action((flags: Record<string, string>, cmd: Command) => runCommand(cmd, async (global, reporter) => {
       const port = Number(flags['port']);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PavedError('PAVED_E_INVALID_ARGUMENT', `--port must be 0..65535, not '${flags['port']}'`);
       const storage = await openDataDir(global.data);
@@ -36,7 +33,16 @@ export function registerServe(program: Command): void {
         throw new PavedError('PAVED_E_INDEX_NOT_FOUND', `the default index '${defaultIndex}' does not exist`, { hint: `create it with \`paved index create ${defaultIndex}\`` });
       }
       const app = await createIndexServer({ storage, defaultIndex, events, limits: { maxUploadBytes: parseSize(flags['max-upload-size'] ?? '1G') } });
-      const address = await app.listen({ host: flags['host'] ?? '127.0.0.1', port });
+      let address: string;
+      try {
+        address = await app.listen({ host: flags['host'] ?? '127.0.0.1', port });
+      } catch (error) {
+        await storage.close();
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new PavedError('PAVED_E_ADDRESS_IN_USE', `port ${port} on ${flags['host']} is already in use`, { hint: 'stop the other server or pass --port' });
+        if (code === 'EACCES') throw new PavedError('PAVED_E_ADDRESS_IN_USE', `not allowed to listen on port ${port}`, { hint: 'ports below 1024 need privileges; pass --port 3141' });
+        throw error;
+      }
       reporter.info(`paved serving ${storage.description} at ${address} (default index ${defaultIndex}; pip: --index-url ${address}/simple/)`, { event: 'listening', url: address, data: storage.description });
       let stopping = false;
       const stop = async (signal: string) => {
@@ -49,5 +55,5 @@ export function registerServe(program: Command): void {
       };
       process.on('SIGTERM', () => void stop('SIGTERM'));
       process.on('SIGINT', () => void stop('SIGINT'));
-    });
+    }));
 }

@@ -107,6 +107,13 @@ export function authorize(principal: Principal | null, action: ScopeAction, inde
   }
 }
 
+/** Whether the principal may read the index (for listings that must not reveal private names). */
+export function mayRead(principal: Principal | null, index: IndexRecord): boolean {
+  if (index.anonymousRead) return true;
+  if (principal === null) return false;
+  return principal.isAdmin || scopeAllows(principal.scopes, 'read', index.path);
+}
+
 function describe(action: ScopeAction): string {
   return action === 'read' ? 'read' : action === 'upload' ? 'upload to' : 'administer';
 }

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { PavedError, isPavedError } from '../../errors.js';
-import { createAuthenticator } from '../auth/authenticate.js';
+import { createAuthenticator, mayRead, type Principal } from '../auth/authenticate.js';
 import type { Storage } from '../dataDir.js';
 import { DEFAULT_INDEX } from '../dataDir.js';
 import { PageCache } from '../pageCache.js';
@@ -27,6 +27,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     pavedStart: bigint;
     pavedError: string | null;
+    pavedPrincipal: Principal | null | undefined;
   }
 }
 
@@ -38,10 +39,16 @@ declare module 'fastify' {
 export async function createIndexServer(options: IndexServerOptions): Promise<FastifyInstance> {
   const storage = options.storage;
   const events = options.events ?? silentEvents;
+  const authenticate = createAuthenticator(storage.catalog);
   const ctx: ServerContext = {
     storage,
     defaultIndex: options.defaultIndex ?? DEFAULT_INDEX,
-    authenticate: createAuthenticator(storage.catalog),
+    principalOf: async (req) => {
+      if (req.pavedPrincipal !== undefined) return req.pavedPrincipal;
+      const principal = await authenticate(req.headers.authorization);
+      req.pavedPrincipal = principal;
+      return principal;
+    },
     pages: new PageCache(options.pageCacheBytes ?? 64 * 1024 * 1024),
     events,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
@@ -70,6 +77,7 @@ export async function createIndexServer(options: IndexServerOptions): Promise<Fa
   app.addHook('onRequest', (req, reply, done) => {
     req.pavedStart = process.hrtime.bigint();
     req.pavedError = null;
+    req.pavedPrincipal = undefined;
     reply.header('x-request-id', req.id);
     done();
   });
@@ -85,8 +93,8 @@ export async function createIndexServer(options: IndexServerOptions): Promise<Fa
       durationMs: Math.round(durationMs * 1000) / 1000,
       bytesOut: typeof length === 'number' ? length : typeof length === 'string' ? Number(length) : null,
       remote: req.ip,
-      user: null,
-      tokenId: null,
+      user: req.pavedPrincipal?.user ?? null,
+      tokenId: req.pavedPrincipal?.tokenId ?? null,
       userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 300) : null,
       error: req.pavedError,
     });
@@ -130,8 +138,9 @@ export async function createIndexServer(options: IndexServerOptions): Promise<Fa
     const serial = await storage.catalog.serial();
     return reply.header('cache-control', 'no-store').send({ status: 'ok', serial });
   });
-  app.get('/', async (_req, reply) => {
-    const indexes = await storage.catalog.listIndexes();
+  app.get('/', async (req, reply) => {
+    const principal = await ctx.principalOf(req);
+    const indexes = (await storage.catalog.listIndexes()).filter((index) => mayRead(principal, index));
     const rows = indexes.map((i) => `<li><a href="${i.path}/simple/">${i.path}</a>${i.bases.length ? ` (bases: ${i.bases.join(', ')})` : ''}</li>`).join('\n');
     return reply.type('text/html; charset=utf-8').send(`<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>paved</title></head><body><h1>paved</h1><p>pip: <code>pip install --index-url &lt;this server&gt;/simple/ NAME</code></p><ul>\n${rows}\n</ul></body></html>\n`);
   });

@@ -4,7 +4,8 @@ import { resolveIndexChain } from '../indexChain.js';
 import type { PageCache } from '../pageCache.js';
 import type { ServerEvents } from '../serverEvents.js';
 import type { ArchiveLimits } from '../upload/archiveLimits.js';
-import type { Authenticate } from '../auth/authenticate.js';
+import type { FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/authenticate.js';
 
 export interface ServerLimits {
   /** Largest distribution accepted by upload, in bytes. */
@@ -24,7 +25,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
 export interface ServerContext {
   storage: Storage;
   defaultIndex: string;
-  authenticate: Authenticate;
+  /** Who sent the request (null: anonymous); remembered on the request for the access log. */
+  principalOf(req: FastifyRequest): Promise<Principal | null>;
   pages: PageCache;
   events: ServerEvents;
   limits: ServerLimits;

@@ -237,6 +237,12 @@ describe('index server: auth', () => {
     assert.equal(ok.statusCode, 200);
     const otherReader = await server.token('r3', 'read:root/main');
     assert.equal((await server.app.inject({ url: '/acme/secret/simple/', headers: { authorization: basicToken(otherReader) } })).statusCode, 403);
+    // Its name is not listed to those who may not read it.
+    const anonymousList = JSON.parse((await server.app.inject({ url: '/+api/indexes' })).body).indexes.map((i: { path: string }) => i.path);
+    assert.deepEqual(anonymousList, ['root/main']);
+    assert.ok(!(await server.app.inject({ url: '/' })).body.includes('acme/secret'));
+    const readerList = JSON.parse((await server.app.inject({ url: '/+api/indexes', headers: { authorization: basicToken(reader) } })).body).indexes.map((i: { path: string }) => i.path);
+    assert.deepEqual(readerList.sort(), ['acme/secret', 'root/main']);
   });
 
   it('never writes a token secret into the access log', async () => {
@@ -244,6 +250,8 @@ describe('index server: auth', () => {
     assert.ok(!serialized.includes(server.adminToken));
     assert.ok(!serialized.includes(server.adminToken.split('_')[2]!));
     assert.ok(server.access.every((e) => typeof e.requestId === 'string' && e.status >= 100 && e.durationMs >= 0));
+    // Who did it is logged by name and public token id.
+    assert.ok(server.access.some((e) => e.user === 'ci' && typeof e.tokenId === 'string' && e.tokenId.length > 0 && e.method === 'POST'));
   });
 });
 

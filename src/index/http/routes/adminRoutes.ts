@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PavedError } from '../../../errors.js';
 import * as admin from '../../admin/adminOperations.js';
-import { authorize, type Principal } from '../../auth/authenticate.js';
+import { authorize, mayRead, type Principal } from '../../auth/authenticate.js';
 import type { ServerContext } from '../serverContext.js';
 
 /**
@@ -11,7 +11,7 @@ import type { ServerContext } from '../serverContext.js';
  */
 export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const catalog = ctx.storage.catalog;
-  const principalOf = async (req: FastifyRequest): Promise<Principal | null> => ctx.authenticate(req.headers.authorization);
+  const principalOf = (req: FastifyRequest): Promise<Principal | null> => ctx.principalOf(req);
   const requireAdmin = async (req: FastifyRequest, index = '*') => {
     const principal = await principalOf(req);
     authorize(principal, 'admin', index);
@@ -30,9 +30,10 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
   });
 
   app.get('/+api/indexes', async (req) => {
-    await principalOf(req);
-    const all = await admin.listIndexes(catalog);
-    return { indexes: all };
+    const principal = await principalOf(req);
+    const all = await catalog.listIndexes();
+    // An index's name is itself information: list only what the caller may read.
+    return { indexes: all.filter((index) => mayRead(principal, index)).map(admin.indexInfo) };
   });
   app.post('/+api/indexes', async (req, reply) => {
     await requireAdmin(req);

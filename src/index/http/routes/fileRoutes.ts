@@ -25,7 +25,7 @@ async function serveFile(ctx: ServerContext, req: FastifyRequest<{ Params: FileP
   const path = `${owner.toLowerCase()}/${name.toLowerCase()}`;
   const serial = await ctx.storage.catalog.serial();
   const chain = await ctx.chainFor(path, serial);
-  authorize(await ctx.authenticate(req.headers.authorization), 'read', chain[0]!);
+  authorize(await ctx.principalOf(req), 'read', chain[0]!);
   if (!SHA256.test(sha256)) throw notFound(filename);
   const wantsMetadata = filename.endsWith('.metadata');
   if (wantsMetadata) filename = filename.slice(0, -'.metadata'.length);

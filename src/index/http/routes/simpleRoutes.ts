@@ -63,7 +63,7 @@ async function serveList(ctx: ServerContext, req: FastifyRequest, reply: Fastify
   const format = chooseFormat(req);
   const serial = await ctx.storage.catalog.serial();
   const chain = await ctx.chainFor(path, serial);
-  authorize(await ctx.authenticate(req.headers.authorization), 'read', chain[0]!);
+  authorize(await ctx.principalOf(req), 'read', chain[0]!);
   const key = `L|${alias ? '*' : path}|${format}`;
   let page = ctx.pages.get(key, serial);
   if (page === undefined) {
@@ -79,7 +79,7 @@ async function serveProject(ctx: ServerContext, req: FastifyRequest, reply: Fast
   const format = chooseFormat(req);
   const serial = await ctx.storage.catalog.serial();
   const chain = await ctx.chainFor(path, serial);
-  authorize(await ctx.authenticate(req.headers.authorization), 'read', chain[0]!);
+  authorize(await ctx.principalOf(req), 'read', chain[0]!);
   if (!isValidName(rawProject)) throw new PavedError('PAVED_E_PROJECT_NOT_FOUND', `'${rawProject.slice(0, 100)}' is not a valid project name`);
   const project = normalizeName(rawProject);
   const key = `P|${alias ? '*' : path}|${project}|${format}`;

@@ -33,7 +33,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: ServerContext): 
 
 async function upload(ctx: ServerContext, req: FastifyRequest<{ Params: IndexParams }>, reply: FastifyReply) {
   const index = await requireIndex(ctx.storage.catalog, `${req.params.owner}/${req.params.name}`);
-  const principal = await ctx.authenticate(req.headers.authorization);
+  const principal = await ctx.principalOf(req);
   authorize(principal, 'upload', index.path);
   const contentType = req.headers['content-type'] ?? '';
   if (!contentType.toLowerCase().startsWith('multipart/form-data')) {
