@@ -17,8 +17,9 @@ import { buildMultipart } from '../fixtures/multipart.js';
 import { describeRun } from '../fixtures/pythonTools.js';
 import { basicToken, startTestServer, type TestServer } from '../fixtures/testServer.js';
 import { jsonResult, paved, pavedArgs, pavedEnv, REPO_ROOT } from './pavedCli.js';
+import { PYPI_SUBSET } from '../fixtures/corpus.js';
 
-const CORPUS = '/work/shared/corpus/pypi-subset';
+const CORPUS = PYPI_SUBSET;
 const TOKEN_SHAPE = /paved_[a-z2-7]{12}_[A-Za-z0-9_-]{43}/;
 
 interface ImportResult {

@@ -11,8 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { collectDistributionFiles, createLocalImporter, importFiles } from '../../src/index/importDistributions.js';
 import { createVenv, describeRun, PIP_ACCEPT, type Venv } from '../fixtures/pythonTools.js';
 import { startTestServer, type TestServer } from '../fixtures/testServer.js';
+import { PYPI_SUBSET } from '../fixtures/corpus.js';
 
-const CORPUS = '/work/shared/corpus/pypi-subset';
+const CORPUS = PYPI_SUBSET;
 const TOP = ['flask', 'fastapi', 'httpx', 'rich', 'pytest', 'black', 'twisted', 'sqlalchemy'];
 
 describe('pip install from paved', () => {

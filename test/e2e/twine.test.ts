@@ -14,8 +14,9 @@ import { createIndex } from '../../src/index/admin/adminOperations.js';
 import { buildSdist, buildWheel, createFixtureDir, sdistFilenameFor, type FixtureDir } from '../fixtures/buildDistributions.js';
 import { describeRun, twineUpload } from '../fixtures/pythonTools.js';
 import { startTestServer, type TestServer } from '../fixtures/testServer.js';
+import { PYPI_SUBSET } from '../fixtures/corpus.js';
 
-const CORPUS = '/work/shared/corpus/pypi-subset';
+const CORPUS = PYPI_SUBSET;
 const WHEELS = ['constantly-23.10.4-py3-none-any.whl', 'hyperlink-21.0.0-py2.py3-none-any.whl', 'itsdangerous-2.2.0-py3-none-any.whl', 'mdurl-0.1.2-py3-none-any.whl'];
 const corpus = (f: string) => join(CORPUS, f);
 /** twine's rich output pads and wraps lines; compare on single-spaced text. */

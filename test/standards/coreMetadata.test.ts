@@ -13,8 +13,9 @@ import {
 } from '../../src/standards/coreMetadata.js';
 import { normalizeName } from '../../src/standards/names.js';
 import { normalizeVersion } from '../../src/standards/version.js';
+import { HISTORY, PYPI_SUBSET } from '../fixtures/corpus.js';
 
-const CORPUS = ['/work/shared/corpus/pypi-subset', '/work/shared/corpus/history'];
+const CORPUS = [PYPI_SUBSET, HISTORY];
 
 function readWheelMetadata(path: string): Promise<string> {
   return new Promise((resolve, reject) => {

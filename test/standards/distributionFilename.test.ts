@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isPavedError } from '../../src/errors.js';
 import { checkSafeFilename, parseDistributionFilename } from '../../src/standards/distributionFilename.js';
@@ -98,7 +98,7 @@ describe('parseDistributionFilename', () => {
   });
 
   for (const dir of corpusDirs) {
-    it(`parses every file in ${dir}`, { skip: existsSync(dir) ? false : 'corpus not present' }, () => {
+    it(`parses every file in ${dir}`, () => {
       const names = readdirSync(dir);
       assert.ok(names.length > 0);
       for (const filename of names) {
