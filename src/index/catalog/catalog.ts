@@ -25,6 +25,19 @@ export interface IndexRecord {
   readOnly: boolean;
   /** Anonymous clients may read (simple pages and files). */
   anonymousRead: boolean;
+  /**
+   * Normalised name prefixes (e.g. `acme-`) that never come from a mirror in
+   * any chain through this index, even before the first private upload
+   * (dependency-confusion guard, in the spirit of PEP 752).
+   */
+  reservedPrefixes: string[];
+  /**
+   * Names this private index holds but still lets merge with the releases of
+   * mirrors below it. Any other name it holds hides the mirrors' releases.
+   */
+  mergeNames: string[];
+  /** How long a mirror trusts a fetched upstream page before revalidating. */
+  mirrorTtlSeconds: number;
   createdAt: string;
 }
 
@@ -36,6 +49,9 @@ export interface NewIndex {
   mirrorUrl?: string | null;
   readOnly?: boolean;
   anonymousRead?: boolean;
+  reservedPrefixes?: string[];
+  mergeNames?: string[];
+  mirrorTtlSeconds?: number;
 }
 
 export interface ProjectRecord {
@@ -123,6 +139,94 @@ export interface TokenRecord {
   expiresAt: string | null;
 }
 
+export type IndexPatch = Partial<Pick<IndexRecord, 'bases' | 'readOnly' | 'anonymousRead' | 'mirrorUrl' | 'reservedPrefixes' | 'mergeNames' | 'mirrorTtlSeconds'>>;
+
+/** One version of an index's policy file; the newest is in force. */
+export interface PolicyRecord {
+  indexId: number;
+  version: number;
+  format: 'toml' | 'yaml';
+  text: string;
+  author: string;
+  createdAt: string;
+}
+
+/** An admin's decision on a project, a release or one file, overriding heuristics. */
+export interface ApprovalRecord {
+  id: number;
+  indexId: number;
+  project: string;
+  /** null: every version. */
+  version: string | null;
+  /** null: every file of the version. */
+  filename: string | null;
+  action: 'allow' | 'block';
+  by: string;
+  reason: string;
+  at: string;
+}
+
+/** One line of the append-only audit log: who did what, when, why. */
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  index: string | null;
+  project: string | null;
+  version: string | null;
+  filename: string | null;
+  reason: string | null;
+  details: Record<string, unknown>;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'> & { at?: string };
+
+export interface AuditQuery {
+  index?: string;
+  project?: string;
+  actor?: string;
+  action?: string;
+  /** ISO time: entries at or after. */
+  since?: string;
+  limit?: number;
+}
+
+/** Findings of the content scanner for one blob (content never changes, so neither do they). */
+export interface ScanRecord {
+  sha256: string;
+  scannerVersion: string;
+  findings: unknown[];
+  scannedAt: string;
+}
+
+/** A mirror's cached copy of an upstream project page. */
+export interface MirrorPageRecord {
+  indexId: number;
+  project: string;
+  status: 'ok' | 'not-found';
+  /** The upstream page as simple-API model JSON (ProjectPage), when status is ok. */
+  pageJson: string | null;
+  etag: string | null;
+  lastModified: string | null;
+  /** When the content last changed. */
+  fetchedAt: string;
+  /** When it was last confirmed with the upstream. */
+  checkedAt: string;
+}
+
+/** The last verdict computed for a file, kept for the quarantine queue. */
+export interface VerdictRecord {
+  indexId: number;
+  project: string;
+  version: string;
+  filename: string;
+  action: 'allow' | 'quarantine' | 'block';
+  until: string | null;
+  findings: unknown[];
+  evaluatedAt: string;
+}
+
 export type YankTarget = { version: string } | { filename: string };
 
 export interface Catalog {
@@ -132,7 +236,7 @@ export interface Catalog {
   createIndex(input: NewIndex): Promise<IndexRecord>;
   getIndex(path: string): Promise<IndexRecord | null>;
   listIndexes(): Promise<IndexRecord[]>;
-  updateIndex(path: string, patch: Partial<Pick<IndexRecord, 'bases' | 'readOnly' | 'anonymousRead' | 'mirrorUrl'>>): Promise<IndexRecord>;
+  updateIndex(path: string, patch: IndexPatch): Promise<IndexRecord>;
   /** Removes the index, its projects and file rows (blobs are left for a later sweep). */
   deleteIndex(path: string): Promise<void>;
 
@@ -170,6 +274,31 @@ export interface Catalog {
    * it would invalidate every cached page whenever a token is used.
    */
   touchToken(id: string, at: string): Promise<void>;
+
+  /** Stores a new version of an index's policy (bumps the serial). */
+  setPolicy(indexId: number, input: { format: 'toml' | 'yaml'; text: string; author: string }): Promise<PolicyRecord>;
+  /** The policy in force, or a given version; null when none was ever set. */
+  getPolicy(indexId: number, version?: number): Promise<PolicyRecord | null>;
+  listPolicies(indexId: number): Promise<Omit<PolicyRecord, 'text'>[]>;
+
+  addApproval(input: Omit<ApprovalRecord, 'id' | 'at'>): Promise<ApprovalRecord>;
+  listApprovals(indexId: number, project?: string): Promise<ApprovalRecord[]>;
+
+  /** Appends to the audit log; entries can never be changed or removed. */
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
+  queryAudit(query: AuditQuery): Promise<AuditEntry[]>;
+
+  getScan(sha256: string, scannerVersion: string): Promise<ScanRecord | null>;
+  putScan(record: ScanRecord): Promise<void>;
+
+  getMirrorPage(indexId: number, project: string): Promise<MirrorPageRecord | null>;
+  /** Stores a fetched page; bumps the serial only when `changed` (content differs from before). */
+  putMirrorPage(record: MirrorPageRecord, changed: boolean): Promise<void>;
+  listMirrorPages(indexId: number): Promise<Pick<MirrorPageRecord, 'project' | 'status' | 'fetchedAt'>[]>;
+
+  putVerdicts(records: VerdictRecord[]): Promise<void>;
+  /** Held verdicts (quarantine or block) of one index or all, newest first. */
+  listVerdicts(filter: { indexId?: number; project?: string; actions?: VerdictRecord['action'][] }): Promise<VerdictRecord[]>;
 
   close(): Promise<void>;
 }

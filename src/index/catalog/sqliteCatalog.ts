@@ -5,8 +5,17 @@ import type {
   Catalog,
   DistributionKind,
   FileRecord,
+  ApprovalRecord,
+  AuditEntry,
+  AuditQuery,
   IndexKind,
+  IndexPatch,
   IndexRecord,
+  MirrorPageRecord,
+  NewAuditEntry,
+  PolicyRecord,
+  ScanRecord,
+  VerdictRecord,
   NewFile,
   NewIndex,
   ProjectRecord,
@@ -105,6 +114,84 @@ const MIGRATIONS: ReadonlyArray<string> = [
   ) WITHOUT ROWID;
   CREATE INDEX tokens_by_user ON tokens (user_name);
   `,
+  `
+  ALTER TABLE indexes ADD COLUMN reserved_prefixes TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE indexes ADD COLUMN merge_names TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE indexes ADD COLUMN mirror_ttl_seconds INTEGER NOT NULL DEFAULT 600;
+
+  CREATE TABLE policies (
+    index_id INTEGER NOT NULL REFERENCES indexes (id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    format TEXT NOT NULL CHECK (format IN ('toml', 'yaml')),
+    text TEXT NOT NULL,
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (index_id, version)
+  );
+
+  CREATE TABLE approvals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    index_id INTEGER NOT NULL REFERENCES indexes (id) ON DELETE CASCADE,
+    project TEXT NOT NULL,
+    version TEXT,
+    filename TEXT,
+    action TEXT NOT NULL CHECK (action IN ('allow', 'block')),
+    by_user TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL
+  );
+  CREATE INDEX approvals_by_project ON approvals (index_id, project);
+
+  -- Append-only: the triggers refuse every change and removal.
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    index_path TEXT,
+    project TEXT,
+    version TEXT,
+    filename TEXT,
+    reason TEXT,
+    details TEXT NOT NULL
+  );
+  CREATE INDEX audit_by_project ON audit_log (project, id);
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+  CREATE TABLE scans (
+    sha256 TEXT NOT NULL,
+    scanner_version TEXT NOT NULL,
+    findings TEXT NOT NULL,
+    scanned_at TEXT NOT NULL,
+    PRIMARY KEY (sha256, scanner_version)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE mirror_pages (
+    index_id INTEGER NOT NULL REFERENCES indexes (id) ON DELETE CASCADE,
+    project TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'not-found')),
+    page_json TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    fetched_at TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    PRIMARY KEY (index_id, project)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE verdicts (
+    index_id INTEGER NOT NULL REFERENCES indexes (id) ON DELETE CASCADE,
+    project TEXT NOT NULL,
+    version TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('allow', 'quarantine', 'block')),
+    until TEXT,
+    findings TEXT NOT NULL,
+    evaluated_at TEXT NOT NULL,
+    PRIMARY KEY (index_id, filename)
+  ) WITHOUT ROWID;
+  CREATE INDEX verdicts_by_action ON verdicts (action, index_id, project);
+  `,
 ];
 
 /** The schema version this code writes. */
@@ -126,6 +213,9 @@ interface IndexRow {
   mirror_url: string | null;
   read_only: number;
   anonymous_read: number;
+  reserved_prefixes: string;
+  merge_names: string;
+  mirror_ttl_seconds: number;
   created_at: string;
 }
 
@@ -236,6 +326,26 @@ function checkScopes(scopes: Scope[]): Scope[] {
 function parseStoredScopes(json: string): Scope[] {
   const value: unknown = JSON.parse(json);
   return Array.isArray(value) ? checkScopes(value as Scope[]) : [];
+}
+
+function parseStringList(json: string): string[] {
+  const value: unknown = JSON.parse(json);
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** Normalised project names or name prefixes (a prefix may end in '-'). */
+function checkNameList(values: readonly string[], field: string): string[] {
+  if (!Array.isArray(values) || values.length > 1000) throw invalid('PAVED_E_INVALID_ARGUMENT', `${field} must be a list of at most 1000 names`);
+  return [...new Set(values.map((v) => {
+    const n = typeof v === 'string' ? v.toLowerCase().replace(/[-_.]+/g, '-') : '';
+    if (!/^[a-z0-9](?:[a-z0-9-]{0,199})$/.test(n)) throw invalid('PAVED_E_INVALID_ARGUMENT', `Invalid entry in ${field}: ${shown(v)}`, 'Use project names or prefixes such as acme-.');
+    return n;
+  }))];
+}
+
+function checkTtl(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 365 * 86400) throw invalid('PAVED_E_INVALID_ARGUMENT', `Invalid mirror TTL: ${shown(value)}`, 'Use 0 to 31536000 seconds.');
+  return value;
 }
 
 function sqliteCode(error: unknown): string | undefined {
@@ -448,6 +558,9 @@ export class SqliteCatalog implements Catalog {
       mirrorUrl: row.mirror_url,
       readOnly: row.read_only !== 0,
       anonymousRead: row.anonymous_read !== 0,
+      reservedPrefixes: parseStringList(row.reserved_prefixes),
+      mergeNames: parseStringList(row.merge_names),
+      mirrorTtlSeconds: row.mirror_ttl_seconds,
       createdAt: row.created_at,
     };
   }
@@ -490,8 +603,20 @@ export class SqliteCatalog implements Catalog {
       }
       const baseIds = this.resolveBases(input.bases ?? []);
       const result = this.stmt(
-        'INSERT INTO indexes (owner, name, kind, mirror_url, read_only, anonymous_read, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ).run(owner, name, kind, mirrorUrl, input.readOnly === true ? 1 : 0, input.anonymousRead === true ? 1 : 0, now());
+        `INSERT INTO indexes (owner, name, kind, mirror_url, read_only, anonymous_read, reserved_prefixes, merge_names, mirror_ttl_seconds, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        owner,
+        name,
+        kind,
+        mirrorUrl,
+        input.readOnly === true ? 1 : 0,
+        input.anonymousRead === true ? 1 : 0,
+        JSON.stringify(checkNameList(input.reservedPrefixes ?? [], 'reserved prefixes')),
+        JSON.stringify(checkNameList(input.mergeNames ?? [], 'merge names')),
+        checkTtl(input.mirrorTtlSeconds ?? 600),
+        now(),
+      );
       const id = Number(result.lastInsertRowid);
       this.setBases(id, baseIds);
       bump();
@@ -519,7 +644,7 @@ export class SqliteCatalog implements Catalog {
     return rows.map((row) => this.toIndex(row, byIndex.get(row.id) ?? []));
   }
 
-  async updateIndex(path: string, patch: Partial<Pick<IndexRecord, 'bases' | 'readOnly' | 'anonymousRead' | 'mirrorUrl'>>): Promise<IndexRecord> {
+  async updateIndex(path: string, patch: IndexPatch): Promise<IndexRecord> {
     if (patch.mirrorUrl !== undefined) checkText(patch.mirrorUrl, 'mirror URL', 2048, true);
     return this.write((bump) => {
       const row = this.requireIndexRow(path);
@@ -531,6 +656,11 @@ export class SqliteCatalog implements Catalog {
       if (patch.readOnly !== undefined) this.stmt('UPDATE indexes SET read_only = ? WHERE id = ?').run(patch.readOnly ? 1 : 0, row.id);
       if (patch.anonymousRead !== undefined) this.stmt('UPDATE indexes SET anonymous_read = ? WHERE id = ?').run(patch.anonymousRead ? 1 : 0, row.id);
       if (patch.mirrorUrl !== undefined) this.stmt('UPDATE indexes SET mirror_url = ? WHERE id = ?').run(patch.mirrorUrl, row.id);
+      if (patch.reservedPrefixes !== undefined) {
+        this.stmt('UPDATE indexes SET reserved_prefixes = ? WHERE id = ?').run(JSON.stringify(checkNameList(patch.reservedPrefixes, 'reserved prefixes')), row.id);
+      }
+      if (patch.mergeNames !== undefined) this.stmt('UPDATE indexes SET merge_names = ? WHERE id = ?').run(JSON.stringify(checkNameList(patch.mergeNames, 'merge names')), row.id);
+      if (patch.mirrorTtlSeconds !== undefined) this.stmt('UPDATE indexes SET mirror_ttl_seconds = ? WHERE id = ?').run(checkTtl(patch.mirrorTtlSeconds), row.id);
       bump();
       return this.toIndex(this.stmt('SELECT * FROM indexes WHERE id = ?').get(row.id) as IndexRow, this.basesOf(row.id));
     });
@@ -812,6 +942,164 @@ export class SqliteCatalog implements Catalog {
       this.requireToken(id);
       this.stmt('UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)').run(stamp, id, stamp);
     });
+  }
+
+  // ---- policy, approvals, audit log, scans, mirror pages, verdicts ----
+
+  async setPolicy(indexId: number, input: { format: 'toml' | 'yaml'; text: string; author: string }): Promise<PolicyRecord> {
+    if (input.format !== 'toml' && input.format !== 'yaml') throw invalid('PAVED_E_INVALID_ARGUMENT', `Invalid policy format: ${shown(input.format)}`);
+    if (typeof input.text !== 'string' || input.text.length > 1024 * 1024) throw invalid('PAVED_E_INVALID_ARGUMENT', 'A policy is text of at most 1 MiB');
+    checkText(input.author, 'author', 200, false);
+    return this.write((bump) => {
+      const row = this.stmt('SELECT COALESCE(MAX(version), 0) AS v FROM policies WHERE index_id = ?').get(indexId) as { v: number };
+      const record: PolicyRecord = { indexId, version: row.v + 1, format: input.format, text: input.text, author: input.author, createdAt: now() };
+      this.stmt('INSERT INTO policies (index_id, version, format, text, author, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+        indexId, record.version, record.format, record.text, record.author, record.createdAt,
+      );
+      bump();
+      return record;
+    });
+  }
+
+  async getPolicy(indexId: number, version?: number): Promise<PolicyRecord | null> {
+    const row = (version === undefined
+      ? this.stmt('SELECT * FROM policies WHERE index_id = ? ORDER BY version DESC LIMIT 1').get(indexId)
+      : this.stmt('SELECT * FROM policies WHERE index_id = ? AND version = ?').get(indexId, version)) as
+      | { index_id: number; version: number; format: 'toml' | 'yaml'; text: string; author: string; created_at: string }
+      | undefined;
+    if (row === undefined) return null;
+    return { indexId: row.index_id, version: row.version, format: row.format, text: row.text, author: row.author, createdAt: row.created_at };
+  }
+
+  async listPolicies(indexId: number): Promise<Omit<PolicyRecord, 'text'>[]> {
+    const rows = this.stmt('SELECT index_id, version, format, author, created_at FROM policies WHERE index_id = ? ORDER BY version').all(indexId) as Array<{
+      index_id: number; version: number; format: 'toml' | 'yaml'; author: string; created_at: string;
+    }>;
+    return rows.map((r) => ({ indexId: r.index_id, version: r.version, format: r.format, author: r.author, createdAt: r.created_at }));
+  }
+
+  async addApproval(input: Omit<ApprovalRecord, 'id' | 'at'>): Promise<ApprovalRecord> {
+    if (!NORMALIZED_PROJECT.test(input.project)) throw invalid('PAVED_E_INVALID_PROJECT_NAME', `Invalid project name: ${shown(input.project)}`);
+    if (input.action !== 'allow' && input.action !== 'block') throw invalid('PAVED_E_INVALID_ARGUMENT', `Invalid approval action: ${shown(input.action)}`);
+    checkText(input.version, 'version', 200, true);
+    checkText(input.filename, 'filename', 255, true);
+    checkText(input.by, 'approver', 200, false);
+    checkText(input.reason, 'reason', 2000, false);
+    return this.write((bump) => {
+      const at = now();
+      const result = this.stmt('INSERT INTO approvals (index_id, project, version, filename, action, by_user, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        input.indexId, input.project, input.version, input.filename, input.action, input.by, input.reason, at,
+      );
+      bump();
+      return { ...input, id: Number(result.lastInsertRowid), at };
+    });
+  }
+
+  async listApprovals(indexId: number, project?: string): Promise<ApprovalRecord[]> {
+    const rows = (project === undefined
+      ? this.stmt('SELECT * FROM approvals WHERE index_id = ? ORDER BY id').all(indexId)
+      : this.stmt('SELECT * FROM approvals WHERE index_id = ? AND project = ? ORDER BY id').all(indexId, project)) as Array<{
+      id: number; index_id: number; project: string; version: string | null; filename: string | null; action: 'allow' | 'block'; by_user: string; reason: string; at: string;
+    }>;
+    return rows.map((r) => ({ id: r.id, indexId: r.index_id, project: r.project, version: r.version, filename: r.filename, action: r.action, by: r.by_user, reason: r.reason, at: r.at }));
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    checkText(entry.actor, 'actor', 200, false);
+    checkText(entry.action, 'action', 100, false);
+    const at = entry.at === undefined ? now() : normalizeTimestamp(entry.at, 'audit time');
+    const details = JSON.stringify(entry.details ?? {});
+    if (details.length > 256 * 1024) throw invalid('PAVED_E_INVALID_ARGUMENT', 'audit details are larger than 256 KiB');
+    return this.write(() => {
+      const result = this.stmt('INSERT INTO audit_log (at, actor, action, index_path, project, version, filename, reason, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+        at, entry.actor, entry.action, entry.index, entry.project, entry.version, entry.filename, entry.reason, details,
+      );
+      return { ...entry, id: Number(result.lastInsertRowid), at, details: entry.details ?? {} };
+    });
+  }
+
+  async queryAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.index !== undefined) { where.push('index_path = ?'); args.push(query.index); }
+    if (query.project !== undefined) { where.push('project = ?'); args.push(query.project); }
+    if (query.actor !== undefined) { where.push('actor = ?'); args.push(query.actor); }
+    if (query.action !== undefined) { where.push('action = ?'); args.push(query.action); }
+    if (query.since !== undefined) { where.push('at >= ?'); args.push(normalizeTimestamp(query.since, 'since')); }
+    const limit = Math.max(1, Math.min(query.limit ?? 100, 10_000));
+    const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`;
+    const rows = this.db.prepare(sql).all(...args) as Array<{
+      id: number; at: string; actor: string; action: string; index_path: string | null; project: string | null; version: string | null; filename: string | null; reason: string | null; details: string;
+    }>;
+    return rows.map((r) => ({ id: r.id, at: r.at, actor: r.actor, action: r.action, index: r.index_path, project: r.project, version: r.version, filename: r.filename, reason: r.reason, details: JSON.parse(r.details) as Record<string, unknown> }));
+  }
+
+  async getScan(sha256: string, scannerVersion: string): Promise<ScanRecord | null> {
+    const row = this.stmt('SELECT * FROM scans WHERE sha256 = ? AND scanner_version = ?').get(sha256, scannerVersion) as
+      | { sha256: string; scanner_version: string; findings: string; scanned_at: string }
+      | undefined;
+    return row === undefined ? null : { sha256: row.sha256, scannerVersion: row.scanner_version, findings: JSON.parse(row.findings) as unknown[], scannedAt: row.scanned_at };
+  }
+
+  async putScan(record: ScanRecord): Promise<void> {
+    checkDigest(record.sha256, 'sha256', false);
+    // Derived from content alone: no page changes, so no serial bump.
+    this.write(() => {
+      this.stmt('INSERT OR REPLACE INTO scans (sha256, scanner_version, findings, scanned_at) VALUES (?, ?, ?, ?)').run(
+        record.sha256, record.scannerVersion, JSON.stringify(record.findings), record.scannedAt,
+      );
+    });
+  }
+
+  async getMirrorPage(indexId: number, project: string): Promise<MirrorPageRecord | null> {
+    const row = this.stmt('SELECT * FROM mirror_pages WHERE index_id = ? AND project = ?').get(indexId, project) as
+      | { index_id: number; project: string; status: 'ok' | 'not-found'; page_json: string | null; etag: string | null; last_modified: string | null; fetched_at: string; checked_at: string }
+      | undefined;
+    if (row === undefined) return null;
+    return { indexId: row.index_id, project: row.project, status: row.status, pageJson: row.page_json, etag: row.etag, lastModified: row.last_modified, fetchedAt: row.fetched_at, checkedAt: row.checked_at };
+  }
+
+  async putMirrorPage(record: MirrorPageRecord, changed: boolean): Promise<void> {
+    if (!NORMALIZED_PROJECT.test(record.project)) throw invalid('PAVED_E_INVALID_PROJECT_NAME', `Invalid project name: ${shown(record.project)}`);
+    this.write((bump) => {
+      this.stmt(
+        `INSERT OR REPLACE INTO mirror_pages (index_id, project, status, page_json, etag, last_modified, fetched_at, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(record.indexId, record.project, record.status, record.pageJson, record.etag, record.lastModified, record.fetchedAt, record.checkedAt);
+      if (changed) bump();
+    });
+  }
+
+  async listMirrorPages(indexId: number): Promise<Pick<MirrorPageRecord, 'project' | 'status' | 'fetchedAt'>[]> {
+    const rows = this.stmt('SELECT project, status, fetched_at FROM mirror_pages WHERE index_id = ? ORDER BY project').all(indexId) as Array<{
+      project: string; status: 'ok' | 'not-found'; fetched_at: string;
+    }>;
+    return rows.map((r) => ({ project: r.project, status: r.status, fetchedAt: r.fetched_at }));
+  }
+
+  async putVerdicts(records: VerdictRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    // A cache of derived data for the queue: no serial bump.
+    this.write(() => {
+      for (const r of records) {
+        this.stmt('INSERT OR REPLACE INTO verdicts (index_id, project, version, filename, action, until, findings, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+          r.indexId, r.project, r.version, r.filename, r.action, r.until, JSON.stringify(r.findings), r.evaluatedAt,
+        );
+      }
+    });
+  }
+
+  async listVerdicts(filter: { indexId?: number; project?: string; actions?: VerdictRecord['action'][] }): Promise<VerdictRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.indexId !== undefined) { where.push('index_id = ?'); args.push(filter.indexId); }
+    if (filter.project !== undefined) { where.push('project = ?'); args.push(filter.project); }
+    const actions = filter.actions ?? ['quarantine', 'block'];
+    where.push(`action IN (${actions.map(() => '?').join(', ')})`);
+    args.push(...actions);
+    const rows = this.db.prepare(`SELECT * FROM verdicts WHERE ${where.join(' AND ')} ORDER BY evaluated_at DESC LIMIT 10000`).all(...args) as Array<{
+      index_id: number; project: string; version: string; filename: string; action: VerdictRecord['action']; until: string | null; findings: string; evaluated_at: string;
+    }>;
+    return rows.map((r) => ({ indexId: r.index_id, project: r.project, version: r.version, filename: r.filename, action: r.action, until: r.until, findings: JSON.parse(r.findings) as unknown[], evaluatedAt: r.evaluated_at }));
   }
 
   async close(): Promise<void> {
