@@ -18,16 +18,20 @@ export interface ChildOptions {
 export interface ChildRegistry {
   /** Starts `command`, output appended to `logFile`; stopped by `stopAll`. */
   start(name: string, command: string, args: string[], options: ChildOptions): ChildProcess;
+  /** Tracks a child started elsewhere (a wrk run) so `stopAll` ends it too. */
+  adopt(child: ChildProcess): void;
   /** Stops one child and waits for it to exit (SIGKILL after `graceMs`). */
   stop(child: ChildProcess, graceMs?: number): Promise<void>;
-  /** Synchronous best effort, safe inside an `exit` handler. */
+  /** Synchronous best effort, safe inside an `exit` handler; later starts are refused. */
   stopAll(): void;
 }
 
 export function createChildRegistry(): ChildRegistry {
   const children = new Set<ChildProcess>();
+  let closed = false;
   const registry: ChildRegistry = {
     start(name, command, args, options) {
+      if (closed) throw new Error(`not starting ${name}: the benchmark is stopping`);
       const log = createWriteStream(options.logFile, { flags: 'a' });
       const spawnOptions: SpawnOptions = { stdio: ['ignore', options.discardStdout === true ? 'ignore' : 'pipe', 'pipe'], env: options.env ?? process.env, cwd: options.cwd ?? process.cwd() };
       const child = spawn(command, args, spawnOptions);
@@ -44,6 +48,14 @@ export function createChildRegistry(): ChildRegistry {
       });
       return child;
     },
+    adopt(child) {
+      if (closed) {
+        child.kill('SIGTERM');
+        return;
+      }
+      children.add(child);
+      child.once('exit', () => children.delete(child));
+    },
     async stop(child, graceMs = 5000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -53,6 +65,7 @@ export function createChildRegistry(): ChildRegistry {
       clearTimeout(timer);
     },
     stopAll() {
+      closed = true;
       for (const child of children) {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       }

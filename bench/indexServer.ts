@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/indexServer.ts [--quick] [--json] [--profile]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
@@ -163,9 +163,10 @@ function pavedCommand(options: Options): { node: string[]; label: string } {
 }
 
 /** Runs a paved command to completion and returns the data of its `--json` result line. */
-async function runPaved(paved: string[], args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Record<string, unknown>> {
+async function runPaved(paved: string[], args: string[], env: NodeJS.ProcessEnv, onSpawn: (child: ChildProcess) => void): Promise<Record<string, unknown>> {
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...paved, '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: REPO });
+    onSpawn(child);
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -197,11 +198,11 @@ function distributionFiles(dir: string): { count: number; bytes: number } {
   return { count, bytes };
 }
 
-async function timedImport(what: string, paved: string[], args: string[], dir: string, env?: NodeJS.ProcessEnv): Promise<Throughput> {
+async function timedImport(what: string, run: () => Promise<Record<string, unknown>>, dir: string): Promise<Throughput> {
   const { count, bytes } = distributionFiles(dir);
   log(`${what}: ${count} files, ${(bytes / 1e6).toFixed(1)} MB`);
   const started = process.hrtime.bigint();
-  const result = await runPaved(paved, args, env);
+  const result = await run();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const refused = Array.isArray(result['refused']) ? result['refused'].length : 0;
   const added = typeof result['added'] === 'number' ? result['added'] : 0;
@@ -320,22 +321,30 @@ async function main(): Promise<void> {
   ensureTools();
   if (!existsSync(options.corpus)) throw new Error(`corpus not found: ${options.corpus}`);
   const registry = createChildRegistry();
+  const tmp = mkdtempSync(join(tmpdir(), 'paved-bench-'));
   const cleanup = () => registry.stopAll();
+  let interrupted = false;
   process.on('exit', cleanup);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
+      interrupted = true;
+      log(`${signal}: stopping the servers`);
       cleanup();
-      process.exit(130);
+      // Give the children a moment to release files before the temp dir goes.
+      setTimeout(() => {
+        if (!options.keep) rmSync(tmp, { recursive: true, force: true });
+        process.exit(130);
+      }, 500);
     });
   }
 
-  const tmp = mkdtempSync(join(tmpdir(), 'paved-bench-'));
   const data = join(tmp, 'data');
   const wrkDir = join(tmp, 'wrk');
   mkdirSync(wrkDir);
   log(`working in ${tmp}`);
   try {
     const paved = pavedCommand(options);
+    const pavedRun = (args: string[], env: NodeJS.ProcessEnv = process.env) => () => runPaved(paved.node, args, env, (child) => registry.adopt(child));
     const report: Report = {
       date: new Date().toISOString(),
       command: `node --import tsx bench/indexServer.ts ${process.argv.slice(2).join(' ')}`.trim(),
@@ -350,9 +359,9 @@ async function main(): Promise<void> {
     let filesInCatalog = 0;
 
     // Set-up in local mode before the server starts: indexes and an admin token.
-    await runPaved(paved.node, ['--data', data, 'index', 'create', 'bench/upload']);
-    await runPaved(paved.node, ['--data', data, 'index', 'create', 'bench/big']);
-    const tokenResult = await runPaved(paved.node, ['--data', data, 'token', 'create', '--user', 'bench', '--scope', 'admin:*', '--description', 'benchmark uploads']);
+    await pavedRun(['--data', data, 'index', 'create', 'bench/upload'])();
+    await pavedRun(['--data', data, 'index', 'create', 'bench/big'])();
+    const tokenResult = await pavedRun(['--data', data, 'token', 'create', '--user', 'bench', '--scope', 'admin:*', '--description', 'benchmark uploads'])();
     const token = tokenResult['token'];
     if (typeof token !== 'string') throw new Error('token create returned no token');
     const remoteEnv = { ...process.env, PAVED_TOKEN: token };
@@ -366,10 +375,10 @@ async function main(): Promise<void> {
     log(`paved serving at ${server.url} (pid ${server.child.pid})`);
     rss('after start (empty catalog)');
 
-    const corpusImport = await timedImport('import --data (local) → root/main', paved.node, ['--data', data, 'import', 'root/main', options.corpus], options.corpus);
+    const corpusImport = await timedImport('import --data (local) → root/main', pavedRun(['--data', data, 'import', 'root/main', options.corpus]), options.corpus);
     report.imports.push(corpusImport);
     filesInCatalog += corpusImport.added;
-    const upload = await timedImport('import --server (HTTP upload) → bench/upload', paved.node, ['--server', server.url, 'import', 'bench/upload', options.corpus], options.corpus, remoteEnv);
+    const upload = await timedImport('import --server (HTTP upload) → bench/upload', pavedRun(['--server', server.url, 'import', 'bench/upload', options.corpus], remoteEnv), options.corpus);
     report.imports.push(upload);
     filesInCatalog += upload.added;
 
@@ -396,7 +405,7 @@ async function main(): Promise<void> {
     log(`nginx serving the copies at ${nginxUrl}`);
 
     const wrk = (name: string, url: string, paths: string[] | undefined, headers: Record<string, string> | undefined, durationSeconds: number) =>
-      runWrk({ name, url, threads: options.threads, connections: options.connections, durationSeconds, scriptDir: wrkDir, ...(paths ? { paths } : {}), ...(headers ? { headers } : {}) });
+      runWrk({ name, url, threads: options.threads, connections: options.connections, durationSeconds, scriptDir: wrkDir, onSpawn: (child) => registry.adopt(child), ...(paths ? { paths } : {}), ...(headers ? { headers } : {}) });
     // A short discarded run first, so JIT warm-up and connection set-up stay out of both servers' tails.
     const measure = async (name: string, url: string, pid: number, paths?: string[], headers?: Record<string, string>): Promise<Measured> => {
       log(`wrk ${name} → ${url}${paths ? ` (rotating over ${paths.length} pages)` : ''}`);
@@ -437,7 +446,7 @@ async function main(): Promise<void> {
     rss('after the corpus wrk runs');
 
     if (options.big && existsSync(options.bigDir)) {
-      const big = await timedImport('import --server (HTTP upload) → bench/big', paved.node, ['--server', server.url, 'import', 'bench/big', options.bigDir], options.bigDir, remoteEnv);
+      const big = await timedImport('import --server (HTTP upload) → bench/big', pavedRun(['--server', server.url, 'import', 'bench/big', options.bigDir], remoteEnv), options.bigDir);
       report.imports.push(big);
       filesInCatalog += big.added;
       rss(`after uploading ${options.bigDir} (${big.files} files, ${(big.bytes / 1e9).toFixed(1)} GB)`);
@@ -477,6 +486,9 @@ async function main(): Promise<void> {
     writeFileSync(saved, `${JSON.stringify(report, null, 2)}\n`);
     log(`results saved to ${saved}`);
     process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderReport(report)}\n`);
+  } catch (error) {
+    // A run cut short by Ctrl-C fails in whatever step it was in; that is not news.
+    if (!interrupted) throw error;
   } finally {
     registry.stopAll();
     if (options.keep || options.profile) log(`kept ${tmp}`);

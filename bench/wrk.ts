@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -27,6 +27,8 @@ export interface WrkRun {
   /** Where the generated Lua script goes. */
   scriptDir: string;
   name: string;
+  /** Called with the wrk process, so the caller can stop it on Ctrl-C. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 const MARKER = 'PAVED_BENCH_RESULT ';
@@ -110,6 +112,7 @@ export async function runWrk(run: WrkRun): Promise<WrkResult> {
   args.push(run.url);
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    run.onSpawn?.(child);
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
