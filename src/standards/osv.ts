@@ -283,13 +283,30 @@ interface ParsedEvent {
   version: Version | null;
 }
 
+/** A range with its events parsed and sorted once, so matching is comparisons only. */
+interface CompiledRange {
+  events: ParsedEvent[];
+  limits: Version[];
+}
+
+interface CompiledEntry {
+  name: string;
+  /**
+   * Listed versions by {@link equalityKey}: PEP 440 `==`, where a listed version without a
+   * local label matches any local build of it (so it is keyed without one).
+   */
+  listed: Set<string>;
+  /** Listed versions that are not PEP 440, lower-cased; matched by text. */
+  listedText: Set<string>;
+  ranges: CompiledRange[];
+}
+
 /**
- * OSV's range evaluation: events sorted by version (introduced "0" first), then walked,
- * each introduced at or below the version opening the range and each fixed at or below
- * (last_affected below) closing it. Events whose version is not PEP 440 are skipped: we
- * cannot place them, and guessing would invent matches.
+ * OSV's range evaluation needs the events sorted by version (introduced "0" first). Events
+ * whose version is not PEP 440 are dropped: we cannot place them, and guessing would invent
+ * matches.
  */
-function inEcosystemRange(range: AffectedRange, version: Version): boolean {
+function compileRange(range: AffectedRange): CompiledRange {
   const events: ParsedEvent[] = [];
   for (const event of range.events) {
     if (event.kind === 'introduced' && event.version.trim() === '0') {
@@ -299,47 +316,79 @@ function inEcosystemRange(range: AffectedRange, version: Version): boolean {
     const parsed = tryParseVersion(event.version);
     if (parsed !== null) events.push({ kind: event.kind, version: parsed });
   }
-  const limits = events.filter((e) => e.kind === 'limit');
-  if (limits.length > 0 && !limits.some((e) => e.version !== null && version.compare(e.version) < 0)) return false;
   events.sort((x, y) => (x.version === null ? (y.version === null ? 0 : -1) : y.version === null ? 1 : x.version.compare(y.version)));
+  const limits = events.flatMap((e) => (e.kind === 'limit' && e.version !== null ? [e.version] : []));
+  return { events: events.filter((e) => e.kind !== 'limit'), limits };
+}
+
+/** Walks the sorted events: an introduced at or below the version opens the range, a fixed at or below (last_affected below) closes it. */
+function inRange(range: CompiledRange, version: Version): boolean {
+  if (range.limits.length > 0 && !range.limits.some((limit) => version.compare(limit) < 0)) return false;
   let affected = false;
-  for (const event of events) {
+  for (const event of range.events) {
     if (event.kind === 'introduced') {
       if (event.version === null || event.version.compare(version) <= 0) affected = true;
-    } else if (event.kind === 'fixed') {
-      if (event.version !== null && event.version.compare(version) <= 0) affected = false;
-    } else if (event.kind === 'last_affected') {
-      if (event.version !== null && event.version.compare(version) < 0) affected = false;
+    } else if (event.version !== null) {
+      const c = event.version.compare(version);
+      if (event.kind === 'fixed' ? c <= 0 : c < 0) affected = false;
     }
   }
   return affected;
 }
 
-/** PEP 440 `==` equality: a listed version without a local label matches any local build of it. */
-function listedVersionMatches(listed: string, version: Version | null, raw: string): boolean {
-  const parsed = tryParseVersion(listed);
-  if (parsed === null || version === null) return listed.trim().toLowerCase() === raw.trim().toLowerCase();
-  return parsed.local === null ? parsed.comparePublic(version) === 0 : parsed.compare(version) === 0;
+/** A text equal for PEP 440-equal versions (1.0 and 1.0.0 both give `1`): for set lookups. */
+function equalityKey(version: Version, withLocal: boolean): string {
+  let end = version.release.length;
+  while (end > 1 && version.release[end - 1] === 0) end--;
+  return version.with({ release: version.release.slice(0, end), local: withLocal ? version.local : null }).toString();
+}
+
+/** Decides, for one advisory, whether a project version is affected. */
+export type AdvisoryMatcher = (project: string, version: Version | string) => boolean;
+
+/**
+ * Prepares an advisory for many {@link advisoryAffects} questions (the index server asks one
+ * per file it vets): versions and ranges are parsed and sorted once.
+ */
+export function compileAdvisoryMatcher(advisory: Advisory): AdvisoryMatcher {
+  if (advisory.withdrawn !== null) return () => false;
+  const entries: CompiledEntry[] = advisory.affected.map((entry) => {
+    const listed = new Set<string>();
+    const listedText = new Set<string>();
+    for (const text of entry.versions) {
+      const parsed = tryParseVersion(text);
+      if (parsed === null) listedText.add(text.trim().toLowerCase());
+      else listed.add(equalityKey(parsed, true));
+    }
+    return { name: entry.name, listed, listedText, ranges: entry.ranges.filter((r) => r.type === 'ECOSYSTEM').map(compileRange) };
+  });
+  return (project, version) => {
+    const name = normalizeName(project);
+    const parsed = typeof version === 'string' ? tryParseVersion(version) : version;
+    let keys: string[] | null = null;
+    for (const entry of entries) {
+      if (entry.name !== name) continue;
+      if (parsed === null) {
+        if (typeof version === 'string' && entry.listedText.has(version.trim().toLowerCase())) return true;
+        continue;
+      }
+      keys ??= parsed.local === null ? [equalityKey(parsed, false)] : [equalityKey(parsed, false), equalityKey(parsed, true)];
+      if (keys.some((key) => entry.listed.has(key))) return true;
+      if (entry.ranges.some((range) => inRange(range, parsed))) return true;
+    }
+    return false;
+  };
 }
 
 /**
  * True when `advisory` affects `version` of `project` (any spelling of the name): the version
  * is in one of the advisory's ECOSYSTEM ranges (PEP 440 order; `fixed` exclusive,
  * `last_affected` inclusive) or in its explicit `versions` list (PEP 440 equality). GIT and
- * SEMVER ranges mean nothing for PyPI versions and are ignored; a withdrawn advisory affects nothing.
+ * SEMVER ranges mean nothing for PyPI versions and are ignored; a withdrawn advisory affects
+ * nothing. For many questions about one advisory, use {@link compileAdvisoryMatcher}.
  */
 export function advisoryAffects(advisory: Advisory, project: string, version: Version | string): boolean {
-  if (advisory.withdrawn !== null) return false;
-  const raw = typeof version === 'string' ? version : version.toString();
-  const parsed = typeof version === 'string' ? tryParseVersion(version) : version;
-  for (const entry of entriesFor(advisory, project)) {
-    if (entry.versions.some((listed) => listedVersionMatches(listed, parsed, raw))) return true;
-    if (parsed === null) continue;
-    for (const range of entry.ranges) {
-      if (range.type === 'ECOSYSTEM' && inEcosystemRange(range, parsed)) return true;
-    }
-  }
-  return false;
+  return compileAdvisoryMatcher(advisory)(project, version);
 }
 
 /** The `fixed` versions of the advisory's ECOSYSTEM ranges for `project`, PEP 440-sorted and unique; for reports. */
