@@ -31,7 +31,10 @@ import { redactUrl } from '../../standards/urls.js';
 
 /** How the mirror talks to its upstream. */
 export interface UpstreamOptions {
-  /** Per request (for files: until the headers, then between two chunks). Default 15 s. */
+  /**
+   * Per request: until the response headers, then again for a page's whole body, or for a file
+   * as the longest silence between two chunks (a large wheel may take longer than this). Default 15 s.
+   */
   timeoutMs?: number;
   /** Retries after network errors, 5xx and 429 (not after timeouts). Default 2. */
   retries?: number;
@@ -105,6 +108,8 @@ const DEFAULT_MAX_PAGE_BYTES = 50 * 1024 * 1024;
 const DEFAULT_MAX_METADATA_BYTES = 10 * 1024 * 1024;
 const PAGE_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
 
 interface Settings {
   timeoutMs: number;
@@ -270,6 +275,8 @@ function parsePage(bytes: Buffer, format: 'json' | 'html', pageUrl: string, proj
 
 interface Attempt {
   response: Response;
+  /** Where the response came from, after redirects. */
+  finalUrl: URL;
   /** Aborts the request (and its body). */
   abort: (reason: unknown) => void;
 }
@@ -337,7 +344,8 @@ function createHttpUpstream(base: URL, settings: Settings): UpstreamClient {
 
   const allowedFileUrl: FileUrlCheck = (url) => url.protocol === 'http:' || url.protocol === 'https:';
 
-  function toRequestUrl(raw: string | URL): { url: URL; headers: Record<string, string> } {
+  /** Parses a URL the upstream gave us and refuses the kinds it may not use. */
+  function checkUrl(raw: string | URL): URL {
     let url: URL;
     try {
       url = new URL(String(raw));
@@ -350,37 +358,65 @@ function createHttpUpstream(base: URL, settings: Settings): UpstreamClient {
         details: { url: redactUrl(url) },
       });
     }
-    const headers: Record<string, string> = { 'User-Agent': settings.userAgent };
-    if (url.username !== '' || url.password !== '') {
-      headers['Authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
-      url.username = '';
-      url.password = '';
-    } else if (url.origin === origin) {
+    url.hash = '';
+    return url;
+  }
+
+  // The headers for one hop. Configured headers and base-URL credentials go to the upstream's own
+  // origin only: a page or a redirect naming another host must not collect them.
+  function hop(url: URL, extra: Record<string, string>): { url: URL; headers: Record<string, string> } {
+    const clean = new URL(url.href);
+    const headers: Record<string, string> = { 'User-Agent': settings.userAgent, ...extra };
+    if (clean.username !== '' || clean.password !== '') {
+      headers['Authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(clean.username)}:${decodeURIComponent(clean.password)}`).toString('base64')}`;
+      clean.username = '';
+      clean.password = '';
+    } else if (clean.origin === origin) {
       Object.assign(headers, authHeaders);
     }
-    url.hash = '';
-    return { url, headers };
+    return { url: clean, headers };
   }
 
   /**
-   * One request with retries. `timeoutMs` covers connecting and the response headers; the caller
-   * owns the body (and its own timing of it).
+   * One request with retries, following redirects itself (see `hop`). `timeoutMs` covers
+   * connecting and the response headers; the caller owns the body (and its own timing of it).
    */
-  async function request(url: URL, headers: Record<string, string>): Promise<Attempt> {
+  async function request(url: URL, extra: Record<string, string>): Promise<Attempt> {
     for (let attempt = 0; ; attempt++) {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(timedOut(url, settings.timeoutMs)), settings.timeoutMs);
       let response: Response;
+      let current = url;
       try {
-        response = await fetch(url, { headers, redirect: 'follow', signal: controller.signal });
+        for (let redirects = 0; ; redirects++) {
+          const next = hop(current, extra);
+          response = await fetch(next.url, { headers: next.headers, redirect: 'manual', signal: controller.signal });
+          const location = response.headers.get('location');
+          if (!REDIRECT_STATUSES.has(response.status) || location === null) break;
+          await response.body?.cancel().catch(() => undefined);
+          if (redirects >= MAX_REDIRECTS) {
+            throw new PavedError('PAVED_E_UPSTREAM', `the upstream redirected ${redactUrl(url)} more than ${MAX_REDIRECTS} times`, {
+              hint: 'The upstream is misconfigured (a redirect loop).',
+              details: { url: redactUrl(url) },
+            });
+          }
+          let target: URL;
+          try {
+            target = new URL(location, next.url);
+          } catch {
+            throw upstreamInvalid(url, 'redirects to a malformed URL');
+          }
+          current = checkUrl(target);
+        }
       } catch (error) {
         clearTimeout(timer);
         if (controller.signal.aborted) throw controller.signal.reason as PavedError;
+        if (isPavedError(error)) throw error;
         if (attempt < settings.retries) {
           await sleep(backoff(attempt, null));
           continue;
         }
-        throw unreachable(url, error);
+        throw unreachable(current, error);
       } finally {
         clearTimeout(timer);
       }
@@ -390,7 +426,8 @@ function createHttpUpstream(base: URL, settings: Settings): UpstreamClient {
         await sleep(wait);
         continue;
       }
-      return { response, abort: (reason) => controller.abort(reason) };
+      // Without user info: relative file URLs resolved against it would otherwise inherit credentials.
+      return { response, finalUrl: hop(current, {}).url, abort: (reason) => controller.abort(reason) };
     }
   }
 
@@ -441,8 +478,7 @@ function createHttpUpstream(base: URL, settings: Settings): UpstreamClient {
   async function fetchProjectPage(project: string, conditional: ConditionalRequest = {}): Promise<PageResult> {
     checkProject(project);
     const pageUrl = new URL(`${project}/`, base);
-    const { headers } = toRequestUrl(pageUrl);
-    headers['Accept'] = PAGE_ACCEPT;
+    const headers: Record<string, string> = { Accept: PAGE_ACCEPT };
     if (conditional.etag !== undefined && conditional.etag !== null) headers['If-None-Match'] = conditional.etag;
     if (conditional.lastModified !== undefined && conditional.lastModified !== null) headers['If-Modified-Since'] = conditional.lastModified;
     const attempt = await request(pageUrl, headers);
@@ -461,7 +497,7 @@ function createHttpUpstream(base: URL, settings: Settings): UpstreamClient {
       throw badStatus(pageUrl, response.status);
     }
     // Relative file URLs resolve against where the page really is, after redirects.
-    const finalUrl = response.url === '' ? pageUrl.href : response.url;
+    const finalUrl = attempt.finalUrl.href;
     const format = formatOfContentType(response.headers.get('content-type'));
     if (format === null) {
       await response.body?.cancel().catch(() => undefined);
@@ -484,8 +520,8 @@ function createHttpUpstream(base: URL, settings: Settings): UpstreamClient {
 
   async function openFile(rawUrl: string, options: { expectedSha256?: string | null; maxBytes?: number } = {}): Promise<UpstreamFile> {
     const expected = checkExpectedSha256(options.expectedSha256);
-    const { url, headers } = toRequestUrl(rawUrl);
-    const attempt = await request(url, headers);
+    const url = checkUrl(rawUrl);
+    const attempt = await request(url, {});
     const { response } = attempt;
     if (response.status < 200 || response.status > 299) {
       await response.body?.cancel().catch(() => undefined);
@@ -519,9 +555,9 @@ function createHttpUpstream(base: URL, settings: Settings): UpstreamClient {
 
   async function fetchMetadata(fileUrl: string, expectedSha256?: string | null): Promise<Buffer | null> {
     const expected = checkExpectedSha256(expectedSha256);
-    const { url, headers } = toRequestUrl(fileUrl);
+    const url = checkUrl(fileUrl);
     url.pathname += '.metadata';
-    const attempt = await request(url, headers);
+    const attempt = await request(url, {});
     const { response } = attempt;
     if (response.status === 404 || response.status === 410) {
       await response.body?.cancel().catch(() => undefined);
