@@ -20,9 +20,18 @@ export function pavedArgs(args: string[]): string[] {
   return ['--import', 'tsx', 'src/cli/main.ts', ...args];
 }
 
-/** Runs `paved <args>` to completion. */
-export function paved(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  return run(process.execPath, pavedArgs(args), { cwd: REPO_ROOT, env: pavedEnv(options.env), timeoutMs: options.timeoutMs ?? 60_000, ...(options.input === undefined ? {} : { input: options.input }) });
+/** How long a server may take to notice another process's change to its data directory (its catalog serial cache, plus margin). */
+export const CROSS_PROCESS_SETTLE_MS = 150;
+
+/**
+ * Runs `paved <args>` to completion. A command on a data directory (`--data`) is followed by a
+ * short pause, as a user would see it: a server on the same directory notices another process's
+ * change within 100 ms.
+ */
+export async function paved(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  const result = await run(process.execPath, pavedArgs(args), { cwd: REPO_ROOT, env: pavedEnv(options.env), timeoutMs: options.timeoutMs ?? 60_000, ...(options.input === undefined ? {} : { input: options.input }) });
+  if (args.includes('--data')) await new Promise((resolve) => setTimeout(resolve, CROSS_PROCESS_SETTLE_MS));
+  return result;
 }
 
 /** The NDJSON events `--json` printed, in order. */

@@ -419,9 +419,12 @@ export class SqliteCatalog implements Catalog {
   private readonly db: Database.Database;
   private readonly readonly: boolean;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly serialCacheMs: number;
+  private serialCache = { value: -1, at: 0 };
 
-  constructor(file: string, options: { readonly?: boolean } = {}) {
+  constructor(file: string, options: { readonly?: boolean; serialCacheMs?: number } = {}) {
     this.readonly = options.readonly === true;
+    this.serialCacheMs = options.serialCacheMs ?? 100;
     try {
       this.db = new Database(file, this.readonly ? { readonly: true, fileMustExist: true } : {});
     } catch (error) {
@@ -504,7 +507,10 @@ export class SqliteCatalog implements Catalog {
             changed = true;
           });
           // Once per transaction: the serial counts commits, not rows.
-          if (changed) this.stmt('UPDATE serial SET value = value + 1 WHERE id = 1').run();
+          if (changed) {
+            this.stmt('UPDATE serial SET value = value + 1 WHERE id = 1').run();
+            this.serialCache.at = 0;
+          }
           return result;
         })
         .immediate();
@@ -520,8 +526,17 @@ export class SqliteCatalog implements Catalog {
     }
   }
 
+  /**
+   * Cached for `serialCacheMs` (default 100 ms): the read runs on every
+   * request of the server, and was a tenth of the cost of serving a cached
+   * page. Our own writes reset the cache at once; writes by another process
+   * (an admin CLI on the same data directory) are seen within that time.
+   */
   async serial(): Promise<number> {
+    const t = this.serialCacheMs > 0 ? Date.now() : 0;
+    if (this.serialCacheMs > 0 && t - this.serialCache.at < this.serialCacheMs) return this.serialCache.value;
     const row = this.stmt('SELECT value FROM serial WHERE id = 1').get() as { value: number };
+    this.serialCache = { value: row.value, at: t };
     return row.value;
   }
 
@@ -1108,6 +1123,6 @@ export class SqliteCatalog implements Catalog {
 }
 
 /** Opens (creating and migrating when needed) the SQLite catalog in `file`. */
-export function openSqliteCatalog(file: string, options: { readonly?: boolean } = {}): SqliteCatalog {
+export function openSqliteCatalog(file: string, options: { readonly?: boolean; serialCacheMs?: number } = {}): SqliteCatalog {
   return new SqliteCatalog(file, options);
 }

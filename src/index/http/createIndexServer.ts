@@ -18,6 +18,8 @@ export interface IndexServerOptions {
   /** The index behind `/simple/`. */
   defaultIndex?: string;
   events?: ServerEvents;
+  /** Produce access-log events (default true); off saves the per-request work entirely. */
+  logAccess?: boolean;
   limits?: Partial<ServerLimits>;
   /** Bytes of rendered pages kept in memory. */
   pageCacheBytes?: number;
@@ -81,7 +83,7 @@ export async function createIndexServer(options: IndexServerOptions): Promise<Fa
     reply.header('x-request-id', req.id);
     done();
   });
-  app.addHook('onResponse', (req, reply, done) => {
+  if (options.logAccess !== false) app.addHook('onResponse', (req, reply, done) => {
     const durationMs = Number(process.hrtime.bigint() - req.pavedStart) / 1e6;
     const length = reply.getHeader('content-length');
     events.access({

@@ -16,11 +16,12 @@ runCatalogContract(
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'paved-catalog-'));
     const file = join(dir, 'catalog.sqlite');
-    const opened: Catalog[] = [openSqliteCatalog(file)];
+    // The contract reads the serial right after another connection writes: no serial cache.
+    const opened: Catalog[] = [openSqliteCatalog(file, { serialCacheMs: 0 })];
     return {
       catalog: opened[0]!,
       async connect() {
-        const another = openSqliteCatalog(file);
+        const another = openSqliteCatalog(file, { serialCacheMs: 0 });
         opened.push(another);
         return another;
       },
@@ -81,11 +82,30 @@ describe('SqliteCatalog specifics', () => {
     assert.throws(() => openSqliteCatalog(file, { readonly: true }), (error) => isPavedError(error, 'PAVED_E_CATALOG_VERSION'));
   });
 
+  it('caches the serial briefly: its own writes show at once, another process\'s within the cache time', async () => {
+    const file = tempFile();
+    const server = openSqliteCatalog(file, { serialCacheMs: 200 });
+    const admin = openSqliteCatalog(file);
+    try {
+      const first = await server.serial();
+      await server.createIndex({ owner: 'own', name: 'write' });
+      const afterOwn = await server.serial();
+      assert.ok(afterOwn > first, 'own write is visible at once');
+      await admin.createIndex({ owner: 'other', name: 'process' });
+      assert.equal(await server.serial(), afterOwn, 'another connection\'s write is not seen inside the cache time');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      assert.ok((await server.serial()) > afterOwn, 'and is seen after it');
+    } finally {
+      await server.close();
+      await admin.close();
+    }
+  });
+
   it('read-only: reads work and follow another writer, writes are refused', async () => {
     const file = tempFile();
     const writer = openSqliteCatalog(file);
     await writer.createIndex({ owner: 'acme', name: 'dev' });
-    const reader = openSqliteCatalog(file, { readonly: true });
+    const reader = openSqliteCatalog(file, { readonly: true, serialCacheMs: 0 });
     try {
       assert.equal((await reader.getIndex('acme/dev'))!.path, 'acme/dev');
       const before = await reader.serial();

@@ -299,6 +299,8 @@ describe('index server: inheritance and admin API', () => {
     const other = await openDataDir(server.dataDir);
     await createIndex(other.catalog, { path: 'team/new' });
     await other.close();
+    // The server re-reads the catalog serial at most every 100 ms.
+    await new Promise((resolve) => setTimeout(resolve, 150));
     const r = await server.app.inject({ url: '/team/new/simple/' });
     assert.equal(r.statusCode, 200);
   });
