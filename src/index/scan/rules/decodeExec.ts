@@ -21,6 +21,10 @@ export const DECODE_EXEC_RULES = {
 } as const;
 
 const CHAIN_SEVERITY: SeverityByContext = { install: 'critical', import: 'critical', module: 'high' };
+// In a library module, decoding a function argument and running it is a deserialiser (keras
+// rebuilding a marshalled lambda); decoding a blob shipped in the file is a hidden payload.
+const ARGUMENT_CHAIN_SEVERITY: SeverityByContext = { install: 'critical', import: 'critical', module: 'medium' };
+const SHIPPED_BLOB = 40;
 const LOOSE_SEVERITY: SeverityByContext = { install: 'high', import: 'medium', module: null };
 const PAYLOAD_SEVERITY: SeverityByContext = { install: 'high', import: 'medium', module: null };
 
@@ -88,6 +92,7 @@ export const decodeExecRule: SourceRule = (file) => {
   if (file.context === 'module' && lacksTriggers(file, /exec|eval|compile|FunctionType/)) return hits;
   const where = describeContext(file.context);
   const tainted = new Set<string>();
+  const shipped = new Set<string>();
   let firstDecoder: number | null = null;
   let firstExec: number | null = null;
   let chained = false;
@@ -101,9 +106,10 @@ export const decodeExecRule: SourceRule = (file) => {
       const args = logical.code.slice(logical.code.search(EXEC_CALL));
       if (decoder || mentions(args, tainted)) {
         chained = true;
+        const blob = (decoder && logical.strings.some((s) => s.value.length >= SHIPPED_BLOB)) || mentions(args, shipped);
         hits.push({
           rule: DECODE_EXEC_RULES.decodeAndExecute,
-          severity: CHAIN_SEVERITY[file.context],
+          severity: (blob ? CHAIN_SEVERITY : ARGUMENT_CHAIN_SEVERITY)[file.context],
           line: exec.line,
           message: `\`${exec.text.replace(/[\s(]+$/, '')}\` runs decoded data (base64/zlib/marshal/hex/rot13) ${where}`,
         });
@@ -111,7 +117,10 @@ export const decodeExecRule: SourceRule = (file) => {
     }
     const names = assignedNames(logical.code);
     if (names.length > 0) {
-      if (decoder || mentions(logical.code.slice(logical.code.indexOf('=') + 1), tainted)) for (const name of names) tainted.add(name);
+      const value = logical.code.slice(logical.code.indexOf('=') + 1);
+      if (decoder || mentions(value, tainted)) for (const name of names) tainted.add(name);
+      // A name bound to a long literal, or to something computed from one, carries a shipped blob.
+      if (logical.strings.some((s) => s.value.length >= SHIPPED_BLOB) || mentions(value, shipped)) for (const name of names) shipped.add(name);
     }
     if (file.context === 'module') continue;
     for (const literal of logical.strings) {

@@ -3,7 +3,7 @@
  * executable, starts it. Also recognises executable formats (ELF, PE, Mach-O) by their magic
  * numbers, for the members that install code refers to.
  */
-import { describeContext, type RuleHit, type SeverityByContext, type SourceRule } from './ruleTypes.js';
+import { describeContext, IMPORT_TIME_WINDOW, nearestPair, type RuleHit, type SeverityByContext, type SourceRule } from './ruleTypes.js';
 import { findInCode, findInStrings, firstInStatement, statementHasString } from './matchSource.js';
 import { NETWORK_CALL } from './network.js';
 import { SPAWN_CALL } from './process.js';
@@ -46,17 +46,20 @@ export const droppedBinaryRule: SourceRule = (file) => {
     ...findInStrings(file, (v) => v.length < 4000 && CHMOD_STRING.test(v)).map((m) => m.line),
   ];
   if (chmods.length === 0) return [];
-  const runs = file.source.logical.map((l) => firstInStatement(l, EXEC_PROGRAM)).filter((m) => m !== null);
+  const runs = file.source.logical.map((l) => firstInStatement(l, EXEC_PROGRAM)?.line).filter((m) => m !== undefined);
   if (runs.length === 0) return [];
+  // In import-time code the chmod, the run (and the write or download) must sit together to count as one act.
+  const pair = file.context === 'install' ? [Math.min(...chmods), Math.min(...runs)] : nearestPair(chmods, runs, IMPORT_TIME_WINDOW);
+  if (pair === null) return [];
+  const [line] = pair as [number, number];
+  const close = (l: { firstLine: number }): boolean => file.context === 'install' || Math.abs(l.firstLine - line) <= IMPORT_TIME_WINDOW;
   const writes = file.source.logical.some(
-    (l) => (WRITE_BINARY.test(l.code) && statementHasString(l, (v) => /^[rwax+]*b[rwax+]*$/.test(v) && /[wa]/.test(v))) || /\.write_bytes\s*\(/.test(l.code),
+    (l) => close(l) && ((WRITE_BINARY.test(l.code) && statementHasString(l, (v) => /^[rwax+]*b[rwax+]*$/.test(v) && /[wa]/.test(v))) || /\.write_bytes\s*\(/.test(l.code)),
   );
-  NETWORK_CALL.lastIndex = 0;
   const downloads = file.source.logical.some((l) => {
     NETWORK_CALL.lastIndex = 0;
-    return NETWORK_CALL.test(l.code) || statementHasString(l, (v) => /\b(?:curl|wget)\b/.test(v));
+    return close(l) && (NETWORK_CALL.test(l.code) || statementHasString(l, (v) => /\b(?:curl|wget)\b/.test(v)));
   });
-  const line = Math.min(...chmods);
   const severity = (writes || downloads ? DROP_AND_WRITE_SEVERITY : DROP_SEVERITY)[file.context];
   const message = `makes a file executable and runs a program${writes ? ' after writing binary data' : ''}${downloads ? ' it downloads' : ''} ${describeContext(file.context)}`;
   const hit: RuleHit = { rule: DROPPED_BINARY_RULES.dropsExecutable, severity, line, message };

@@ -54,6 +54,25 @@ export type SourceRule = (file: SourceUnderScan) => RuleHit[];
 /** A severity for each context. */
 export type SeverityByContext = Readonly<Record<CodeContext, FindingSeverity | null>>;
 
+/**
+ * The closest pair of lines, one from each list, no more than `window` lines apart; null when
+ * none is. Used where a whole file is too big a scope to tie two signals together (a package's
+ * `__init__.py` may download in one function and start a process in an unrelated one).
+ */
+export function nearestPair(a: readonly number[], b: readonly number[], window: number): [number, number] | null {
+  let best: [number, number] | null = null;
+  for (const x of a) {
+    for (const y of b) {
+      const distance = Math.abs(x - y);
+      if (distance <= window && (best === null || distance < Math.abs(best[0] - best[1]))) best = [x, y];
+    }
+  }
+  return best;
+}
+
+/** How many lines apart two signals may be in import-time code and still be read as one act. */
+export const IMPORT_TIME_WINDOW = 12;
+
 /** Where a code context is described in messages. */
 export function describeContext(context: CodeContext): string {
   if (context === 'install') return 'in install-time code';
