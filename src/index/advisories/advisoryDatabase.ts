@@ -334,8 +334,9 @@ async function download(url: string, target: string, limits: AdvisorySourceLimit
   }
   let response: Response;
   try {
-    response = await fetch(requestUrl, { headers, signal: AbortSignal.timeout(limits.downloadTimeoutMs), redirect: 'follow' });
+    response = await fetchFollowingRedirects(requestUrl, headers, AbortSignal.timeout(limits.downloadTimeoutMs));
   } catch (error) {
+    if (error instanceof PavedError) throw error;
     const raw = error instanceof Error && error.cause instanceof Error ? error.cause.message : (error as Error).message;
     const cause = raw.split(url).join(shown);
     throw new PavedError('PAVED_E_NETWORK', `could not download advisories from ${shown}: ${cause}`, { hint: 'Check the URL and the network, or download the zip and import the file.' });
@@ -364,6 +365,23 @@ async function download(url: string, target: string, limits: AdvisorySourceLimit
     if (error instanceof PavedError) throw error;
     throw new PavedError('PAVED_E_NETWORK', `downloading advisories from ${shown} failed: ${(error as Error).message}`);
   }
+}
+
+/** Redirects followed by hand so credentials for one origin are never sent to another. */
+async function fetchFollowingRedirects(start: URL, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+  let url = start;
+  let sent = headers;
+  for (let hop = 0; hop <= 5; hop++) {
+    const response = await fetch(url, { headers: sent, signal, redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status > 399 || location === null) return response;
+    await response.body?.cancel();
+    const next = new URL(location, url);
+    if (next.protocol !== 'https:' && next.protocol !== 'http:') break;
+    if (next.origin !== url.origin) sent = {};
+    url = next;
+  }
+  throw new PavedError('PAVED_E_NETWORK', `downloading advisories from ${redactUrl(start)} redirected too often or to a non-HTTP URL`);
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

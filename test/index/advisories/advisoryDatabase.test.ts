@@ -212,6 +212,26 @@ describe('advisory database: sources and updates', () => {
     }
   });
 
+  it('follows a redirect to another origin without the credentials', async () => {
+    const zip = buildZip([{ name: 'R-1.json', data: json(osvAdvisory('R-1', 'demo', [{ introduced: '0' }])) }]);
+    const seenByMirror: (string | undefined)[] = [];
+    const seenByFront: (string | undefined)[] = [];
+    const mirror = await serve(zip, { onRequest: (authorization) => seenByMirror.push(authorization) });
+    const front = await serve(zip, { redirectTo: `${mirror.url}/all.zip`, onRequest: (authorization) => seenByFront.push(authorization) });
+    const db = openAdvisoryDatabase(':memory:');
+    try {
+      const result = await db.importFrom(`${front.url.replace('http://', 'http://user:pw@')}/all.zip`);
+      assert.equal(result.imported, 1);
+      assert.equal(seenByFront.length, 1);
+      assert.ok(seenByFront[0]?.startsWith('Basic '));
+      assert.deepEqual(seenByMirror, [undefined]);
+    } finally {
+      db.close();
+      await front.close();
+      await mirror.close();
+    }
+  });
+
   it('refuses a download over the size limit', async () => {
     const zip = buildZip([{ name: 'F-1.json', data: json(osvAdvisory('F-1', 'demo', [{ introduced: '0' }])) }]);
     for (const chunked of [false, true]) {
@@ -315,10 +335,14 @@ describe('advisory database: sources and updates', () => {
 /** A local HTTP server answering every path with `body` (404 when null). */
 async function serve(
   body: Buffer | null | (() => Buffer),
-  options: { chunked?: boolean; onRequest?: (authorization: string | undefined) => void } = {},
+  options: { chunked?: boolean; redirectTo?: string; onRequest?: (authorization: string | undefined) => void } = {},
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((request, response) => {
     options.onRequest?.(request.headers.authorization);
+    if (options.redirectTo !== undefined) {
+      response.writeHead(302, { location: options.redirectTo }).end();
+      return;
+    }
     const bytes = typeof body === 'function' ? body() : body;
     if (bytes === null) {
       response.writeHead(404).end('not found');

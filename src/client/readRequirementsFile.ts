@@ -1,0 +1,238 @@
+/**
+ * Reads pip requirements files (`requirements.txt`) far enough to know which project versions
+ * they install: PEP 508 requirements, pins with `==`/`===`, comments, `\` line continuations,
+ * `-r`/`-c` includes relative to the including file, and the option lines pip understands
+ * (recorded or ignored, never fatal). Not a pip replacement: environment variables are not
+ * expanded and markers are kept, not evaluated.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
+import { PavedError } from '../errors.js';
+import { normalizeName } from '../standards/names.js';
+import { markerToString } from '../standards/markers.js';
+import { parseRequirement } from '../standards/requirement.js';
+
+/** One requirement line of a requirements file. */
+export interface RequirementsEntry {
+  /** The project name as written; compare with `normalizeName`. */
+  name: string;
+  /** The pinned version (`==1.2.3` or `===1.2.3`), or null when the line does not pin one. */
+  version: string | null;
+  /** 1-based line where the requirement starts. */
+  line: number;
+  /** The file it came from, as given (top file) or resolved (includes). */
+  file: string;
+  extras: string[];
+  /** The environment marker, canonical text, or null. */
+  marker: string | null;
+  /** `--hash=algo:digest` options of the line. */
+  hashes: string[];
+  /** True for lines of a `-c` constraints file: they limit versions but install nothing. */
+  constraint: boolean;
+}
+
+/** Something in a requirements file that paved could not use. Never fatal. */
+export interface RequirementsWarning {
+  file: string;
+  line: number;
+  message: string;
+}
+
+/** What a requirements file and its includes hold. */
+export interface RequirementsFileContents {
+  requirements: RequirementsEntry[];
+  /** Index options (`--index-url`, `--extra-index-url`, `--find-links`, …) in order, with their values. */
+  options: { name: string; value: string | null; file: string; line: number }[];
+  warnings: RequirementsWarning[];
+}
+
+/** Deeper include chains than this are refused (pip has no limit; a real project needs three or four). */
+export const MAX_INCLUDE_DEPTH = 16;
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+/** Options that take a value (`--index-url URL` or `--index-url=URL`); the rest are flags. */
+const OPTIONS_WITH_VALUE = new Set([
+  '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--trusted-host', '--no-binary', '--only-binary',
+  '--use-feature', '--config-settings', '--global-option', '--install-option', '--hash',
+]);
+const INCLUDE_OPTIONS = new Map([['-r', false], ['--requirement', false], ['-c', true], ['--constraint', true]]);
+
+interface Line {
+  text: string;
+  number: number;
+}
+
+/** Joins `\` continuations and drops comments, keeping the number of each logical line's first physical line. */
+function logicalLines(content: string): Line[] {
+  const physical = content.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  const lines: Line[] = [];
+  let pending: Line | null = null;
+  physical.forEach((raw, i) => {
+    // pip: a comment starts at '#' at the line start or after whitespace (a URL fragment '#egg=' is not one).
+    const text = raw.replace(/(^|\s)#.*$/, '$1');
+    const current: Line = pending === null ? { text, number: i + 1 } : { text: pending.text + text, number: pending.number };
+    if (/\\$/.test(current.text)) {
+      pending = { text: current.text.slice(0, -1), number: current.number };
+      return;
+    }
+    pending = null;
+    if (current.text.trim() !== '') lines.push({ text: current.text.trim(), number: current.number });
+  });
+  if (pending !== null && (pending as Line).text.trim() !== '') lines.push({ text: (pending as Line).text.trim(), number: (pending as Line).number });
+  return lines;
+}
+
+/** Splits `text` at the first whitespace-preceded `-option`: pip's per-requirement options. */
+function splitOptions(text: string): { requirement: string; options: string[] } {
+  const match = /\s-{1,2}[A-Za-z]/.exec(text);
+  if (match === null) return { requirement: text, options: [] };
+  return { requirement: text.slice(0, match.index).trim(), options: text.slice(match.index).trim().split(/\s+/) };
+}
+
+/** Reads `name value`, `name=value` and `-xvalue` option spellings from a token list. */
+function readOption(tokens: string[]): { name: string; value: string | null; rest: string[] } {
+  const first = tokens[0] ?? '';
+  const eq = first.indexOf('=');
+  if (first.startsWith('--') && eq > 0) return { name: first.slice(0, eq), value: first.slice(eq + 1), rest: tokens.slice(1) };
+  if (!first.startsWith('--') && first.length > 2) {
+    const short = first.slice(0, 2);
+    if (OPTIONS_WITH_VALUE.has(short) || INCLUDE_OPTIONS.has(short)) return { name: short, value: first.slice(2), rest: tokens.slice(1) };
+  }
+  if (OPTIONS_WITH_VALUE.has(first) || INCLUDE_OPTIONS.has(first) || first === '-e' || first === '--editable') {
+    return { name: first, value: tokens[1] ?? null, rest: tokens.slice(2) };
+  }
+  return { name: first, value: null, rest: tokens.slice(1) };
+}
+
+/** The version a requirement pins exactly, or null. `==1.*` and ranges do not pin. */
+function pinnedVersion(clauses: readonly { operator: string; version: string; hasWildcard: boolean }[]): string | null {
+  const pin = clauses.find((c) => (c.operator === '==' && !c.hasWildcard) || c.operator === '===');
+  return pin?.version ?? null;
+}
+
+/**
+ * Reads a requirements file and every file it includes. Throws `PAVED_E_NOT_FOUND` when a file
+ * is missing and `PAVED_E_INVALID_REQUIREMENTS` for includes nested deeper than
+ * {@link MAX_INCLUDE_DEPTH}; everything else it cannot use (an unparsable line, an unpinned
+ * requirement, an include cycle, an editable or URL requirement) becomes a warning.
+ */
+export async function readRequirementsFile(path: string): Promise<RequirementsFileContents> {
+  const result: RequirementsFileContents = { requirements: [], options: [], warnings: [] };
+  const active = new Set<string>();
+  const done = new Set<string>();
+
+  const readOne = async (file: string, shown: string, constraint: boolean, depth: number, from: { file: string; line: number } | null): Promise<void> => {
+    const absolute = resolve(file);
+    if (active.has(absolute)) {
+      result.warnings.push({ file: from?.file ?? shown, line: from?.line ?? 0, message: `${shown} includes itself (through ${[...active].length} files); not read again` });
+      return;
+    }
+    if (done.has(`${absolute}\0${constraint}`)) return;
+    if (depth > MAX_INCLUDE_DEPTH) {
+      throw new PavedError('PAVED_E_INVALID_REQUIREMENTS', `requirements files are nested more than ${MAX_INCLUDE_DEPTH} deep at ${shown}`, {
+        hint: 'Flatten the -r/-c includes.',
+      });
+    }
+    const content = await readText(absolute, shown, from);
+    active.add(absolute);
+    try {
+      for (const line of logicalLines(content)) await readLine(line, shown, absolute, constraint, depth);
+    } finally {
+      active.delete(absolute);
+      done.add(`${absolute}\0${constraint}`);
+    }
+  };
+
+  const readLine = async (line: Line, file: string, absolute: string, constraint: boolean, depth: number): Promise<void> => {
+    const warn = (message: string): void => {
+      result.warnings.push({ file, line: line.number, message });
+    };
+    if (line.text.startsWith('-')) {
+      const { name, value } = readOption(line.text.split(/\s+/));
+      const include = INCLUDE_OPTIONS.get(name);
+      if (include !== undefined) {
+        if (value === null || value === '') return warn(`${name} needs a file name`);
+        if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return warn(`${name} ${value}: including a URL is not supported; not read`);
+        const target = resolve(dirname(absolute), value);
+        const targetShown = relative(process.cwd(), target) || target;
+        return readOne(target, targetShown.startsWith('..') ? target : targetShown, constraint || include, depth + 1, { file, line: line.number });
+      }
+      if (name === '-e' || name === '--editable') return warn(`editable requirement ${value ?? ''} has no version to check; not audited`.replace('  ', ' '));
+      result.options.push({ name, value, file, line: line.number });
+      return;
+    }
+    const { requirement, options } = splitOptions(line.text);
+    const hashes: string[] = [];
+    for (let rest = options; rest.length > 0; ) {
+      const option = readOption(rest);
+      if (option.name === '--hash' && option.value !== null) hashes.push(option.value);
+      rest = option.rest;
+    }
+    let parsed;
+    try {
+      parsed = parseRequirement(requirement);
+    } catch (error) {
+      if (!(error instanceof PavedError)) throw error;
+      const looksLikePath = /^(\.|\/|[a-z][a-z0-9+.-]*:\/\/)|\.(whl|zip|tar\.gz)$/i.test(requirement);
+      return warn(looksLikePath ? `${requirement} is a path or URL without a project name and version; not audited` : `cannot read requirement: ${error.message.split('\n')[0]}`);
+    }
+    const version = parsed.url === null ? pinnedVersion(parsed.specifier.specifiers) : null;
+    result.requirements.push({
+      name: parsed.name,
+      version,
+      line: line.number,
+      file,
+      extras: parsed.extras,
+      marker: parsed.marker === null ? null : markerToString(parsed.marker),
+      hashes,
+      constraint,
+    });
+    if (version === null && !constraint) {
+      warn(parsed.url !== null ? `${parsed.name} comes from a URL, not a pinned version; not audited` : `${parsed.name} is not pinned with == (${parsed.specifier.toString() || 'any version'}); not audited`);
+    }
+  };
+
+  await readOne(path, path, false, 0, null);
+  return result;
+}
+
+async function readText(absolute: string, shown: string, from: { file: string; line: number } | null): Promise<string> {
+  const where = from === null ? '' : ` (included from ${from.file}:${from.line})`;
+  let size: number;
+  try {
+    const info = await stat(absolute);
+    if (!info.isFile()) throw new PavedError('PAVED_E_NOT_FOUND', `${shown} is not a file${where}`);
+    size = info.size;
+  } catch (error) {
+    if (error instanceof PavedError) throw error;
+    throw new PavedError('PAVED_E_NOT_FOUND', `requirements file ${shown} does not exist${where}`, { hint: 'Check the path; -r paths are relative to the file that includes them.' });
+  }
+  if (size > MAX_FILE_BYTES) throw new PavedError('PAVED_E_INVALID_REQUIREMENTS', `requirements file ${shown} is ${size} bytes; the limit is ${MAX_FILE_BYTES}`);
+  const bytes = await readFile(absolute);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new PavedError('PAVED_E_INVALID_REQUIREMENTS', `requirements file ${shown} is not UTF-8${where}`, { hint: 'Save it as UTF-8.' });
+  }
+}
+
+/**
+ * The pinned requirements to audit: requirement lines with a version, plus unpinned ones whose
+ * version a `-c` constraint pins. Keyed by normalised name, first pin wins.
+ */
+export function pinnedRequirements(contents: RequirementsFileContents): RequirementsEntry[] {
+  const constraintPins = new Map<string, RequirementsEntry>();
+  for (const entry of contents.requirements) {
+    if (entry.constraint && entry.version !== null && !constraintPins.has(normalizeName(entry.name))) constraintPins.set(normalizeName(entry.name), entry);
+  }
+  const out: RequirementsEntry[] = [];
+  for (const entry of contents.requirements) {
+    if (entry.constraint) continue;
+    if (entry.version !== null) out.push(entry);
+    else {
+      const pin = constraintPins.get(normalizeName(entry.name));
+      if (pin !== undefined) out.push({ ...entry, version: pin.version });
+    }
+  }
+  return out;
+}

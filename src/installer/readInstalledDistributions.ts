@@ -1,0 +1,97 @@
+/**
+ * Lists what is installed in a Python environment by reading its `*.dist-info/METADATA` files
+ * (and legacy `*.egg-info/PKG-INFO`), the way `importlib.metadata` finds distributions, without
+ * running Python.
+ */
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PavedError } from '../errors.js';
+import { parseCoreMetadata } from '../standards/coreMetadata.js';
+
+/** One distribution installed in an environment. */
+export interface InstalledDistribution {
+  name: string;
+  version: string;
+  /** The `.dist-info` / `.egg-info` directory. */
+  path: string;
+}
+
+/** What is installed, plus metadata that could not be read. */
+export interface InstalledDistributions {
+  /** The site-packages directories read. */
+  sitePackages: string[];
+  distributions: InstalledDistribution[];
+  warnings: { path: string; message: string }[];
+}
+
+const MAX_METADATA_BYTES = 16 * 1024 * 1024;
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** `lib/python3.X/site-packages` (POSIX venvs, also `lib64`) and `Lib/site-packages` (Windows layout). */
+async function findSitePackages(root: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const lib of ['lib', 'lib64']) {
+    let names: string[];
+    try {
+      names = await readdir(join(root, lib));
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      if (!/^python\d+(\.\d+)?t?$/.test(name) && !/^pypy\d+(\.\d+)?$/.test(name)) continue;
+      const candidate = join(root, lib, name, 'site-packages');
+      if (await isDirectory(candidate)) found.push(candidate);
+    }
+  }
+  const windows = join(root, 'Lib', 'site-packages');
+  if (await isDirectory(windows)) found.push(windows);
+  // lib64 is usually a symbolic link to lib: read each real directory once.
+  const unique = new Map<string, string>();
+  for (const dir of found) {
+    const real = await realpath(dir);
+    if (!unique.has(real)) unique.set(real, dir);
+  }
+  return [...unique.values()];
+}
+
+/**
+ * Reads the installed distributions of the environment at `root` (a venv or a Python prefix).
+ * Throws `PAVED_E_NOT_FOUND` when `root` has no site-packages directory; unreadable metadata
+ * becomes a warning.
+ */
+export async function readInstalledDistributions(root: string): Promise<InstalledDistributions> {
+  if (!(await isDirectory(root))) throw new PavedError('PAVED_E_NOT_FOUND', `${root} is not a directory`, { hint: 'Give the directory of a virtual environment (the one with pyvenv.cfg).' });
+  const sitePackages = await findSitePackages(root);
+  if (sitePackages.length === 0) {
+    throw new PavedError('PAVED_E_NOT_FOUND', `${root} has no lib/python3.*/site-packages or Lib/site-packages directory`, {
+      hint: 'Give the directory of a virtual environment (the one with pyvenv.cfg), not the project or its bin/.',
+    });
+  }
+  const result: InstalledDistributions = { sitePackages, distributions: [], warnings: [] };
+  for (const dir of sitePackages) {
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      let metadataPath: string;
+      if (entry.name.endsWith('.dist-info') && entry.isDirectory()) metadataPath = join(dir, entry.name, 'METADATA');
+      else if (entry.name.endsWith('.egg-info')) metadataPath = entry.isDirectory() ? join(dir, entry.name, 'PKG-INFO') : join(dir, entry.name);
+      else continue;
+      const path = join(dir, entry.name);
+      try {
+        const info = await stat(metadataPath);
+        if (info.size > MAX_METADATA_BYTES) throw new Error(`metadata is ${info.size} bytes`);
+        const metadata = parseCoreMetadata((await readFile(metadataPath)).toString('utf8'));
+        result.distributions.push({ name: metadata.name, version: metadata.version, path });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        result.warnings.push({ path, message: `cannot read ${metadataPath}: ${message.split('\n')[0]}` });
+      }
+    }
+  }
+  return result;
+}
