@@ -19,7 +19,7 @@ import type { CoreMetadata } from '../../standards/coreMetadata.js';
 import { normalizeName } from '../../standards/names.js';
 import type { Advisory } from '../../standards/osv.js';
 import { parseSpecifierSet } from '../../standards/specifier.js';
-import { tryParseVersion } from '../../standards/version.js';
+import { compareVersions, tryParseVersion } from '../../standards/version.js';
 import type { Finding } from '../scan/findings.js';
 import { ADVISORY_SEVERITIES, FINDING_SEVERITIES, type FileSource, type PackageRule, type Policy, type VerdictAction } from './policy.js';
 import { licenseOf, licenseVerdict } from './spdx.js';
@@ -121,7 +121,8 @@ function sameVersion(a: string, b: string): boolean {
   if (a === b) return true;
   const pa = tryParseVersion(a);
   const pb = tryParseVersion(b);
-  return pa !== null && pb !== null && pa.toString() === pb.toString();
+  // PEP 440 equality: `1.0` and `1.0.0` are one version.
+  return pa !== null && pb !== null && compareVersions(pa, pb) === 0;
 }
 
 /** Whether a package rule covers this version (every version when it has no specifier; pre-releases included). */

@@ -185,7 +185,7 @@ export function parseLicenseExpression(text: string): LicenseExpression {
   return result;
 }
 
-/** Canonical text of an expression: `A OR (B AND C)`, parentheses only where needed. */
+/** Canonical text of an expression: `A OR (B AND C)`, every nested group in parentheses for the reader. */
 export function renderLicenseExpression(expr: LicenseExpression): string {
   if (expr.kind === 'license') return expr.exception === null ? expr.id : `${expr.id} WITH ${expr.exception}`;
   const op = expr.kind === 'and' ? ' AND ' : ' OR ';
@@ -455,12 +455,16 @@ function patternMatches(pattern: string, subject: string): boolean {
 type LeafJudgement = 'accepted' | 'denied' | 'not-allowed';
 
 function judgeLeaf(policy: Pick<LicensePolicy, 'allow' | 'deny'>, leaf: { id: string; exception: string | null }): LeafJudgement {
-  // A pattern naming the exact `id WITH exception` decides before one naming the bare id.
-  const subjects = leaf.exception === null ? [leaf.id] : [`${leaf.id} WITH ${leaf.exception}`, leaf.id];
-  for (const subject of subjects) {
-    if (policy.deny.some((p) => patternMatches(p, subject))) return 'denied';
-    if (policy.allow.some((p) => patternMatches(p, subject))) return 'accepted';
+  // Entries naming `id WITH exception` decide before those naming a bare id or a prefix, so
+  // `GPL-2.0-only WITH Classpath-exception-2.0` can be allowed while `GPL-*` is denied.
+  const withException = (p: string): boolean => / with /i.test(p);
+  if (leaf.exception !== null) {
+    const subject = `${leaf.id} WITH ${leaf.exception}`;
+    if (policy.deny.some((p) => withException(p) && patternMatches(p, subject))) return 'denied';
+    if (policy.allow.some((p) => withException(p) && patternMatches(p, subject))) return 'accepted';
   }
+  if (policy.deny.some((p) => !withException(p) && patternMatches(p, leaf.id))) return 'denied';
+  if (policy.allow.some((p) => !withException(p) && patternMatches(p, leaf.id))) return 'accepted';
   return policy.allow.length === 0 ? 'accepted' : 'not-allowed';
 }
 
