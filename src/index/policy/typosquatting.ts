@@ -8,6 +8,7 @@
  * name by deleting up to its allowed distance of characters), so a query generates its own few
  * deletions and verifies only the names that share one, instead of comparing against thousands.
  */
+import { PavedError } from '../../errors.js';
 import { normalizeName } from '../../standards/names.js';
 
 /** Why a name looks like a squat of a popular one. */
@@ -58,7 +59,11 @@ const AFFIXES = ['python3', 'python', 'py3', 'py'];
  * not `number,name` are skipped.
  */
 export function loadPopularPackages(csvText: string): string[] {
-  if (csvText.length > MAX_CSV_BYTES) throw new RangeError(`popular-packages list is larger than ${MAX_CSV_BYTES} bytes`);
+  if (csvText.length > MAX_CSV_BYTES) {
+    throw new PavedError('PAVED_E_INVALID_POPULAR_LIST', `the popular-packages list is larger than ${MAX_CSV_BYTES} bytes`, {
+      hint: 'Use a download_count,project CSV of the top PyPI projects (tens of thousands of rows at most).',
+    });
+  }
   const rows: { downloads: number; name: string; order: number }[] = [];
   const seen = new Set<string>();
   const lines = csvText.split(/\r?\n/);
