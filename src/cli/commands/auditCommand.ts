@@ -9,7 +9,7 @@ import { openAdvisoryDatabase } from '../../index/advisories/advisoryDatabase.js
 import { readInstalledDistributions } from '../../installer/readInstalledDistributions.js';
 import { normalizeName } from '../../standards/names.js';
 import { compileAdvisoryMatcher, fixedVersions, severityAtLeast, SEVERITY_ORDER, type Advisory, type AdvisorySeverity } from '../../standards/osv.js';
-import { tryParseVersion } from '../../standards/version.js';
+import { tryParseVersion, type Version } from '../../standards/version.js';
 import type { GlobalOptions } from '../globalOptions.js';
 import type { Reporter } from '../reporter.js';
 import { runCommand } from '../runCommand.js';
@@ -107,13 +107,15 @@ async function collectCandidates(
   flags: { requirement: string[]; lock?: string; venv?: string },
   reporter: Reporter,
 ): Promise<{ candidates: Candidate[]; unpinned: AuditResult['unpinned'] }> {
-  const byKey = new Map<string, Candidate>();
+  const byName = new Map<string, (Candidate & { parsed: Version | null })[]>();
   const unpinned: AuditResult['unpinned'] = [];
+  // One candidate per project and PEP 440-equal version (1.1 and 1.1.0 are one), with every place it was found.
   const add = (name: string, version: string, source: string) => {
     const parsed = tryParseVersion(version);
-    const key = `${normalizeName(name)}\0${parsed === null ? version : parsed.toString()}`;
-    const existing = byKey.get(key);
-    if (existing === undefined) byKey.set(key, { name, version, sources: [source] });
+    const list = byName.get(normalizeName(name)) ?? [];
+    byName.set(normalizeName(name), list);
+    const existing = list.find((c) => (c.parsed !== null && parsed !== null ? c.parsed.equals(parsed) : c.version === version));
+    if (existing === undefined) list.push({ name, version, sources: [source], parsed });
     else if (!existing.sources.includes(source)) existing.sources.push(source);
   };
   for (const file of flags.requirement) {
@@ -143,7 +145,7 @@ async function collectCandidates(
     for (const w of installed.warnings) reporter.warn(w.message);
     for (const d of installed.distributions) add(d.name, d.version, flags.venv);
   }
-  return { candidates: [...byKey.values()], unpinned };
+  return { candidates: [...byName.values()].flat().map(({ name, version, sources }) => ({ name, version, sources })), unpinned };
 }
 
 /** Runs `f` over `items` with at most `limit` at once (server lookups), keeping order. */
