@@ -21,12 +21,18 @@ export interface StringLiteral {
 
 /** One logical line of Python: a statement, possibly spanning several physical lines. */
 export interface LogicalLine {
-  /** The code with comments removed and every string literal replaced by `""`. */
+  /**
+   * The statement's code, character for character where it is code: comments are blanked to
+   * spaces and each string literal to `""` followed by spaces (its newlines kept), so offsets in
+   * `code` are offsets in the file and every match maps back to its physical line.
+   */
   code: string;
   /** 1-based physical line where the statement starts. */
   firstLine: number;
-  /** Offsets in `code` where each following physical line begins (`breaks[i]` starts line firstLine + i + 1). */
-  breaks: number[];
+  /** Offset of `code` in the file. */
+  start: number;
+  /** Offsets of every newline in the file (shared by all statements of a file). */
+  newlines: readonly number[];
   strings: StringLiteral[];
 }
 
@@ -39,12 +45,16 @@ export interface PythonSource {
 
 /** The physical line of an offset in a logical line's `code`. */
 export function lineOfOffset(logical: LogicalLine, offset: number): number {
-  let line = logical.firstLine;
-  for (const start of logical.breaks) {
-    if (start > offset) break;
-    line++;
+  const position = logical.start + offset;
+  const newlines = logical.newlines;
+  let low = 0;
+  let high = newlines.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((newlines[mid] as number) < position) low = mid + 1;
+    else high = mid;
   }
-  return line;
+  return low + 1;
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"' };
@@ -78,88 +88,82 @@ function prefixLength(text: string, quote: number): { length: number; raw: boole
   return { length: prefix.length, raw: /[rR]/.test(prefix) };
 }
 
+const SPECIAL = new Uint8Array(128);
+for (const ch of '\n\\#\'"()[]{}') SPECIAL[ch.charCodeAt(0)] = 1;
+
+function blankToken(token: string): string {
+  const blank = token.length >= 2 ? `""${' '.repeat(token.length - 2)}` : ' '.repeat(token.length);
+  if (!token.includes('\n')) return blank;
+  // Keep the newlines where they are, so line numbers after the string stay right.
+  let out = '';
+  for (let k = 0; k < token.length; k++) out += token[k] === '\n' ? '\n' : k < 2 ? '"' : ' ';
+  return out;
+}
+
 /** Splits Python source into logical lines with comments gone and string literals lifted out. */
 export function readPythonSource(text: string): PythonSource {
   const src = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
   const lines = src.split('\n');
-  const logical: LogicalLine[] = [];
-  let code = '';
-  let breaks: number[] = [];
+  const newlines: number[] = [];
+  const parts: string[] = [];
+  const statements: { start: number; end: number; firstLine: number; strings: StringLiteral[] }[] = [];
+  let copied = 0;
   let strings: StringLiteral[] = [];
+  let statementStart = 0;
   let firstLine = 1;
   let line = 1;
   let depth = 0;
-  let segmentStart = 0;
 
-  const finish = (nextLine: number): void => {
-    if (code.trim() !== '' || strings.length > 0) logical.push({ code, firstLine, breaks, strings });
-    code = '';
-    breaks = [];
-    strings = [];
-    firstLine = nextLine;
-  };
-
-  let i = 0;
   const n = src.length;
-  // Jump from one character that matters to the next; everything else is copied in slices.
-  const special = /[\n\\#'"()[\]{}]/g;
+  let i = 0;
   while (i < n) {
-    special.lastIndex = i;
-    const found = special.exec(src);
-    if (found === null) break;
-    i = found.index;
     const c = src.charCodeAt(i);
-    if (c === 0x5c && src.charCodeAt(i + 1) !== 0x0a) {
-      i += 2;
+    // Everything but these few characters is code as written.
+    if (c >= 128 || SPECIAL[c] === 0) {
+      i++;
       continue;
     }
     if (c === 0x0a) {
-      // newline
-      code += src.slice(segmentStart, i);
+      newlines.push(i);
       line++;
-      if (depth > 0) {
-        code += ' ';
-        breaks.push(code.length);
-      } else {
-        finish(line);
+      if (depth === 0) {
+        statements.push({ start: statementStart, end: i, firstLine, strings });
+        strings = [];
+        statementStart = i + 1;
+        firstLine = line;
       }
       i++;
-      segmentStart = i;
-      continue;
-    }
-    if (c === 0x5c && src.charCodeAt(i + 1) === 0x0a) {
-      // backslash continuation
-      code += `${src.slice(segmentStart, i)} `;
-      line++;
-      breaks.push(code.length);
+    } else if (c === 0x5c) {
+      if (src.charCodeAt(i + 1) === 0x0a) {
+        // A continuation: the backslash becomes a space, the newline stays inside the statement.
+        parts.push(src.slice(copied, i), ' ');
+        copied = i + 1;
+        newlines.push(i + 1);
+        line++;
+      }
       i += 2;
-      segmentStart = i;
-      continue;
-    }
-    if (c === 0x23) {
-      // comment: up to the newline
-      code += src.slice(segmentStart, i);
+    } else if (c === 0x23) {
       const end = src.indexOf('\n', i);
-      i = end === -1 ? n : end;
-      segmentStart = i;
-      continue;
-    }
-    if (c === 0x28 || c === 0x5b || c === 0x7b) depth++;
-    else if ((c === 0x29 || c === 0x5d || c === 0x7d) && depth > 0) depth--;
-    else if (c === 0x22 || c === 0x27) {
+      const stop = end === -1 ? n : end;
+      parts.push(src.slice(copied, i), ' '.repeat(stop - i));
+      copied = stop;
+      i = stop;
+    } else if (c === 0x22 || c === 0x27) {
       const { length: prefix, raw } = prefixLength(src, i);
-      code += src.slice(segmentStart, i - prefix);
-      const quote = src[i] as string;
-      const triple = src.startsWith(quote + quote + quote, i);
+      const startLine = line;
+      const tokenStart = i - prefix;
+      const triple = src.charCodeAt(i + 1) === c && src.charCodeAt(i + 2) === c;
       const open = triple ? 3 : 1;
       let j = i + open;
       let end = -1;
       let bodyEnd = n;
-      let newlines = 0;
       while (j < n) {
         const d = src.charCodeAt(j);
         if (d === 0x5c) {
-          if (src.charCodeAt(j + 1) === 0x0a) newlines++;
+          if (src.charCodeAt(j + 1) === 0x0a) {
+            newlines.push(j + 1);
+            line++;
+          }
           j += 2;
           continue;
         }
@@ -169,7 +173,8 @@ export function readPythonSource(text: string): PythonSource {
             end = j;
             break;
           }
-          newlines++;
+          newlines.push(j);
+          line++;
         } else if (d === c && (!triple || (src.charCodeAt(j + 1) === c && src.charCodeAt(j + 2) === c))) {
           bodyEnd = j;
           end = j + open;
@@ -179,20 +184,23 @@ export function readPythonSource(text: string): PythonSource {
       }
       if (end === -1) end = n;
       const body = src.slice(i + open, Math.min(bodyEnd, n));
-      strings.push({ value: raw ? body : decodeEscapes(body), raw: body, line });
-      code += '""';
-      // A multi-line string keeps its statement on the line it started; later lines still count.
-      for (let k = 0; k < newlines; k++) {
-        line++;
-        breaks.push(code.length);
-      }
+      strings.push({ value: raw ? body : decodeEscapes(body), raw: body, line: startLine });
+      parts.push(src.slice(copied, tokenStart), blankToken(src.slice(tokenStart, end)));
+      copied = end;
       i = end;
-      segmentStart = i;
-      continue;
+    } else {
+      if (c === 0x28 || c === 0x5b || c === 0x7b) depth++;
+      else if (depth > 0) depth--;
+      i++;
     }
-    i++;
   }
-  code += src.slice(segmentStart, n);
-  finish(line);
+  parts.push(src.slice(copied));
+  statements.push({ start: statementStart, end: n, firstLine, strings });
+  const blanked = parts.join('');
+  const logical: LogicalLine[] = [];
+  for (const statement of statements) {
+    const code = blanked.slice(statement.start, statement.end);
+    if (statement.strings.length > 0 || /\S/.test(code)) logical.push({ code, firstLine: statement.firstLine, start: statement.start, newlines, strings: statement.strings });
+  }
   return { lines, logical };
 }

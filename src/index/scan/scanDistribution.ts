@@ -145,7 +145,7 @@ function pthCode(text: string): string {
 /** Config files are not Python: each line is looked at as a string. */
 function configSource(text: string): PythonSource {
   const lines = text.split(/\r\n|\r|\n/);
-  const logical: LogicalLine[] = lines.map((line, index) => ({ code: '', firstLine: index + 1, breaks: [], strings: [{ value: line, raw: line, line: index + 1 }] }));
+  const logical: LogicalLine[] = lines.map((line, index) => ({ code: '', firstLine: index + 1, start: 0, newlines: [], strings: [{ value: line, raw: line, line: index + 1 }] }));
   return { lines, logical };
 }
 

@@ -268,6 +268,57 @@ describe('scanDistribution: hand-written malicious packages', () => {
   });
 });
 
+describe('scanDistribution: hostile and tricky inputs', () => {
+  it('a .pth runs only its import lines: code on a path line is not code', async () => {
+    const result = await scanWheel({
+      name: 'pathonly',
+      version: '1.0',
+      files: { 'pathonly/__init__.py': '', 'pathonly.pth': source('exec(base64.b64decode("aW1wb3J0IG9z"))', '/usr/lib/extra') },
+    });
+    assert.deepEqual(high(result), []);
+  });
+
+  it('line numbers stay right after multi-line docstrings and continuations, and escapes do not hide a webhook', async () => {
+    const result = await scanWheel({
+      name: 'hidden',
+      version: '1.0',
+      files: {
+        'hidden/__init__.py': source(
+          '"""Module docstring',
+          'spanning three lines',
+          '"""',
+          'x = 1 + \\',
+          '    2',
+          'URL = "\\x68ttps://webhook.site/abc"  # spelled with an escape',
+        ),
+      },
+    });
+    assertAtLeastHigh(findingAt(result, 'exfiltration-host', 'hidden/__init__.py', 6));
+  });
+
+  it('an ELF binary in an sdist that nothing refers to is only low', async () => {
+    const result = await scanSdist({ name: 'shipsbin', version: '1.0', files: { 'setup.py': 'from setuptools import setup\nsetup()\n', 'tools/prebuilt': ELF } });
+    const finding = findingAt(result, 'bundled-binary', 'shipsbin-1.0/tools/prebuilt', null);
+    assert.equal(finding.severity, 'low');
+    assert.deepEqual(high(result), []);
+  });
+
+  it('a module that decodes a shipped blob and runs it is high; one that decodes its argument is a deserialiser (medium)', async () => {
+    const blob = Buffer.from('print("hello from a hidden payload, long enough")').toString('base64');
+    const result = await scanWheel({
+      name: 'deser',
+      version: '1.0',
+      files: {
+        'deser/__init__.py': '',
+        'deser/payload.py': source('import base64', `_P = "${blob}"`, 'def go():', '    exec(base64.b64decode(_P))'),
+        'deser/funcs.py': source('import marshal, types', 'def load(raw):', '    code = marshal.loads(raw)', '    return types.FunctionType(code, globals())'),
+      },
+    });
+    assertAtLeastHigh(findingAt(result, 'decode-and-execute', 'deser/payload.py', 4));
+    assert.equal(findingAt(result, 'decode-and-execute', 'deser/funcs.py', 4).severity, 'medium');
+  });
+});
+
 describe('scanDistribution: benign lookalikes stay below high', () => {
   it('an ordinary setuptools setup.py (README, version from git, build_ext)', async () => {
     const result = await scanSdist({
@@ -382,11 +433,11 @@ describe('scanDistribution: limits and refusals', () => {
 
 describe('readPythonSource', () => {
   const cases: { name: string; text: string; code: string[]; strings: [string, number][] }[] = [
-    { name: 'comments dropped', text: 'x = 1  # exec(evil)\n', code: ['x = 1  '], strings: [] },
+    { name: 'comments dropped', text: 'x = 1  # exec(evil)\n', code: ['x = 1'], strings: [] },
     { name: 'hash inside a string is not a comment', text: 'u = "http://a/#frag"\n', code: ['u = ""'], strings: [['http://a/#frag', 1]] },
     { name: 'triple-quoted string across lines', text: 'd = """a\nb\nc"""\ny = 2\n', code: ['d = ""', 'y = 2'], strings: [['a\nb\nc', 1]] },
-    { name: 'brackets join lines', text: 'f(1,\n  "s",\n  3)\n', code: ['f(1,   "",   3)'], strings: [['s', 2]] },
-    { name: 'backslash continuation', text: 'a = 1 + \\\n  2\n', code: ['a = 1 +    2'], strings: [] },
+    { name: 'brackets join lines', text: 'f(1,\n  "s",\n  3)\n', code: ['f(1, "" , 3)'], strings: [['s', 2]] },
+    { name: 'backslash continuation', text: 'a = 1 + \\\n  2\n', code: ['a = 1 + 2'], strings: [] },
     { name: 'escapes decoded, raw strings kept', text: 's = "\\x68\\x74tp"\nr = r"\\x68"\n', code: ['s = ""', 'r = ""'], strings: [['http', 1], ['\\x68', 2]] },
     { name: 'prefixes and escaped quotes', text: "b = rb'a\\'b' + f'{x}'\n", code: ['b = "" + ""'], strings: [["a\\'b", 1], ['{x}', 1]] },
     { name: 'unterminated string ends at the line', text: 'x = "abc\ny = 1\n', code: ['x = ""', 'y = 1'], strings: [['abc', 1]] },
@@ -394,7 +445,7 @@ describe('readPythonSource', () => {
   for (const c of cases) {
     it(c.name, () => {
       const parsed = readPythonSource(c.text);
-      assert.deepEqual(parsed.logical.map((l) => l.code), c.code);
+      assert.deepEqual(parsed.logical.map((l) => l.code.replace(/\s+/g, ' ').trim()), c.code);
       assert.deepEqual(parsed.logical.flatMap((l) => l.strings.map((s) => [s.value, s.line])), c.strings);
     });
   }

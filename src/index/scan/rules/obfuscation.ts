@@ -26,12 +26,12 @@ const LAMBDA_EXEC = /\blambda\b[^:]*:[\s\S]*(?<![\w.])(?:exec|eval)\s*\(/;
 const SOUP_TRIGGER = /\b(?:[IlO_][Il1O0_]{7,}|_0x[0-9a-fA-F]{4,})\b/;
 const SOUP = /\b(?:[IlO_][Il1O0_]{7,}|_0x[0-9a-fA-F]{4,})\b/g;
 
+/** The longest physical line of the statement's code, string bodies and comments not counted. */
 function longestPhysicalSegment(logical: LogicalLine): number {
   let longest = 0;
-  let start = 0;
-  for (const end of [...logical.breaks, logical.code.length]) {
-    longest = Math.max(longest, end - start);
-    start = end;
+  for (const segment of logical.code.split('\n')) {
+    if (segment.length <= LONG_LINE) continue;
+    longest = Math.max(longest, segment.replace(/\s{2,}/g, ' ').length);
   }
   return longest;
 }
@@ -72,8 +72,15 @@ export const obfuscationRule: SourceRule = (file) => {
   const hits: RuleHit[] = [];
   const text = file.text;
   const suspect =
-    text.includes('chr') || text.includes('builtins') || text.includes('globals') || text.includes('\\') || text.includes('lambda') ||
-    SOUP_TRIGGER.test(text) || file.source.lines.some((l) => l.length > LONG_LINE);
+    text.includes('chr') ||
+    text.includes('builtins') ||
+    text.includes('globals') ||
+    text.includes('\\x') ||
+    text.includes('\\u') ||
+    /\\[0-7]{3}/.test(text) ||
+    (text.includes('lambda') && EXEC_CALL.test(text)) ||
+    SOUP_TRIGGER.test(text) ||
+    file.source.lines.some((l) => l.length > LONG_LINE);
   if (!suspect) return hits;
   const where = describeContext(file.context);
   let reported = 0;
