@@ -7,14 +7,14 @@
  */
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Readable, Writable } from 'node:stream';
+import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, inflateRawSync } from 'node:zlib';
 import tar from 'tar-stream';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { isPavedError } from '../../errors.js';
-import { checkMemberName, invalidArchive, type ArchiveKind } from '../upload/archiveLimits.js';
+import { archiveTooLarge, checkMemberName, DEFAULT_ARCHIVE_LIMITS, formatBytes, invalidArchive, showMember, type ArchiveKind } from '../upload/archiveLimits.js';
 
 /** One file member of an archive, as listed. */
 export interface ListedMember {
@@ -51,7 +51,8 @@ export interface ReadBudget {
 
 function openZip(path: string, kind: ArchiveKind): Promise<ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true, strictFileNames: false }, (error, zip) => {
+    // decodeStrings: false leaves name checks to checkMemberName, which refuses with the upload inspection's own errors.
+    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false }, (error, zip) => {
       if (error !== null) reject(invalidArchive(kind, `is not a readable zip archive: ${error.message}`, error));
       else resolve(zip);
     });
@@ -125,10 +126,10 @@ class WindowedFile {
 async function rawMember(file: WindowedFile, entry: Entry, kind: ArchiveKind): Promise<Buffer> {
   const offset = entry.relativeOffsetOfLocalHeader;
   const head = await file.read(offset, 30);
-  if (head.length < 30 || head.readUInt32LE(0) !== 0x04034b50) throw invalidArchive(kind, `member ${entry.fileName.slice(0, 120)} has no valid local header`);
+  if (head.length < 30 || head.readUInt32LE(0) !== 0x04034b50) throw invalidArchive(kind, `member ${showMember(entry.fileNameRaw.toString('utf8'))} has no valid local header`);
   const dataStart = offset + 30 + head.readUInt16LE(26) + head.readUInt16LE(28);
   const raw = await file.read(dataStart, entry.compressedSize);
-  if (raw.length < entry.compressedSize) throw invalidArchive(kind, `member ${entry.fileName.slice(0, 120)} runs past the end of the file`);
+  if (raw.length < entry.compressedSize) throw invalidArchive(kind, `member ${showMember(entry.fileNameRaw.toString('utf8'))} runs past the end of the file`);
   return raw;
 }
 
@@ -137,7 +138,7 @@ async function readZipMember(zip: ZipFile, file: WindowedFile, entry: Entry, mem
     const raw = await rawMember(file, entry, kind);
     // One byte more than declared: a member that inflates past its header is refused, not trusted.
     const data = entry.compressionMethod === 0 || raw.length === 0 ? raw : inflateRawSync(raw, { maxOutputLength: member.size + 1 });
-    if (data.length !== member.size) throw invalidArchive(kind, `member ${entry.fileName.slice(0, 120)} is not the size its header declares`);
+    if (data.length !== member.size) throw invalidArchive(kind, `member ${showMember(entry.fileNameRaw.toString('utf8'))} is not the size its header declares`);
     return { ...member, data: Buffer.from(data), truncated: false };
   }
   const stream = await openEntry(zip, entry);
@@ -162,8 +163,9 @@ export async function readZipMembers(path: string, kind: ArchiveKind, choose: Ch
   try {
     const wanted: [Entry, ListedMember, number][] = [];
     for await (const entry of zip.eachEntry()) {
-      if (entry.fileName.endsWith('/')) continue;
-      const member = { path: checkMemberName(kind, entry.fileName), size: entry.uncompressedSize };
+      const name = entry.fileNameRaw.toString('utf8');
+      if (name.endsWith('/')) continue;
+      const member = { path: checkMemberName(kind, name), size: entry.uncompressedSize };
       members.push(member);
       const want = Math.min(choose(member.path, member.size), budget.remaining);
       if (want > 0) {
@@ -194,9 +196,22 @@ export async function readTarMembers(path: string, gzip: boolean, choose: Choose
   const members: ListedMember[] = [];
   const read: ReadMember[] = [];
   const extract = tar.extract();
+  // Draining a tar inflates all of it: bounded by the same total the upload inspection enforces.
+  let inflated = 0;
+  const countInflated = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      inflated += chunk.length;
+      if (inflated > DEFAULT_ARCHIVE_LIMITS.maxUncompressedBytes) {
+        callback(archiveTooLarge('sdist', `inflates to more than ${formatBytes(DEFAULT_ARCHIVE_LIMITS.maxUncompressedBytes)}; that is the limit`));
+      } else {
+        callback(null, chunk);
+      }
+    },
+  });
   const stages: (Readable | Writable)[] = gzip
-    ? [createReadStream(path), createGunzip(), extract as unknown as Writable]
-    : [createReadStream(path), extract as unknown as Writable];
+    ? [createReadStream(path), createGunzip(), countInflated, extract as unknown as Writable]
+    : [createReadStream(path), countInflated, extract as unknown as Writable];
+  let entries = 0;
   let pipelineError: unknown = null;
   const piped = pipeline(stages).catch((error: unknown) => {
     pipelineError = error;
@@ -205,6 +220,7 @@ export async function readTarMembers(path: string, gzip: boolean, choose: Choose
   try {
     for await (const entry of extract) {
       const header = entry.header;
+      if (++entries > DEFAULT_ARCHIVE_LIMITS.maxEntries) throw archiveTooLarge('sdist', `has more than ${DEFAULT_ARCHIVE_LIMITS.maxEntries} members; that is the limit`);
       const isFile = header.type === 'file' || header.type === 'contiguous-file';
       if (!isFile) {
         entry.resume();
@@ -235,7 +251,8 @@ export async function readTarMembers(path: string, gzip: boolean, choose: Choose
     loopError = error;
   }
   await piped;
-  const failure = loopError ?? pipelineError;
+  // Our own refusal explains more than the stream errors it causes downstream.
+  const failure = [loopError, pipelineError].find((e) => isPavedError(e)) ?? loopError ?? pipelineError;
   if (failure !== null) {
     if (isPavedError(failure)) throw failure;
     throw invalidArchive('sdist', `cannot be read: ${failure instanceof Error ? failure.message : String(failure)}`, failure);

@@ -423,6 +423,13 @@ describe('scanDistribution: limits and refusals', () => {
     findingAt(full, 'decode-and-execute', 'big/__init__.py', 2001);
   });
 
+  it('refuses an archive whose member escapes it (tar.gz and zip) instead of scanning it', async () => {
+    for (const format of ['tar.gz', 'zip'] as const) {
+      const bytes = await buildSdist({ name: 'escape', version: '1.0', format, extraEntries: [{ name: '../evil.py', data: 'exec(x)' }] });
+      await assert.rejects(scanDistribution(await fixtures.write(bytes), `escape-1.0.${format}`), (e) => isPavedError(e, 'PAVED_E_UNSAFE_ARCHIVE'), format);
+    }
+  });
+
   it('refuses a file it cannot read as the format its name says', async () => {
     const path = await fixtures.write(Buffer.from('not a zip at all'));
     for (const name of ['x-1.0-py3-none-any.whl', 'x-1.0.tar.gz', 'x-1.0.rar']) {
