@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerAdvisories } from './commands/advisoriesCommand.js';
+import { registerAudit } from './commands/auditCommand.js';
 import { registerImport } from './commands/importCommand.js';
+import { registerPolicyCommands } from './commands/policyCommands.js';
 import { registerIndexCommands } from './commands/indexCommands.js';
 import { registerServe } from './commands/serve.js';
 import { registerTokenCommands } from './commands/tokenCommands.js';
@@ -26,6 +29,9 @@ export function buildProgram(): Command {
   registerUserCommands(program);
   registerYankCommands(program);
   registerImport(program);
+  registerPolicyCommands(program);
+  registerAdvisories(program);
+  registerAudit(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { openAdvisoryDatabase, type AdvisoryDatabase } from './advisories/advisoryDatabase.js';
 import type { BlobStore } from './blobStore/blobStore.js';
 import { openDirectoryBlobStore } from './blobStore/directoryBlobStore.js';
 import type { Catalog } from './catalog/catalog.js';
@@ -9,6 +10,8 @@ import { openSqliteCatalog } from './catalog/sqliteCatalog.js';
 export interface Storage {
   catalog: Catalog;
   blobs: BlobStore;
+  /** Imported OSV advisories (`advisories.sqlite`), shared by policy and `paved audit`. */
+  advisories: AdvisoryDatabase;
   /** Where the data lives, for messages (never contains secrets). */
   description: string;
   close(): Promise<void>;
@@ -27,12 +30,17 @@ export async function openDataDir(dir: string, options: { createDefaultIndex?: b
   mkdirSync(root, { recursive: true });
   const catalog = openSqliteCatalog(join(root, 'catalog.sqlite'));
   const blobs = openDirectoryBlobStore(join(root, 'blobs'));
+  const advisories = openAdvisoryDatabase(join(root, 'advisories.sqlite'));
   if (options.createDefaultIndex !== false) await ensureDefaultIndex(catalog);
   return {
     catalog,
     blobs,
+    advisories,
     description: root,
-    close: () => catalog.close(),
+    close: async () => {
+      advisories.close();
+      await catalog.close();
+    },
   };
 }
 

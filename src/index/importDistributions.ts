@@ -5,19 +5,22 @@ import { PavedError, isPavedError } from '../errors.js';
 import { requireIndex } from './admin/adminOperations.js';
 import type { Storage } from './dataDir.js';
 import { publishDistribution } from './publishDistribution.js';
+import { createVetting } from './vetting.js';
 import type { ArchiveLimits } from './upload/archiveLimits.js';
 
 const DISTRIBUTION_SUFFIXES = ['.whl', '.tar.gz', '.zip', '.tar.bz2', '.tgz', '.tar.xz'];
 
 /** How one file of an import ended. */
 export type ImportOutcome =
-  | { filename: string; path: string; status: 'added' | 'identical' }
+  | { filename: string; path: string; status: 'added' | 'identical' | 'held' }
   | { filename: string; path: string; status: 'refused'; code: string; message: string };
 
 export interface ImportSummary {
   index: string;
   total: number;
   added: number;
+  /** Stored but quarantined by the index policy (listed in `paved policy queue`). */
+  held: number;
   identical: number;
   refused: Extract<ImportOutcome, { status: 'refused' }>[];
   /** Files in the given folders that are not distributions (not counted in total). */
@@ -61,15 +64,16 @@ export async function createLocalImporter(
   storage: Storage,
   indexPath: string,
   options: { uploader?: string | null; limits?: Partial<ArchiveLimits> } = {},
-): Promise<(path: string) => Promise<'added' | 'identical'>> {
+): Promise<(path: string) => Promise<'added' | 'identical' | 'held'>> {
   const index = await requireIndex(storage.catalog, indexPath);
   if (index.kind !== 'private' || index.readOnly) {
     throw new PavedError('PAVED_E_INDEX_NOT_WRITABLE', `index '${index.path}' does not take uploads (${index.kind === 'private' ? 'read-only' : 'mirror'})`);
   }
+  const vetting = createVetting(storage, storage.advisories);
   return async (path) => {
     const staged = await storage.blobs.stage(createReadStream(path), { blake2b: false });
-    const result = await publishDistribution(storage, { index, filename: basename(path), staged, uploader: options.uploader ?? null, ...(options.limits === undefined ? {} : { limits: options.limits }) });
-    return result.status;
+    const result = await publishDistribution(storage, { index, filename: basename(path), staged, uploader: options.uploader ?? null, vetting, ...(options.limits === undefined ? {} : { limits: options.limits }) });
+    return result.held !== null ? 'held' : result.status;
   };
 }
 
@@ -81,10 +85,10 @@ export async function createLocalImporter(
 export async function importFiles(
   index: string,
   files: string[],
-  importOne: (path: string) => Promise<'added' | 'identical'>,
+  importOne: (path: string) => Promise<'added' | 'identical' | 'held'>,
   options: { jobs?: number; onOutcome?: (outcome: ImportOutcome, done: number, total: number) => void; isFatal?: (error: PavedError) => boolean } = {},
 ): Promise<Omit<ImportSummary, 'ignored'>> {
-  const summary: Omit<ImportSummary, 'ignored'> = { index, total: files.length, added: 0, identical: 0, refused: [] };
+  const summary: Omit<ImportSummary, 'ignored'> = { index, total: files.length, added: 0, held: 0, identical: 0, refused: [] };
   let next = 0;
   let done = 0;
   const worker = async () => {
@@ -100,6 +104,7 @@ export async function importFiles(
       }
       if (outcome.status === 'refused') summary.refused.push(outcome);
       else if (outcome.status === 'added') summary.added += 1;
+      else if (outcome.status === 'held') summary.held += 1;
       else summary.identical += 1;
       done += 1;
       options.onOutcome?.(outcome, done, files.length);

@@ -9,6 +9,10 @@ export interface CachedPage {
   body: Buffer;
   etag: string;
   contentType: string;
+  /** Epoch ms after which the page must be rendered again (a time-bound hold ends, a stale upstream copy). */
+  expiresAt?: number;
+  /** Extra response headers (e.g. the stale-upstream warning). */
+  headers?: Record<string, string>;
 }
 
 export class PageCache {
@@ -17,10 +21,10 @@ export class PageCache {
 
   constructor(private readonly maxBytes: number) {}
 
-  get(key: string, serial: number): CachedPage | undefined {
+  get(key: string, serial: number, now: number = Date.now()): CachedPage | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
-    if (entry.serial !== serial) {
+    if (entry.serial !== serial || (entry.expiresAt !== undefined && entry.expiresAt <= now)) {
       this.remove(key, entry);
       return undefined;
     }

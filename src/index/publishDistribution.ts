@@ -6,7 +6,9 @@ import type { StagedBlob } from './blobStore/blobStore.js';
 import type { AddFileResult, IndexRecord } from './catalog/catalog.js';
 import type { Storage } from './dataDir.js';
 import type { ArchiveLimits } from './upload/archiveLimits.js';
+import { scanDistribution } from './scan/scanDistribution.js';
 import { inspectDistribution } from './upload/inspectDistribution.js';
+import type { Verdict, Vetting } from './vetting.js';
 
 /** What an uploader says about the file (twine's form fields); each claim is checked. */
 export interface UploadClaims {
@@ -28,7 +30,13 @@ export interface PublishRequest {
   claims?: UploadClaims;
   uploadedAt?: string;
   limits?: Partial<ArchiveLimits>;
+  /** Judge the file against the index's policy (scanner included); without it every valid file is accepted. */
+  vetting?: Vetting;
+  now?: Date;
 }
+
+/** What happened to a published file; `held` when the policy quarantined it (stored, not served). */
+export type PublishResult = AddFileResult & { held: Verdict | null };
 
 /**
  * The one path by which a distribution enters a private index (upload and
@@ -37,7 +45,7 @@ export interface PublishRequest {
  * made durable in the blob store, and only then the catalog row is committed.
  * Any failure discards the staged bytes and leaves the index unchanged.
  */
-export async function publishDistribution(storage: Storage, request: PublishRequest): Promise<AddFileResult> {
+export async function publishDistribution(storage: Storage, request: PublishRequest): Promise<PublishResult> {
   const { index, filename, staged, claims = {} } = request;
   try {
     if (index.kind !== 'private') {
@@ -54,7 +62,7 @@ export async function publishDistribution(storage: Storage, request: PublishRequ
     if (existing !== null) {
       if (existing.sha256 === staged.sha256) {
         await staged.discard();
-        return { status: 'identical', file: existing };
+        return { status: 'identical', file: existing, held: null };
       }
       throw fileExists(filename);
     }
@@ -62,9 +70,51 @@ export async function publishDistribution(storage: Storage, request: PublishRequ
     const inspection = await inspectDistribution(staged.path, filename, request.limits);
     checkIdentityClaims(claims, inspection.normalizedName, inspection.version, parsed.kind, filename);
 
+    let held: Verdict | null = null;
+    if (request.vetting !== undefined) {
+      const now = request.now ?? new Date();
+      const scan = await scanDistribution(staged.path, filename);
+      await storage.catalog.putScan({ sha256: staged.sha256, scannerVersion: scan.scannerVersion, findings: scan.findings, scannedAt: now.toISOString() });
+      const verdict = await request.vetting.judge(
+        {
+          index,
+          project: inspection.normalizedName,
+          version: inspection.version,
+          filename,
+          sha256: staged.sha256,
+          size: staged.size,
+          requiresPython: inspection.requiresPython,
+          uploadTime: now.toISOString(),
+          yanked: false,
+          stored: null,
+          upstreamUrl: null,
+          upstreamMetadata: false,
+        },
+        now,
+        { metadata: inspection.metadata, scan: scan.findings },
+      );
+      if (verdict.action !== 'allow') {
+        await storage.catalog.appendAudit({
+          actor: request.uploader ?? 'anonymous',
+          action: verdict.action === 'block' ? 'upload.block' : 'upload.quarantine',
+          index: index.path,
+          project: inspection.normalizedName,
+          version: inspection.version,
+          filename,
+          reason: verdict.findings.filter((f) => f.action !== 'allow').map((f) => f.message).join('; ').slice(0, 2000) || null,
+          details: { sha256: staged.sha256, findings: verdict.findings },
+        });
+      }
+      if (verdict.action === 'block') {
+        const reasons = verdict.findings.filter((f) => f.action === 'block').map((f) => `${f.message}${f.file === null ? '' : ` (${f.file}${f.line === null ? '' : `:${f.line}`})`}`);
+        throw new PavedError('PAVED_E_BLOCKED', `${filename} is refused by the index policy: ${reasons.join('; ')}`, { hint: 'an admin can see the findings with `paved policy explain` and approve with a reason' });
+      }
+      if (verdict.action === 'quarantine') held = verdict;
+    }
+
     const metadataSha256 = inspection.metadataBytes === null ? null : (await storage.blobs.put(inspection.metadataBytes)).sha256;
     await staged.commit();
-    return await storage.catalog.addFile({
+    const added = await storage.catalog.addFile({
       indexId: index.id,
       project: inspection.normalizedName,
       projectDisplayName: inspection.name,
@@ -79,6 +129,7 @@ export async function publishDistribution(storage: Storage, request: PublishRequ
       uploader: request.uploader,
       ...(request.uploadedAt === undefined ? {} : { uploadedAt: request.uploadedAt }),
     });
+    return { ...added, held };
   } catch (error) {
     await staged.discard();
     if (isPavedError(error, 'PAVED_E_FILE_EXISTS')) throw fileExists(filename);

@@ -29,7 +29,10 @@ export function registerImport(program: Command): void {
         if (global.server !== undefined) {
           const url = new URL(`${index}/`, global.server.endsWith('/') ? global.server : `${global.server}/`).toString();
           const token = global.token;
-          const upload = async (path: string) => ((await uploadDistribution(url, token, path)).status === 'uploaded' ? 'added' : 'identical') as 'added' | 'identical';
+          const upload = async (path: string): Promise<'added' | 'identical' | 'held'> => {
+            const r = await uploadDistribution(url, token, path);
+            return r.status === 'uploaded' ? (r.message.includes('held for review') ? 'held' : 'added') : 'identical';
+          };
           summary = { ...(await importFiles(index, files, upload, { jobs, onOutcome, isFatal: (e) => e.code === 'PAVED_E_NETWORK' || e.code === 'PAVED_E_UNAUTHORIZED' })), ignored };
         } else {
           const storage = await openDataDir(global.data);
@@ -48,7 +51,7 @@ export function registerImport(program: Command): void {
 }
 
 function renderSummary(s: ImportSummary, seconds: number): string {
-  const lines = [`imported into ${s.index}: ${s.added} added, ${s.identical} already present, ${s.refused.length} refused (${s.total} files in ${seconds.toFixed(1)} s${s.ignored ? `; ${s.ignored} non-distribution files ignored` : ''})`];
+  const lines = [`imported into ${s.index}: ${s.added} added, ${s.held > 0 ? `${s.held} held for review, ` : ''}${s.identical} already present, ${s.refused.length} refused (${s.total} files in ${seconds.toFixed(1)} s${s.ignored ? `; ${s.ignored} non-distribution files ignored` : ''})`];
   for (const r of s.refused) lines.push(`  refused ${r.filename}: ${r.message} [${r.code}]`);
   return lines.join('\n');
 }

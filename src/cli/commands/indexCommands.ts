@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { PavedError } from '../../errors.js';
+import type { IndexSettingsPatch } from '../../index/admin/adminOperations.js';
 import { runWithAdminTarget } from '../runCommand.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -8,14 +10,28 @@ export function registerIndexCommands(program: Command): void {
 
   group
     .command('create <owner/name>')
-    .description('create a private index; --bases makes it inherit other indexes (own releases first)')
+    .description('create a private index (or a vetted mirror with --mirror); --bases makes it inherit other indexes (own releases first)')
     .option('--bases <a/b,c/d>', 'indexes to inherit from, in priority order', list, [])
+    .option('--mirror <url>', 'mirror this upstream simple/ index (https://… or file:///…/simple/) through the policy')
+    .option('--ttl <seconds>', 'mirror: how long an upstream page is trusted before revalidation', '600')
+    .option('--reserve <prefix,…>', 'name prefixes (e.g. acme-) that never come from a mirror in chains through this index', list)
+    .option('--merge <name,…>', 'names this index holds that may still merge with mirror releases', list)
     .option('--read-only', 'refuse uploads')
     .option('--private-read', 'require a read token (no anonymous reads)')
-    .action((path: string, flags: { bases: string[]; readOnly?: boolean; privateRead?: boolean }, cmd: Command) =>
+    .action((path: string, flags: { bases: string[]; mirror?: string; ttl: string; reserve?: string[]; merge?: string[]; readOnly?: boolean; privateRead?: boolean }, cmd: Command) =>
       runWithAdminTarget(cmd, async (target, reporter) => {
-        const info = await target.createIndex({ path, bases: flags.bases, readOnly: flags.readOnly === true, anonymousRead: flags.privateRead !== true });
-        reporter.result(info, () => `created index ${info.path}${info.bases.length ? ` (bases: ${info.bases.join(', ')})` : ''}`);
+        const ttl = Number(flags.ttl);
+        if (!Number.isInteger(ttl) || ttl < 0) throw new PavedError('PAVED_E_INVALID_ARGUMENT', '--ttl must be a whole number of seconds');
+        const info = await target.createIndex({
+          path,
+          bases: flags.bases,
+          readOnly: flags.readOnly === true,
+          anonymousRead: flags.privateRead !== true,
+          ...(flags.mirror === undefined ? {} : { mirror: flags.mirror, mirrorTtlSeconds: ttl }),
+          ...(flags.reserve === undefined ? {} : { reservedPrefixes: flags.reserve }),
+          ...(flags.merge === undefined ? {} : { mergeNames: flags.merge }),
+        });
+        reporter.result(info, () => `created ${info.kind === 'mirror' ? `mirror ${info.path} of ${info.mirrorUrl}` : `index ${info.path}`}${info.bases.length ? ` (bases: ${info.bases.join(', ')})` : ''}`);
       }),
     );
 
@@ -26,7 +42,7 @@ export function registerIndexCommands(program: Command): void {
       runWithAdminTarget(cmd, async (target, reporter) => {
         const indexes = await target.listIndexes();
         reporter.result(indexes, () =>
-          indexes.map((i) => `${i.path}\t${i.kind}${i.readOnly ? ' read-only' : ''}${i.anonymousRead ? '' : ' private-read'}${i.bases.length ? `\tbases: ${i.bases.join(', ')}` : ''}`).join('\n'),
+          indexes.map((i) => `${i.path}\t${i.kind}${i.mirrorUrl === null ? '' : ` of ${i.mirrorUrl}`}${i.readOnly && i.kind !== 'mirror' ? ' read-only' : ''}${i.anonymousRead ? '' : ' private-read'}${i.bases.length ? `\tbases: ${i.bases.join(', ')}` : ''}`).join('\n'),
         );
       }),
     );
@@ -39,9 +55,20 @@ export function registerIndexCommands(program: Command): void {
     .option('--writable', 'accept uploads')
     .option('--private-read', 'require a read token')
     .option('--public-read', 'allow anonymous reads')
-    .action((path: string, flags: { bases?: string[]; readOnly?: boolean; writable?: boolean; privateRead?: boolean; publicRead?: boolean }, cmd: Command) =>
+    .option('--reserve <prefix,…>', 'replace the reserved name prefixes (empty string for none)', list)
+    .option('--merge <name,…>', 'replace the names allowed to merge with mirror releases', list)
+    .option('--mirror <url>', 'change the upstream of a mirror')
+    .option('--ttl <seconds>', 'mirror page TTL')
+    .action((path: string, flags: { bases?: string[]; readOnly?: boolean; writable?: boolean; privateRead?: boolean; publicRead?: boolean; reserve?: string[]; merge?: string[]; mirror?: string; ttl?: string }, cmd: Command) =>
       runWithAdminTarget(cmd, async (target, reporter) => {
-        const patch: { bases?: string[]; readOnly?: boolean; anonymousRead?: boolean } = {};
+        const patch: IndexSettingsPatch = {};
+        if (flags.reserve !== undefined) patch.reservedPrefixes = flags.reserve;
+        if (flags.merge !== undefined) patch.mergeNames = flags.merge;
+        if (flags.mirror !== undefined) patch.mirror = flags.mirror;
+        if (flags.ttl !== undefined) {
+          patch.mirrorTtlSeconds = Number(flags.ttl);
+          if (!Number.isInteger(patch.mirrorTtlSeconds)) throw new PavedError('PAVED_E_INVALID_ARGUMENT', '--ttl must be a whole number of seconds');
+        }
         if (flags.bases !== undefined) patch.bases = flags.bases;
         if (flags.readOnly === true) patch.readOnly = true;
         if (flags.writable === true) patch.readOnly = false;

@@ -3,7 +3,8 @@ import { normalizeName } from '../../standards/names.js';
 import { normalizeVersion } from '../../standards/version.js';
 import { hashPassword } from '../auth/passwords.js';
 import { generateToken, parseScope, scopeToString } from '../auth/tokens.js';
-import type { Catalog, FileRecord, IndexRecord, TokenRecord, UserRecord } from '../catalog/catalog.js';
+import { redactUrl } from '../../standards/urls.js';
+import type { Catalog, FileRecord, IndexPatch, IndexRecord, TokenRecord, UserRecord } from '../catalog/catalog.js';
 
 /**
  * The administrative operations, written once over a Catalog. The admin
@@ -12,7 +13,7 @@ import type { Catalog, FileRecord, IndexRecord, TokenRecord, UserRecord } from '
  */
 
 /** What admin operations return about an index (plain data, JSON-ready). */
-export type IndexInfo = Pick<IndexRecord, 'path' | 'bases' | 'kind' | 'mirrorUrl' | 'readOnly' | 'anonymousRead' | 'createdAt'>;
+export type IndexInfo = Pick<IndexRecord, 'path' | 'bases' | 'kind' | 'mirrorUrl' | 'readOnly' | 'anonymousRead' | 'reservedPrefixes' | 'mergeNames' | 'mirrorTtlSeconds' | 'createdAt'>;
 export type UserInfo = Pick<UserRecord, 'name' | 'isAdmin' | 'createdAt'> & { hasPassword: boolean };
 export type TokenInfo = Omit<TokenRecord, 'secretHash' | 'scopes'> & { scopes: string[] };
 
@@ -25,7 +26,18 @@ export function splitIndexPath(path: string): { owner: string; name: string } {
 }
 
 export function indexInfo(index: IndexRecord): IndexInfo {
-  return { path: index.path, bases: index.bases, kind: index.kind, mirrorUrl: index.mirrorUrl, readOnly: index.readOnly, anonymousRead: index.anonymousRead, createdAt: index.createdAt };
+  return {
+    path: index.path,
+    bases: index.bases,
+    kind: index.kind,
+    mirrorUrl: index.mirrorUrl === null ? null : redactUrl(index.mirrorUrl),
+    readOnly: index.readOnly,
+    anonymousRead: index.anonymousRead,
+    reservedPrefixes: index.reservedPrefixes,
+    mergeNames: index.mergeNames,
+    mirrorTtlSeconds: index.mirrorTtlSeconds,
+    createdAt: index.createdAt,
+  };
 }
 
 export function userInfo(user: UserRecord): UserInfo {
@@ -42,6 +54,24 @@ export interface CreateIndexInput {
   bases?: string[];
   readOnly?: boolean;
   anonymousRead?: boolean;
+  /** Makes a mirror of this upstream simple/ URL (http(s):// or file://). */
+  mirror?: string;
+  reservedPrefixes?: string[];
+  mergeNames?: string[];
+  mirrorTtlSeconds?: number;
+}
+
+export type IndexSettingsPatch = { bases?: string[]; readOnly?: boolean; anonymousRead?: boolean; reservedPrefixes?: string[]; mergeNames?: string[]; mirrorTtlSeconds?: number; mirror?: string };
+
+function checkMirrorUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new PavedError('PAVED_E_INVALID_ARGUMENT', `'${url.slice(0, 200)}' is not a URL`, { hint: 'give the upstream simple/ URL, e.g. https://pypi.org/simple/ or file:///opt/pypi/simple/' });
+  }
+  if (!['http:', 'https:', 'file:'].includes(parsed.protocol)) throw new PavedError('PAVED_E_INVALID_ARGUMENT', `a mirror upstream must be http(s):// or file://, not ${parsed.protocol}`);
+  return parsed.toString().endsWith('/') ? parsed.toString() : `${parsed.toString()}/`;
 }
 
 export async function createIndex(catalog: Catalog, input: CreateIndexInput): Promise<IndexInfo> {
@@ -50,12 +80,19 @@ export async function createIndex(catalog: Catalog, input: CreateIndexInput): Pr
     const s = splitIndexPath(b);
     return `${s.owner}/${s.name}`;
   });
+  const mirrorUrl = input.mirror === undefined ? null : checkMirrorUrl(input.mirror);
   const record = await catalog.createIndex({
     owner,
     name,
     bases,
-    readOnly: input.readOnly ?? false,
+    kind: mirrorUrl === null ? 'private' : 'mirror',
+    mirrorUrl,
+    // A mirror takes no uploads.
+    readOnly: mirrorUrl !== null || (input.readOnly ?? false),
     anonymousRead: input.anonymousRead ?? true,
+    ...(input.reservedPrefixes === undefined ? {} : { reservedPrefixes: input.reservedPrefixes }),
+    ...(input.mergeNames === undefined ? {} : { mergeNames: input.mergeNames }),
+    ...(input.mirrorTtlSeconds === undefined ? {} : { mirrorTtlSeconds: input.mirrorTtlSeconds }),
   });
   return indexInfo(record);
 }
@@ -64,9 +101,13 @@ export async function listIndexes(catalog: Catalog): Promise<IndexInfo[]> {
   return (await catalog.listIndexes()).map(indexInfo);
 }
 
-export async function updateIndex(catalog: Catalog, path: string, patch: { bases?: string[]; readOnly?: boolean; anonymousRead?: boolean }): Promise<IndexInfo> {
+export async function updateIndex(catalog: Catalog, path: string, patch: IndexSettingsPatch): Promise<IndexInfo> {
   const { owner, name } = splitIndexPath(path);
-  const clean: { bases?: string[]; readOnly?: boolean; anonymousRead?: boolean } = {};
+  const clean: IndexPatch = {};
+  if (patch.reservedPrefixes !== undefined) clean.reservedPrefixes = patch.reservedPrefixes;
+  if (patch.mergeNames !== undefined) clean.mergeNames = patch.mergeNames;
+  if (patch.mirrorTtlSeconds !== undefined) clean.mirrorTtlSeconds = patch.mirrorTtlSeconds;
+  if (patch.mirror !== undefined) clean.mirrorUrl = checkMirrorUrl(patch.mirror);
   if (patch.bases !== undefined) clean.bases = patch.bases.map((b) => { const s = splitIndexPath(b); return `${s.owner}/${s.name}`; });
   if (patch.readOnly !== undefined) clean.readOnly = patch.readOnly;
   if (patch.anonymousRead !== undefined) clean.anonymousRead = patch.anonymousRead;

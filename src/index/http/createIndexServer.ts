@@ -4,7 +4,11 @@ import { PavedError, isPavedError } from '../../errors.js';
 import { createAuthenticator, mayRead, type Principal } from '../auth/authenticate.js';
 import type { Storage } from '../dataDir.js';
 import { DEFAULT_INDEX } from '../dataDir.js';
+import { createMirrorFetcher } from '../mirror/fetchMirrorFile.js';
+import { createMirrorPages } from '../mirror/mirrorPages.js';
+import type { UpstreamOptions } from '../mirror/upstreamClient.js';
 import { PageCache } from '../pageCache.js';
+import { createVetting } from '../vetting.js';
 import { silentEvents, type ServerEvents } from '../serverEvents.js';
 import { httpStatusFor } from './errorStatus.js';
 import { registerAdminRoutes } from './routes/adminRoutes.js';
@@ -21,6 +25,12 @@ export interface IndexServerOptions {
   /** Produce access-log events (default true); off saves the per-request work entirely. */
   logAccess?: boolean;
   limits?: Partial<ServerLimits>;
+  /** Timeouts and retries for mirror upstreams. */
+  upstream?: UpstreamOptions;
+  /** The clock (tests move it to check release-age holds). */
+  now?: () => Date;
+  /** Popular project names for the typosquatting rule (default: the list paved ships). */
+  popular?: readonly string[];
   /** Bytes of rendered pages kept in memory. */
   pageCacheBytes?: number;
 }
@@ -42,6 +52,9 @@ export async function createIndexServer(options: IndexServerOptions): Promise<Fa
   const storage = options.storage;
   const events = options.events ?? silentEvents;
   const authenticate = createAuthenticator(storage.catalog);
+  const now = options.now ?? (() => new Date());
+  const mirrors = createMirrorPages(storage, { ...options.upstream, clock: () => now().getTime() });
+  const vetting = createVetting(storage, storage.advisories, options.popular === undefined ? {} : { popular: options.popular });
   const ctx: ServerContext = {
     storage,
     defaultIndex: options.defaultIndex ?? DEFAULT_INDEX,
@@ -55,6 +68,10 @@ export async function createIndexServer(options: IndexServerOptions): Promise<Fa
     events,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     chainFor: createChainCache(storage),
+    mirrors,
+    vetting,
+    fetcher: createMirrorFetcher(storage, mirrors, vetting, { maxBytes: options.limits?.maxUploadBytes ?? DEFAULT_LIMITS.maxUploadBytes, now }),
+    now,
   };
   const idPrefix = randomBytes(3).toString('hex');
   let nextId = 0;

@@ -6,6 +6,9 @@ import type { ServerEvents } from '../serverEvents.js';
 import type { ArchiveLimits } from '../upload/archiveLimits.js';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/authenticate.js';
+import type { MirrorFetcher } from '../mirror/fetchMirrorFile.js';
+import type { MirrorPages } from '../mirror/mirrorPages.js';
+import type { Vetting } from '../vetting.js';
 
 export interface ServerLimits {
   /** Largest distribution accepted by upload, in bytes. */
@@ -30,6 +33,10 @@ export interface ServerContext {
   pages: PageCache;
   events: ServerEvents;
   limits: ServerLimits;
+  mirrors: MirrorPages;
+  vetting: Vetting;
+  fetcher: MirrorFetcher;
+  now(): Date;
   /** Index chains by path, valid for one catalog serial. */
   chainFor(path: string, serial: number): Promise<IndexRecord[]>;
 }

@@ -1,6 +1,5 @@
 /**
- * `paved audit` and `paved advisories` end to end, as child processes of a test-only entry
- * (advisoryCli.ts) that registers the two commands the way src/cli/main.ts does.
+ * `paved audit` and `paved advisories` end to end, as child processes of the real CLI.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +16,7 @@ import { describeRun, run, type RunResult } from '../../fixtures/pythonTools.js'
 import { OSV_PYPI_ZIP, osvAdvisory } from '../../fixtures/osvData.js';
 import { jsonResult, pavedEnv, REPO_ROOT } from '../../e2e/pavedCli.js';
 
-const ENTRY = fileURLToPath(new URL('./advisoryCli.ts', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 
 function paved(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return run(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: REPO_ROOT, env: pavedEnv(env), timeoutMs: 120_000 });

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PavedError } from '../../../errors.js';
 import * as admin from '../../admin/adminOperations.js';
+import * as policyOps from '../../admin/policyOperations.js';
+import { normalizeName } from '../../../standards/names.js';
 import { authorize, mayRead, type Principal } from '../../auth/authenticate.js';
 import type { ServerContext } from '../serverContext.js';
 
@@ -11,6 +13,7 @@ import type { ServerContext } from '../serverContext.js';
  */
 export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const catalog = ctx.storage.catalog;
+  const services: policyOps.PolicyServices = { storage: ctx.storage, mirrors: ctx.mirrors, vetting: ctx.vetting, now: ctx.now };
   const principalOf = (req: FastifyRequest): Promise<Principal | null> => ctx.principalOf(req);
   const requireAdmin = async (req: FastifyRequest, index = '*') => {
     const principal = await principalOf(req);
@@ -38,11 +41,17 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
   app.post('/+api/indexes', async (req, reply) => {
     await requireAdmin(req);
     const b = body(req);
+    const ttl = b['mirrorTtlSeconds'];
+    if (ttl !== undefined && typeof ttl !== 'number') throw new PavedError('PAVED_E_INVALID_ARGUMENT', "'mirrorTtlSeconds' must be a number");
     const info = await admin.createIndex(catalog, {
       path: str(b, 'path', true)!,
       bases: strList(b, 'bases'),
       readOnly: bool(b, 'readOnly'),
       anonymousRead: bool(b, 'anonymousRead'),
+      mirror: str(b, 'mirror'),
+      reservedPrefixes: strList(b, 'reservedPrefixes'),
+      mergeNames: strList(b, 'mergeNames'),
+      mirrorTtlSeconds: ttl as number | undefined,
     });
     return reply.code(201).send(info);
   });
@@ -50,7 +59,17 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const path = `${req.params.owner}/${req.params.name}`.toLowerCase();
     await requireAdmin(req, path);
     const b = body(req);
-    return admin.updateIndex(catalog, path, { bases: strList(b, 'bases'), readOnly: bool(b, 'readOnly'), anonymousRead: bool(b, 'anonymousRead') });
+    const ttl = b['mirrorTtlSeconds'];
+    if (ttl !== undefined && typeof ttl !== 'number') throw new PavedError('PAVED_E_INVALID_ARGUMENT', "'mirrorTtlSeconds' must be a number");
+    return admin.updateIndex(catalog, path, {
+      bases: strList(b, 'bases'),
+      readOnly: bool(b, 'readOnly'),
+      anonymousRead: bool(b, 'anonymousRead'),
+      reservedPrefixes: strList(b, 'reservedPrefixes'),
+      mergeNames: strList(b, 'mergeNames'),
+      mirror: str(b, 'mirror'),
+      mirrorTtlSeconds: ttl as number | undefined,
+    });
   });
   app.delete<{ Params: { owner: string; name: string } }>('/+api/indexes/:owner/:name', async (req, reply) => {
     await requireAdmin(req);
@@ -73,6 +92,72 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
       reason: str(b, 'reason') ?? null,
     });
     return { files: changed.map((f) => ({ filename: f.filename, version: f.version, yanked: f.yanked, yankedReason: f.yankedReason })) };
+  });
+
+  // ---- policy, queue, approvals, audit log, advisories ----
+
+  app.get<{ Params: { owner: string; name: string }; Querystring: { version?: string } }>('/+api/indexes/:owner/:name/policy', async (req) => {
+    const path = `${req.params.owner}/${req.params.name}`.toLowerCase();
+    await requireAdmin(req, path);
+    const version = req.query.version === undefined ? undefined : Number(req.query.version);
+    if (version !== undefined && !Number.isInteger(version)) throw new PavedError('PAVED_E_INVALID_ARGUMENT', 'version must be a whole number');
+    return policyOps.showPolicy(catalog, path, version);
+  });
+  app.put<{ Params: { owner: string; name: string } }>('/+api/indexes/:owner/:name/policy', async (req) => {
+    const path = `${req.params.owner}/${req.params.name}`.toLowerCase();
+    const principal = await requireAdmin(req, path);
+    const b = body(req);
+    const format = str(b, 'format');
+    if (format !== undefined && format !== 'toml' && format !== 'yaml') throw new PavedError('PAVED_E_INVALID_ARGUMENT', "format must be 'toml' or 'yaml'");
+    return policyOps.setPolicy(catalog, path, { text: str(b, 'text', true)!, ...(format === undefined ? {} : { format }), author: principal.user });
+  });
+  app.get<{ Params: { owner: string; name: string; project: string }; Querystring: { version?: string } }>('/+api/indexes/:owner/:name/explain/:project', async (req) => {
+    const path = `${req.params.owner}/${req.params.name}`.toLowerCase();
+    await requireAdmin(req, path);
+    return { files: await policyOps.explain(services, path, req.params.project, typeof req.query.version === 'string' ? req.query.version : undefined) };
+  });
+  app.get<{ Querystring: { index?: string } }>('/+api/queue', async (req) => {
+    const index = typeof req.query.index === 'string' ? req.query.index.toLowerCase() : undefined;
+    await requireAdmin(req, index ?? '*');
+    return { files: await policyOps.queue(services, index) };
+  });
+  app.post<{ Params: { owner: string; name: string } }>('/+api/indexes/:owner/:name/decisions', async (req, reply) => {
+    const path = `${req.params.owner}/${req.params.name}`.toLowerCase();
+    const principal = await requireAdmin(req, path);
+    const b = body(req);
+    const action = str(b, 'action', true);
+    if (action !== 'allow' && action !== 'block') throw new PavedError('PAVED_E_INVALID_ARGUMENT', "action must be 'allow' or 'block'");
+    const version = str(b, 'version');
+    const filename = str(b, 'filename');
+    const decided = await policyOps.decide(catalog, {
+      index: path,
+      project: str(b, 'project', true)!,
+      ...(version === undefined ? {} : { version }),
+      ...(filename === undefined ? {} : { filename }),
+      action,
+      reason: str(b, 'reason', true)!,
+      by: principal.user,
+    });
+    return reply.code(201).send(decided);
+  });
+  app.get<{ Querystring: Record<string, string | undefined> }>('/+api/audit-log', async (req) => {
+    const q = req.query;
+    await requireAdmin(req, typeof q['index'] === 'string' ? q['index'].toLowerCase() : '*');
+    const limit = q['limit'] === undefined ? undefined : Number(q['limit']);
+    return {
+      entries: await policyOps.auditLog(catalog, {
+        ...(q['index'] === undefined ? {} : { index: q['index'].toLowerCase() }),
+        ...(q['project'] === undefined ? {} : { project: q['project'] }),
+        ...(q['actor'] === undefined ? {} : { actor: q['actor'] }),
+        ...(q['action'] === undefined ? {} : { action: q['action'] }),
+        ...(q['since'] === undefined ? {} : { since: q['since'] }),
+        ...(limit === undefined || !Number.isFinite(limit) ? {} : { limit }),
+      }),
+    };
+  });
+  // Advisory data is public knowledge: any client that can reach the server may read it.
+  app.get<{ Params: { project: string } }>('/+api/advisories/:project', async (req) => {
+    return { advisories: ctx.storage.advisories.forProjectJson(normalizeName(req.params.project)) };
   });
 
   app.get('/+api/users', async (req) => {

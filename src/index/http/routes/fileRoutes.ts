@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PavedError } from '../../../errors.js';
 import { authorize } from '../../auth/authenticate.js';
-import { findChainFile } from '../../indexChain.js';
+import { buildProjectView } from '../../projectView.js';
+import type { Verdict } from '../../vetting.js';
+import { parseDistributionFilename } from '../../../standards/distributionFilename.js';
 import { parseByteRange } from '../byteRange.js';
 import type { ServerContext } from '../serverContext.js';
 
@@ -29,17 +31,42 @@ async function serveFile(ctx: ServerContext, req: FastifyRequest<{ Params: FileP
   if (!SHA256.test(sha256)) throw notFound(filename);
   const wantsMetadata = filename.endsWith('.metadata');
   if (wantsMetadata) filename = filename.slice(0, -'.metadata'.length);
-  const file = await findChainFile(ctx.storage.catalog, chain, sha256, filename);
-  if (file === null) throw notFound(req.params.filename);
 
-  let blob = file.sha256;
+  let parsed;
+  try {
+    parsed = parseDistributionFilename(filename);
+  } catch {
+    throw notFound(req.params.filename);
+  }
+  const view = await buildProjectView(ctx.storage.catalog, ctx.mirrors, chain, parsed.normalizedName);
+  const file = view?.files.find((f) => f.filename === filename && f.sha256 === sha256);
+  if (file === undefined) throw notFound(req.params.filename);
+  const verdict = await ctx.vetting.judge(file, ctx.now());
+  if (verdict.action !== 'allow') throw held(filename, verdict);
+
+  let stored = file.stored;
+  if (stored === null) {
+    if (wantsMetadata && file.upstreamMetadata !== false && file.upstreamUrl !== null) {
+      // The upstream has the PEP 658 file: pass it on (hash-checked) without fetching the wheel.
+      const expected = typeof file.upstreamMetadata === 'object' ? (file.upstreamMetadata['sha256'] ?? null) : null;
+      const bytes = await ctx.mirrors.upstream(file.index).fetchMetadata(file.upstreamUrl, expected);
+      if (bytes !== null) {
+        return reply.header('content-type', 'text/plain; charset=utf-8').header('content-length', bytes.length).send(bytes);
+      }
+    }
+    const fetched = await ctx.fetcher.fetch(file);
+    if (fetched.status === 'held') throw held(filename, fetched.verdict);
+    stored = fetched.file;
+  }
+
+  let blob = stored.sha256;
   let contentType = contentTypeFor(filename);
   if (wantsMetadata) {
-    if (file.metadataSha256 === null) throw notFound(req.params.filename);
-    blob = file.metadataSha256;
+    if (stored.metadataSha256 === null) throw notFound(req.params.filename);
+    blob = stored.metadataSha256;
     contentType = 'text/plain; charset=utf-8';
   }
-  const size = wantsMetadata ? await ctx.storage.blobs.stat(blob) : file.size;
+  const size = wantsMetadata ? await ctx.storage.blobs.stat(blob) : stored.size;
   if (size === null) throw new PavedError('PAVED_E_BLOB_MISSING', `the bytes of ${req.params.filename} are missing from the store`);
 
   reply
@@ -66,6 +93,15 @@ async function serveFile(ctx: ServerContext, req: FastifyRequest<{ Params: FileP
   reply.header('content-length', size);
   if (req.method === 'HEAD') return reply.send();
   return reply.send(ctx.storage.blobs.read(blob));
+}
+
+/** 403 naming why a file is held, so pip's error tells the user what happened. */
+function held(filename: string, verdict: Verdict): PavedError {
+  const reasons = verdict.findings.filter((f) => f.action !== 'allow').map((f) => f.message);
+  const state = verdict.action === 'block' ? 'blocked' : `quarantined${verdict.until === null ? '' : ` until ${verdict.until}`}`;
+  return new PavedError(verdict.action === 'block' ? 'PAVED_E_BLOCKED' : 'PAVED_E_QUARANTINED', `${filename} is ${state} by the index policy: ${reasons.join('; ') || 'no reason recorded'}`, {
+    hint: 'an admin can see the findings with `paved policy explain` and approve or block with a reason',
+  });
 }
 
 function notFound(filename: string): PavedError {

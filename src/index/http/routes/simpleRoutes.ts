@@ -6,9 +6,10 @@ import { contentTypeOf, negotiateSimpleFormat, type SimpleFormat } from '../../.
 import { renderProjectListHtml, renderProjectPageHtml } from '../../../standards/simpleApiHtml.js';
 import { renderProjectListJson, renderProjectPageJson } from '../../../standards/simpleApiJson.js';
 import { authorize } from '../../auth/authenticate.js';
-import { listChainFiles, listChainProjects } from '../../indexChain.js';
+import { listChainProjects } from '../../indexChain.js';
+import { buildProjectView, viewToPage } from '../../projectView.js';
 import type { CachedPage } from '../../pageCache.js';
-import { buildProjectList, buildProjectPage } from '../../simplePages.js';
+import { buildProjectList } from '../../simplePages.js';
 import type { ServerContext } from '../serverContext.js';
 
 interface IndexParams { owner: string; name: string }
@@ -67,7 +68,13 @@ async function serveList(ctx: ServerContext, req: FastifyRequest, reply: Fastify
   const key = `L|${alias ? '*' : path}|${format}`;
   let page = ctx.pages.get(key, serial);
   if (page === undefined) {
-    const list = buildProjectList(await listChainProjects(ctx.storage.catalog, chain));
+    const projects = await listChainProjects(ctx.storage.catalog, chain);
+    // A mirror lists the projects it has fetched so far: the upstream's whole list is not ours to copy.
+    for (const index of chain) {
+      if (index.kind !== 'mirror') continue;
+      for (const p of await ctx.storage.catalog.listMirrorPages(index.id)) if (p.status === 'ok' && !projects.has(p.project)) projects.set(p.project, p.project);
+    }
+    const list = buildProjectList(projects);
     const body = format === 'json' ? renderProjectListJson(list) : renderProjectListHtml(list, (name) => `${encodeURIComponent(normalizeName(name))}/`);
     page = makePage(serial, body, format);
     ctx.pages.set(key, page);
@@ -82,14 +89,25 @@ async function serveProject(ctx: ServerContext, req: FastifyRequest, reply: Fast
   authorize(await ctx.principalOf(req), 'read', chain[0]!);
   if (!isValidName(rawProject)) throw new PavedError('PAVED_E_PROJECT_NOT_FOUND', `'${rawProject.slice(0, 100)}' is not a valid project name`);
   const project = normalizeName(rawProject);
-  const key = `P|${alias ? '*' : path}|${project}|${format}`;
-  let page = ctx.pages.get(key, serial);
+  const key = `P|${alias ? '*' : path}|${project}|${format}|${ctx.vetting.inputsVersion()}`;
+  const now = ctx.now();
+  let page = ctx.pages.get(key, serial, now.getTime());
   if (page === undefined) {
-    const { displayName, files } = await listChainFiles(ctx.storage.catalog, chain, project);
-    if (displayName === null) throw new PavedError('PAVED_E_PROJECT_NOT_FOUND', `no project named '${project}' in '${path}'`);
-    const model = buildProjectPage(displayName, files, fileBase);
+    const view = await buildProjectView(ctx.storage.catalog, ctx.mirrors, chain, project);
+    if (view === null) throw new PavedError('PAVED_E_PROJECT_NOT_FOUND', `no project named '${project}' in '${path}'`);
+    const judged = await ctx.vetting.judgeView(view, now);
+    const visible = judged.filter((j) => j.verdict.action === 'allow').map((j) => j.file);
+    const model = viewToPage(view, visible, fileBase, ctx.vetting.projectStatus(judged));
     const body = format === 'json' ? renderProjectPageJson(model) : renderProjectPageHtml(model);
-    page = makePage(serial, body, format);
+    // Re-render when a time-bound hold ends, and soon when the upstream copy is stale.
+    const holdsEnd = judged.map((j) => (j.verdict.action === 'quarantine' && j.verdict.until !== null ? Date.parse(j.verdict.until) : Infinity));
+    let expiresAt = Math.min(...holdsEnd);
+    const headers: Record<string, string> = {};
+    if (view.stale !== null) {
+      expiresAt = Math.min(expiresAt, now.getTime() + 5000);
+      headers['x-paved-upstream-stale'] = `serving a cached copy: ${view.stale}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
+    }
+    page = { ...makePage(serial, body, format), ...(Number.isFinite(expiresAt) ? { expiresAt } : {}), headers };
     ctx.pages.set(key, page);
   }
   return sendPage(req, reply, page);
@@ -103,6 +121,7 @@ function makePage(serial: number, text: string, format: SimpleFormat): CachedPag
 }
 
 function sendPage(req: FastifyRequest, reply: FastifyReply, page: CachedPage) {
+  if (page.headers !== undefined) for (const [name, value] of Object.entries(page.headers)) reply.header(name, value);
   reply.header('vary', 'Accept, Authorization').header('etag', page.etag).header('cache-control', 'max-age=0, must-revalidate');
   const inm = req.headers['if-none-match'];
   if (inm !== undefined && inm.length < 2000 && inm.split(',').some((t) => t.trim() === page.etag || t.trim() === `W/${page.etag}`)) {

@@ -65,9 +65,15 @@ async function upload(ctx: ServerContext, req: FastifyRequest<{ Params: IndexPar
       md5: fields.get('md5_digest'),
     },
     limits: ctx.limits.archive,
+    vetting: ctx.vetting,
+    now: ctx.now(),
   });
   ctx.events.notice(result.status === 'added' ? 'file.published' : 'file.identical', { index: index.path, filename: result.file.filename, sha256: result.file.sha256, user: principal?.user ?? null });
-  return reply.code(200).type('text/plain; charset=utf-8').send(result.status === 'added' ? `OK: ${result.file.filename}\n` : `OK: identical file already exists: ${result.file.filename}\n`);
+  const note = result.held === null ? '' : ` (held for review: ${result.held.findings.filter((f) => f.action !== 'allow').map((f) => f.message).join('; ')})`;
+  return reply
+    .code(200)
+    .type('text/plain; charset=utf-8')
+    .send(result.status === 'added' ? `OK: ${result.file.filename}${note}\n` : `OK: identical file already exists: ${result.file.filename}\n`);
 }
 
 function parseMultipart(ctx: ServerContext, req: FastifyRequest): Promise<ParsedUpload> {
