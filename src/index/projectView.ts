@@ -30,6 +30,12 @@ export interface ProjectView {
   files: ViewFile[];
   /** Set when a mirror's upstream failed and its last copy is used. */
   stale: string | null;
+  /**
+   * Epoch ms when the first upstream page this view used must be revalidated (its check time
+   * plus the mirror's TTL); null when no mirror page was used. A rendering of the view is good
+   * until then: the upstream may publish without paved's catalog changing.
+   */
+  freshUntil: number | null;
 }
 
 /**
@@ -61,6 +67,7 @@ export async function buildProjectView(catalog: Catalog, mirrors: MirrorPages, c
   const seen = new Set<string>();
   let displayName: string | null = null;
   let stale: string | null = null;
+  let freshUntil: number | null = null;
   const mirrorsAllowed = chain.some((i) => i.kind === 'mirror') ? await mirrorsMayServe(catalog, chain, project) : false;
 
   for (const index of chain) {
@@ -69,6 +76,8 @@ export async function buildProjectView(catalog: Catalog, mirrors: MirrorPages, c
       const page = await mirrors.load(index, project);
       if (page.status === 'not-found') continue;
       if (page.stale) stale ??= page.reason;
+      const until = Date.parse(page.checkedAt) + index.mirrorTtlSeconds * 1000;
+      freshUntil = freshUntil === null ? until : Math.min(freshUntil, until);
       displayName ??= page.page.name;
       const stored = new Map((await catalog.listFiles(index.id, project)).map((f) => [f.filename, f]));
       for (const entry of page.page.files) {
@@ -89,7 +98,7 @@ export async function buildProjectView(catalog: Catalog, mirrors: MirrorPages, c
       files.push(fromStored(index, file));
     }
   }
-  return displayName === null ? null : { displayName, files, stale };
+  return displayName === null ? null : { displayName, files, stale, freshUntil };
 }
 
 function fromStored(index: IndexRecord, file: FileRecord): ViewFile {

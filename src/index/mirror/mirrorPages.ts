@@ -9,9 +9,10 @@ export type UpstreamClient = ReturnType<typeof createUpstreamClient>;
 
 /** A mirror's view of one upstream project page. */
 export type MirrorPage =
-  | { status: 'ok'; page: ProjectPage; fetchedAt: string; stale: false }
+  /** `checkedAt`: when the upstream last confirmed this copy; it is trusted for the index's TTL from then. */
+  | { status: 'ok'; page: ProjectPage; fetchedAt: string; checkedAt: string; stale: false }
   /** Upstream could not be reached; this is the last copy that was fetched. */
-  | { status: 'ok'; page: ProjectPage; fetchedAt: string; stale: true; reason: string }
+  | { status: 'ok'; page: ProjectPage; fetchedAt: string; checkedAt: string; stale: true; reason: string }
   | { status: 'not-found' };
 
 export interface MirrorPages {
@@ -49,7 +50,8 @@ export function createMirrorPages(storage: Storage, options: UpstreamOptions & {
   const fromRecord = (record: MirrorPageRecord, stale: false | string): MirrorPage => {
     if (record.status === 'not-found' || record.pageJson === null) return { status: 'not-found' };
     const page = JSON.parse(record.pageJson) as ProjectPage;
-    return stale === false ? { status: 'ok', page, fetchedAt: record.fetchedAt, stale: false } : { status: 'ok', page, fetchedAt: record.fetchedAt, stale: true, reason: stale };
+    const base = { status: 'ok', page, fetchedAt: record.fetchedAt, checkedAt: record.checkedAt } as const;
+    return stale === false ? { ...base, stale: false } : { ...base, stale: true, reason: stale };
   };
 
   const refresh = async (index: IndexRecord, project: string, cached: MirrorPageRecord | null): Promise<MirrorPage> => {
@@ -64,8 +66,9 @@ export function createMirrorPages(storage: Storage, options: UpstreamOptions & {
       throw new PavedError('PAVED_E_UPSTREAM', `the upstream of '${index.path}' failed: ${(error as Error).message}`);
     }
     if (result.status === 'not-modified' && cached !== null) {
-      await storage.catalog.putMirrorPage({ ...cached, checkedAt }, false);
-      return fromRecord(cached, false);
+      const revalidated = { ...cached, checkedAt };
+      await storage.catalog.putMirrorPage(revalidated, false);
+      return fromRecord(revalidated, false);
     }
     if (result.status === 'ok') {
       const pageJson = JSON.stringify(result.page);

@@ -99,9 +99,9 @@ async function serveProject(ctx: ServerContext, req: FastifyRequest, reply: Fast
     const visible = judged.filter((j) => j.verdict.action === 'allow').map((j) => j.file);
     const model = viewToPage(view, visible, fileBase, ctx.vetting.projectStatus(judged));
     const body = format === 'json' ? renderProjectPageJson(model) : renderProjectPageHtml(model);
-    // Re-render when a time-bound hold ends, and soon when the upstream copy is stale.
+    // Re-render when a time-bound hold ends, when a mirror's page is due for revalidation, and soon when the upstream copy is stale.
     const holdsEnd = judged.map((j) => (j.verdict.action === 'quarantine' && j.verdict.until !== null ? Date.parse(j.verdict.until) : Infinity));
-    let expiresAt = Math.min(...holdsEnd);
+    let expiresAt = Math.min(...holdsEnd, view.freshUntil ?? Infinity);
     const headers: Record<string, string> = {};
     if (view.stale !== null) {
       expiresAt = Math.min(expiresAt, now.getTime() + 5000);
