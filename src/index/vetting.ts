@@ -114,7 +114,8 @@ export function createVetting(storage: Storage, advisories: AdvisoryDatabase | n
     const projectAdvisories = advisories === null ? [] : advisories.forProject(file.project);
     const affecting = projectAdvisories.filter((a) => advisoryAffects(a, file.project, file.version));
     let scan: readonly Finding[] | null = extra.scan ?? null;
-    if (scan === null && file.stored !== null) {
+    // Scans are kept by content, also for mirror files that were held and so never stored.
+    if (scan === null) {
       const record = await catalog.getScan(file.sha256, SCANNER_VERSION);
       scan = record === null ? null : (record.findings as Finding[]);
     }

@@ -1058,11 +1058,12 @@ export class SqliteCatalog implements Catalog {
 
   async putScan(record: ScanRecord): Promise<void> {
     checkDigest(record.sha256, 'sha256', false);
-    // Derived from content alone: no page changes, so no serial bump.
-    this.write(() => {
+    // A new scan can change pages: a mirror file listed before its scan drops out once the scan holds it.
+    this.write((bump) => {
       this.stmt('INSERT OR REPLACE INTO scans (sha256, scanner_version, findings, scanned_at) VALUES (?, ?, ?, ?)').run(
         record.sha256, record.scannerVersion, JSON.stringify(record.findings), record.scannedAt,
       );
+      bump();
     });
   }
 
