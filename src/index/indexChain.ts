@@ -1,5 +1,5 @@
 import { PavedError } from '../errors.js';
-import type { Catalog, FileRecord, IndexRecord } from './catalog/catalog.js';
+import type { Catalog, IndexRecord } from './catalog/catalog.js';
 
 /**
  * An index and everything it inherits, in lookup order: the index itself,
@@ -34,36 +34,4 @@ export async function listChainProjects(catalog: Catalog, chain: IndexRecord[]):
     }
   }
   return projects;
-}
-
-/**
- * The files of one project through the chain: the index's own first, then its
- * bases'; a filename already seen higher in the chain hides the same
- * filename below it.
- */
-export async function listChainFiles(catalog: Catalog, chain: IndexRecord[], project: string): Promise<{ displayName: string | null; files: FileRecord[] }> {
-  const files: FileRecord[] = [];
-  const seen = new Set<string>();
-  let displayName: string | null = null;
-  for (const index of chain) {
-    const record = await catalog.getProject(index.id, project);
-    if (record === null) continue;
-    displayName ??= record.displayName;
-    for (const file of await catalog.listFiles(index.id, project)) {
-      if (seen.has(file.filename)) continue;
-      seen.add(file.filename);
-      files.push(file);
-    }
-  }
-  return { displayName, files };
-}
-
-/** The record of a file with this content reachable through the chain, or null. */
-export async function findChainFile(catalog: Catalog, chain: IndexRecord[], sha256: string, filename: string): Promise<FileRecord | null> {
-  for (const index of chain) {
-    for (const file of await catalog.findFilesBySha256(index.id, sha256)) {
-      if (file.filename === filename) return file;
-    }
-  }
-  return null;
 }
