@@ -15,6 +15,7 @@ import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { isPavedError } from '../../errors.js';
 import { archiveTooLarge, checkMemberName, DEFAULT_ARCHIVE_LIMITS, formatBytes, invalidArchive, showMember, type ArchiveKind } from '../upload/archiveLimits.js';
+import { WindowedFile } from '../upload/windowedFile.js';
 
 /** One file member of an archive, as listed. */
 export interface ListedMember {
@@ -89,38 +90,6 @@ const WINDOW_BYTES = 4 * 1024 * 1024;
 /** Members up to this size (inflated) are inflated in one synchronous call; bigger ones stream. */
 const SYNC_INFLATE_BYTES = 16 * 1024 * 1024;
 
-/**
- * Positional reads through a window of the file. Chosen members are read in file order and are
- * mostly small source files, so one read usually serves many of them, and the scanner does not
- * wait on one small read per member.
- */
-class WindowedFile {
-  private window = Buffer.alloc(0);
-  private windowStart = 0;
-
-  constructor(
-    private readonly file: FileHandle,
-    readonly size: number,
-  ) {}
-
-  async read(position: number, length: number): Promise<Buffer> {
-    const end = Math.min(position + length, this.size);
-    if (position >= this.windowStart && end <= this.windowStart + this.window.length) {
-      return this.window.subarray(position - this.windowStart, end - this.windowStart);
-    }
-    const want = Math.max(Math.min(Math.max(end - position, WINDOW_BYTES), this.size - position), 0);
-    const buffer = Buffer.allocUnsafe(want);
-    let done = 0;
-    while (done < want) {
-      const { bytesRead } = await this.file.read(buffer, done, want - done, position + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    this.window = buffer.subarray(0, done);
-    this.windowStart = position;
-    return this.window.subarray(0, Math.min(end - position, done));
-  }
-}
 
 /** The compressed bytes of a member, found through its local header. */
 async function rawMember(file: WindowedFile, entry: Entry, kind: ArchiveKind): Promise<Buffer> {
@@ -175,7 +144,7 @@ export async function readZipMembers(path: string, kind: ArchiveKind, choose: Ch
     }
     wanted.sort((a, b) => a[0].relativeOffsetOfLocalHeader - b[0].relativeOffsetOfLocalHeader);
     handle = await open(path, 'r');
-    const file = new WindowedFile(handle, (await handle.stat()).size);
+    const file = new WindowedFile(handle, (await handle.stat()).size, WINDOW_BYTES);
     for (const [entry, member, want] of wanted) read.push(await readZipMember(zip, file, entry, member, want, kind));
   } catch (error) {
     if (isPavedError(error)) throw error;

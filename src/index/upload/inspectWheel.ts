@@ -9,7 +9,7 @@
  * bytes, so a reader that walks local headers (a streaming installer) sees the same archive we
  * checked, and overlapping-member bombs are refused.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
@@ -27,6 +27,7 @@ import {
   type ArchiveKind,
   type ArchiveLimits,
 } from './archiveLimits.js';
+import { WindowedFile } from './windowedFile.js';
 
 /** One member of a zip archive, after its name and type passed the safety checks. */
 export interface ZipMember {
@@ -161,7 +162,7 @@ const SMALL_COMPRESSED_BYTES = 1024 * 1024;
 const SMALL_INFLATED_BYTES = 8 * 1024 * 1024;
 // Room for a local header's extra field, so most members need a single read.
 const LOCAL_EXTRA_SLACK = 256;
-const WINDOW_BYTES = 1024 * 1024;
+
 
 interface LocalMember {
   fileDataStart: number;
@@ -169,38 +170,6 @@ interface LocalMember {
   raw: Buffer | null;
 }
 
-/**
- * Positional reads through a window of the file: members are read in file order and are mostly
- * small, so one 1 MiB read usually serves dozens of them.
- */
-class WindowedFile {
-  private window = Buffer.alloc(0);
-  private windowStart = 0;
-
-  constructor(
-    private readonly file: FileHandle,
-    readonly size: number,
-  ) {}
-
-  /** Up to `length` bytes at `position` (fewer only at the end of the file). */
-  async read(position: number, length: number): Promise<Buffer> {
-    const end = Math.min(position + length, this.size);
-    if (position >= this.windowStart && end <= this.windowStart + this.window.length) {
-      return this.window.subarray(position - this.windowStart, end - this.windowStart);
-    }
-    const want = Math.min(Math.max(end - position, WINDOW_BYTES), this.size - position);
-    const buffer = Buffer.allocUnsafe(Math.max(want, 0));
-    let done = 0;
-    while (done < buffer.length) {
-      const { bytesRead } = await this.file.read(buffer, done, buffer.length - done, position + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    this.window = buffer.subarray(0, done);
-    this.windowStart = position;
-    return this.window.subarray(0, Math.min(end - position, done));
-  }
-}
 
 /**
  * Reads a member's local header (and, for small members, its data in the same read), checks the
