@@ -158,7 +158,8 @@ function parseMetadataVersion(raw: string): [number, number] | null {
   return [Number(match[1]), Number(match[2])];
 }
 
-function emptyMetadata(): CoreMetadata {
+/** A metadata document with every field empty (name, version and Metadata-Version blank): a base to build on. */
+export function emptyCoreMetadata(): CoreMetadata {
   return {
     metadataVersion: '',
     name: '',
@@ -244,7 +245,7 @@ export function parseCoreMetadata(text: string, limits: CoreMetadataLimits = {})
     headers.push([name, [line.slice(name.length + 1).replace(/^[ \t]+/, '')]]);
   }
 
-  const m = emptyMetadata();
+  const m = emptyCoreMetadata();
   const seen = new Set<string>();
   for (const [name, parts] of headers) {
     const value = parts.join('\n').replace(/[ \t]+$/, '');
