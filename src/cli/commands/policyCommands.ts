@@ -47,12 +47,13 @@ export function registerPolicyCommands(program: Command): void {
 
   group
     .command('show <owner/name>')
-    .description('print the policy in force (or --version N); the default policy when none was set')
-    .option('--version <n>', 'an earlier version')
-    .action((index: string, flags: { version?: string }, cmd: Command) =>
+    .description('print the policy in force (or --policy-version N); the default policy when none was set')
+    // Not --version: the program's own --version would answer first and print paved's version.
+    .option('--policy-version <n>', 'an earlier version of the policy')
+    .action((index: string, flags: { policyVersion?: string }, cmd: Command) =>
       runWithAdminTarget(cmd, async (target, reporter) => {
-        const version = flags.version === undefined ? undefined : Number(flags.version);
-        if (version !== undefined && !Number.isInteger(version)) throw new PavedError('PAVED_E_INVALID_ARGUMENT', '--version must be a whole number');
+        const version = flags.policyVersion === undefined ? undefined : Number(flags.policyVersion);
+        if (version !== undefined && !Number.isInteger(version)) throw new PavedError('PAVED_E_INVALID_ARGUMENT', '--policy-version must be a whole number');
         const info = await target.showPolicy(index, version);
         reporter.result(info, () => `${info.version === null ? '# no policy file set: the default policy applies\n' : `# version ${info.version} by ${info.author} at ${info.createdAt}\n`}${info.text}`);
       }),
