@@ -346,8 +346,18 @@ describe('mirror policy end to end', () => {
     assert.deepEqual([still.version, still.text], [1, policyText]);
     assert.deepEqual(await versionsOf('demo-deny'), ['2.0']);
 
+    // The same policy as YAML, through the admin API this time: a new version, by the token's user.
+    const yamlText = 'version: 1\ndeny:\n  - project: demo-deny\n    specifier: "<2"\n    reason: broken before 2.0\nlicenses:\n  enabled: true\n  deny: [GPL-*]\n  action: block\n';
+    const yamlFile = join(work, 'policy.yaml');
+    await writeFile(yamlFile, yamlText);
+    await onServer(['policy', 'set', 'root/pypi', yamlFile]);
+    const v2 = jsonResult<{ version: number; text: string; format: string; author: string }>(await onServer(['policy', 'show', 'root/pypi', '--json']));
+    assert.deepEqual([v2.version, v2.format, v2.text, v2.author], [2, 'yaml', yamlText, 'admin']);
+    const v1 = jsonResult<{ text: string }>(await onServer(['policy', 'show', 'root/pypi', '--policy-version', '1', '--json']));
+    assert.equal(v1.text, policyText);
+    assert.deepEqual(await versionsOf('demo-deny'), ['2.0']);
+
     const log = jsonResult<AuditEntry[]>(await onData(['audit-log', '--action', 'policy.set', '--json']));
-    assert.equal(log.length, 1);
-    assert.equal(log[0]!.index, 'root/pypi');
+    assert.deepEqual(log.map((e) => [e.actor.startsWith('local:') ? 'local' : e.actor, e.index]), [['admin', 'root/pypi'], ['local', 'root/pypi']]);
   });
 });
