@@ -1,0 +1,444 @@
+/**
+ * Installs an unpacked wheel into a virtual environment the way the binary distribution
+ * format specifies, so pip, `importlib.metadata` and `pip uninstall` see exactly what they would
+ * after `pip install`: files hard-linked from the wheel cache (reflink or copy where links
+ * cannot be made), `.data/` subdirectories moved to their scheme directories, `#!python`
+ * shebangs rewritten, console and GUI entry points written as launchers, and a RECORD listing
+ * every installed path with its hash. The `.dist-info` directory is assembled under a hidden
+ * name and renamed into place last, so an interrupted install is never seen as installed; a
+ * failed one removes what it placed.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { chmod, copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { PavedError } from '../errors.js';
+import { normalizeName } from '../standards/names.js';
+import type { Venv } from './createVenv.js';
+import { parseRecord, renderRecord, type RecordEntry } from './record.js';
+import type { UnpackedWheel } from './wheelCache.js';
+
+/** How files get from the cache into the environment. */
+export type LinkMode = 'hardlink' | 'clone' | 'copy';
+
+/** PEP 610 `direct_url.json` content (written verbatim as JSON). */
+export interface DirectUrl {
+  url: string;
+  archive_info?: { hashes?: Record<string, string>; hash?: string };
+  dir_info?: { editable?: boolean };
+  vcs_info?: { vcs: string; commit_id: string; requested_revision?: string };
+  subdirectory?: string;
+}
+
+/** Options for `installWheel`. */
+export interface InstallWheelOptions {
+  /** Written to `INSTALLER`; default `paved`. */
+  installer?: string;
+  /** Written as `direct_url.json` when the wheel came from a URL rather than an index. */
+  directUrl?: DirectUrl;
+  /** Write `REQUESTED` (the user asked for this distribution, it is not only a dependency). */
+  requested?: boolean;
+  /** Compile `.py` files to bytecode with the environment's interpreter. */
+  compile?: boolean;
+  /** Default `hardlink`, falling back to a reflink, then a copy. */
+  linkMode?: LinkMode;
+  /** Bytecode compilation is stopped after this long; default 5 minutes. */
+  compileTimeoutMs?: number;
+}
+
+/** What an install placed. */
+export interface InstalledWheel {
+  name: string;
+  version: string;
+  /** Absolute path of the installed `.dist-info` directory. */
+  distInfo: string;
+  /** Absolute paths of every file written, RECORD included. */
+  files: string[];
+  /** How many files were hard links into the cache. */
+  linked: number;
+}
+
+const SKIPPED_DIST_INFO_FILES = new Set(['RECORD', 'RECORD.jws', 'RECORD.p7s', 'INSTALLER', 'REQUESTED', 'direct_url.json']);
+
+function sha256Record(data: Buffer): string {
+  return `sha256=${createHash('sha256').update(data).digest('base64url')}`;
+}
+
+/** The shebang pip writes: a plain `#!` line, or a `/bin/sh` trampoline when the path has spaces or is too long for the kernel. */
+export function shebangFor(python: string): string {
+  if (python.length + 3 <= 127 && !/\s/.test(python)) return `#!${python}\n`;
+  return `#!/bin/sh\n'''exec' "${python.replace(/(["\\$`])/g, '\\$1')}" "$0" "$@"\n' '''\n`;
+}
+
+/** The launcher text for a `module:function` entry point (the same text pip writes). */
+export function entryPointScript(python: string, module: string, attribute: string): string {
+  const importName = attribute.split('.')[0] as string;
+  return `${shebangFor(python)}# -*- coding: utf-8 -*-
+import re
+import sys
+from ${module} import ${importName}
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+    sys.exit(${attribute}())
+`;
+}
+
+/** Console and GUI entry points from `entry_points.txt`. */
+export interface ScriptEntryPoint {
+  name: string;
+  module: string;
+  attribute: string;
+  gui: boolean;
+}
+
+/** Reads the `console_scripts` and `gui_scripts` sections. Throws `PAVED_E_INVALID_WHEEL` on an unusable one. */
+export function parseScriptEntryPoints(text: string, where: string): ScriptEntryPoint[] {
+  const found: ScriptEntryPoint[] = [];
+  let section: string | null = null;
+  for (const rawLine of text.split(/\r?\n/)) {
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const header = /^\[(.*)\]$/.exec(line);
+    if (header !== null) {
+      section = (header[1] as string).trim();
+      continue;
+    }
+    if (section !== 'console_scripts' && section !== 'gui_scripts') continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw new PavedError('PAVED_E_INVALID_WHEEL', `${where}: entry point line ${JSON.stringify(line.slice(0, 100))} has no "name = value"`);
+    const name = line.slice(0, eq).trim();
+    const value = line.slice(eq + 1).replace(/\[[^\]]*\]\s*$/, '').trim();
+    const match = /^([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_][\w]*)*)\s*:\s*([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_][\w]*)*)$/.exec(value);
+    if (match === null) {
+      throw new PavedError('PAVED_E_INVALID_WHEEL', `${where}: entry point ${JSON.stringify(name)} = ${JSON.stringify(value.slice(0, 100))} is not "module:function"`, {
+        hint: 'The wheel was built with a broken entry_points.txt; rebuild it.',
+      });
+    }
+    if (name === '.' || name === '..' || !/^[^/\\\0\s]+$/.test(name) || name.length > 255) {
+      throw new PavedError('PAVED_E_UNSAFE_WHEEL', `${where}: entry point name ${JSON.stringify(name.slice(0, 100))} is not a safe file name`, {
+        hint: 'The wheel is malformed or hostile; it was not installed.',
+      });
+    }
+    found.push({ name, module: (match[1] as string).replace(/\s+/g, ''), attribute: (match[2] as string).replace(/\s+/g, ''), gui: section === 'gui_scripts' });
+  }
+  return found;
+}
+
+interface Placement {
+  created: string[];
+  createdDirs: string[];
+  linked: number;
+}
+
+async function ensureDir(dir: string, placement: Placement, known: Set<string>): Promise<void> {
+  if (known.has(dir)) return;
+  const first = await mkdir(dir, { recursive: true });
+  if (first !== undefined) {
+    // Remember every level created, deepest last, so a rollback can remove them if empty.
+    for (let d = dir; d.length >= first.length; d = dirname(d)) placement.createdDirs.push(d);
+  }
+  known.add(dir);
+}
+
+async function removeExisting(path: string): Promise<void> {
+  try {
+    const info = await lstat(path);
+    if (info.isDirectory()) throw new PavedError('PAVED_E_INSTALL_CONFLICT', `${path} is a directory where the wheel has a file`, { hint: 'Remove the directory or recreate the environment.' });
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+async function placeFile(source: string, target: string, mode: LinkMode, placement: Placement): Promise<void> {
+  if (mode === 'hardlink') {
+    try {
+      await link(source, target);
+      placement.linked++;
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') {
+        await removeExisting(target);
+        await link(source, target);
+        placement.linked++;
+        return;
+      }
+      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP' && code !== 'EACCES') throw error;
+    }
+  }
+  await removeExisting(target);
+  const flags = mode === 'copy' ? fsConstants.COPYFILE_EXCL : fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE;
+  await copyFile(source, target, flags);
+}
+
+function insideDir(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+function runCompileAll(python: string, files: string[], timeoutMs: number): Promise<void> {
+  return new Promise((resolveRun) => {
+    const child = spawn(python, ['-I', '-m', 'compileall', '-q', '-j', '0', '-i', '-'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    // Syntax errors in some files (Python 2 leftovers) are not install failures, as with pip.
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolveRun();
+    });
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolveRun();
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(files.map((f) => `${f}\n`).join(''));
+  });
+}
+
+/** Finds installed `.dist-info` directories of `name` (normalised comparison) in `dir`. */
+async function findDistInfos(dir: string, name: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const wanted = normalizeName(name);
+  return entries.filter((entry) => entry.endsWith('.dist-info') && normalizeName(entry.slice(0, -'.dist-info'.length).split('-')[0] ?? '') === wanted).map((entry) => join(dir, entry));
+}
+
+/**
+ * Installs `wheel` into `venv`. A distribution of the same name already installed is
+ * uninstalled first (as pip upgrades). Throws `PAVED_E_INSTALL_CONFLICT` /
+ * `PAVED_E_INVALID_WHEEL` / `PAVED_E_UNSAFE_WHEEL` and leaves nothing of this wheel behind.
+ */
+export async function installWheel(venv: Venv, wheel: UnpackedWheel, options: InstallWheelOptions = {}): Promise<InstalledWheel> {
+  const scheme = venv.scheme;
+  const rootDir = wheel.rootIsPurelib ? scheme.purelib : scheme.platlib;
+  const mode = options.linkMode ?? 'hardlink';
+  const where = `${wheel.name} ${wheel.version}`;
+
+  for (const old of new Set([...(await findDistInfos(scheme.purelib, wheel.name)), ...(await findDistInfos(scheme.platlib, wheel.name))])) {
+    await uninstallDistributionAt(venv, old);
+  }
+
+  const stagingName = `.paved-staging-${process.pid}-${Math.random().toString(36).slice(2, 10)}-${wheel.distInfo}`;
+  const staging = join(rootDir, stagingName);
+  const finalDistInfo = join(rootDir, wheel.distInfo);
+  const placement: Placement = { created: [], createdDirs: [], linked: 0 };
+  const knownDirs = new Set<string>();
+  const record: RecordEntry[] = [];
+  const pyFiles: string[] = [];
+  const recordFor = (target: string): string => relative(rootDir, target.startsWith(`${staging}${sep}`) ? join(finalDistInfo, relative(staging, target)) : target).split(sep).join('/');
+
+  try {
+    await ensureDir(staging, placement, knownDirs);
+    for (const file of wheel.files) {
+      const source = join(wheel.filesDir, file.path);
+      const parts = file.path.split('/');
+      let target: string;
+      let rewriteShebang = false;
+      if (parts[0] === wheel.distInfo) {
+        if (parts.length === 2 && SKIPPED_DIST_INFO_FILES.has(parts[1] as string)) continue;
+        target = join(staging, ...parts.slice(1));
+      } else if (parts[0] === wheel.dataDir) {
+        const key = parts[1] as string;
+        const rest = parts.slice(2);
+        if (key === 'purelib') target = join(scheme.purelib, ...rest);
+        else if (key === 'platlib') target = join(scheme.platlib, ...rest);
+        else if (key === 'scripts') {
+          target = join(scheme.scripts, ...rest);
+          rewriteShebang = true;
+        } else if (key === 'headers') target = join(venv.headersBase, wheel.name, ...rest);
+        else target = join(scheme.data, ...rest);
+      } else target = join(rootDir, ...parts);
+      if (!insideDir(target, venv.root)) throw new PavedError('PAVED_E_UNSAFE_WHEEL', `${where}: ${file.path} would be installed outside the environment`);
+      await ensureDir(dirname(target), placement, knownDirs);
+      if (rewriteShebang) {
+        const content = await readFile(source);
+        // As pip does: the whole `#!python…` line becomes the environment's interpreter.
+        const match = /^#!python[^\r\n]*(\r?\n|$)/.exec(content.subarray(0, 1024).toString('latin1'));
+        if (match !== null) {
+          const rewritten = Buffer.concat([Buffer.from(shebangFor(venv.python)), content.subarray(match[0].length)]);
+          await removeExisting(target);
+          await writeFile(target, rewritten, { mode: 0o755, flag: 'wx' });
+          placement.created.push(target);
+          record.push({ path: recordFor(target), hash: sha256Record(rewritten), size: rewritten.length });
+          continue;
+        }
+      }
+      await placeFile(source, target, mode, placement);
+      placement.created.push(target);
+      record.push({ path: recordFor(target), hash: `sha256=${file.sha256}`, size: file.size });
+      if (target.endsWith('.py') && !target.startsWith(`${scheme.scripts}${sep}`)) pyFiles.push(target);
+    }
+
+    const entryPointsPath = join(wheel.filesDir, wheel.distInfo, 'entry_points.txt');
+    let entryPointsText: string | null = null;
+    try {
+      entryPointsText = await readFile(entryPointsPath, 'utf8');
+    } catch {
+      entryPointsText = null;
+    }
+    if (entryPointsText !== null) {
+      const scripts = parseScriptEntryPoints(entryPointsText, where);
+      if (scripts.length > 0) await ensureDir(scheme.scripts, placement, knownDirs);
+      for (const script of scripts) {
+        const target = join(scheme.scripts, script.name);
+        const content = Buffer.from(entryPointScript(venv.python, script.module, script.attribute), 'utf8');
+        await removeExisting(target);
+        await writeFile(target, content, { mode: 0o755, flag: 'wx' });
+        await chmod(target, 0o755);
+        placement.created.push(target);
+        record.push({ path: recordFor(target), hash: sha256Record(content), size: content.length });
+      }
+    }
+
+    const extraFiles: [string, string][] = [['INSTALLER', `${options.installer ?? 'paved'}\n`]];
+    if (options.requested === true) extraFiles.push(['REQUESTED', '']);
+    if (options.directUrl !== undefined) extraFiles.push(['direct_url.json', JSON.stringify(options.directUrl)]);
+    for (const [name, text] of extraFiles) {
+      const target = join(staging, name);
+      const content = Buffer.from(text, 'utf8');
+      await writeFile(target, content, { flag: 'wx' });
+      placement.created.push(target);
+      record.push({ path: recordFor(target), hash: sha256Record(content), size: content.length });
+    }
+
+    if (options.compile === true && pyFiles.length > 0) {
+      await runCompileAll(venv.python, pyFiles, options.compileTimeoutMs ?? 300_000);
+      for (const py of pyFiles) {
+        const pyc = join(dirname(py), '__pycache__', `${py.slice(dirname(py).length + 1, -3)}.${venv.interpreter.cacheTag}.pyc`);
+        try {
+          await stat(pyc);
+        } catch {
+          continue;
+        }
+        placement.created.push(pyc);
+        record.push({ path: recordFor(pyc), hash: '', size: null });
+      }
+    }
+
+    record.push({ path: recordFor(join(staging, 'RECORD')), hash: '', size: null });
+    const recordPath = join(staging, 'RECORD');
+    await writeFile(recordPath, renderRecord(record), { flag: 'wx' });
+    placement.created.push(recordPath);
+    await rm(finalDistInfo, { recursive: true, force: true });
+    await rename(staging, finalDistInfo);
+  } catch (error) {
+    for (const path of placement.created.reverse()) await rm(path, { force: true });
+    await rm(staging, { recursive: true, force: true });
+    for (const dir of placement.createdDirs.reverse()) {
+      try {
+        await rmdir(dir);
+      } catch {
+        // not empty (another distribution uses it) or already gone
+      }
+    }
+    // pycache directories compileall made for us
+    if (error instanceof PavedError) throw error;
+    throw new PavedError('PAVED_E_INSTALL', `cannot install ${where} into ${venv.root}: ${error instanceof Error ? error.message : String(error)}`, {
+      hint: 'Check that the environment is writable and has free space.',
+      cause: error,
+    });
+  }
+  const files = placement.created.map((path) => (path.startsWith(`${staging}${sep}`) ? join(finalDistInfo, relative(staging, path)) : path));
+  return { name: wheel.name, version: wheel.version, distInfo: finalDistInfo, files, linked: placement.linked };
+}
+
+/** What `uninstallDistribution` removed. */
+export interface UninstalledDistribution {
+  name: string;
+  distInfo: string;
+  /** Absolute paths removed (files only). */
+  removed: string[];
+}
+
+async function uninstallDistributionAt(venv: Venv, distInfo: string): Promise<string[]> {
+  const root = resolve(venv.root);
+  const base = dirname(distInfo);
+  let text: string;
+  try {
+    text = await readFile(join(distInfo, 'RECORD'), 'utf8');
+  } catch (error) {
+    throw new PavedError('PAVED_E_NO_RECORD', `${distInfo} has no RECORD, so what it installed is unknown`, {
+      hint: 'Remove the files by hand or recreate the environment.',
+      cause: error,
+    });
+  }
+  const rows = parseRecord(text);
+  const targets: string[] = [];
+  for (const row of rows) {
+    const target = resolve(base, row.path);
+    if (!insideDir(target, root)) {
+      throw new PavedError('PAVED_E_UNSAFE_RECORD', `${distInfo}/RECORD lists ${JSON.stringify(row.path.slice(0, 200))}, which is outside ${root}; nothing was removed`, {
+        hint: 'The RECORD is corrupted or hostile; inspect it and remove the distribution by hand.',
+      });
+    }
+    targets.push(target);
+  }
+  const removed: string[] = [];
+  const dirs = new Set<string>();
+  for (const target of targets) {
+    try {
+      const info = await lstat(target);
+      if (info.isDirectory()) continue;
+      await unlink(target);
+      removed.push(target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    dirs.add(dirname(target));
+    if (target.endsWith('.py')) {
+      const cache = join(dirname(target), '__pycache__');
+      const stem = target.slice(dirname(target).length + 1, -3);
+      let names: string[] = [];
+      try {
+        names = await readdir(cache);
+      } catch {
+        names = [];
+      }
+      for (const name of names) {
+        if (name.startsWith(`${stem}.`) && name.endsWith('.pyc')) {
+          await rm(join(cache, name), { force: true });
+          removed.push(join(cache, name));
+        }
+      }
+      if (names.length > 0) dirs.add(cache);
+    }
+  }
+  await rm(distInfo, { recursive: true, force: true });
+  // Remove directories left empty, deepest first, never the environment's own directories.
+  const keep = new Set([root, venv.scheme.purelib, venv.scheme.platlib, venv.scheme.scripts, venv.scheme.data, venv.scheme.include].map((d) => resolve(d)));
+  const candidates = new Set<string>();
+  for (const dir of dirs) {
+    for (let d = dir; insideDir(d, root) && !keep.has(d); d = dirname(d)) candidates.add(d);
+  }
+  for (const dir of [...candidates].sort((a, b) => b.length - a.length)) {
+    try {
+      const names = await readdir(dir);
+      if (names.length === 1 && names[0] === '__pycache__') await rm(join(dir, '__pycache__'), { recursive: true, force: true });
+      else if (names.length > 0) continue;
+      await rmdir(dir);
+    } catch {
+      // not empty or gone
+    }
+  }
+  return removed;
+}
+
+/**
+ * Removes every path the installed distribution `name` lists in its RECORD (and their
+ * bytecode), then its `.dist-info`. Throws `PAVED_E_NOT_INSTALLED` when it is not installed,
+ * and `PAVED_E_UNSAFE_RECORD` (before removing anything) when RECORD names a path outside the venv.
+ */
+export async function uninstallDistribution(venv: Venv, name: string): Promise<UninstalledDistribution> {
+  const distInfos = [...new Set([...(await findDistInfos(venv.scheme.purelib, name)), ...(await findDistInfos(venv.scheme.platlib, name))])];
+  if (distInfos.length === 0) {
+    throw new PavedError('PAVED_E_NOT_INSTALLED', `${name} is not installed in ${venv.root}`, { hint: 'Nothing to uninstall.' });
+  }
+  const removed: string[] = [];
+  for (const distInfo of distInfos) removed.push(...(await uninstallDistributionAt(venv, distInfo)));
+  return { name, distInfo: distInfos[0] as string, removed };
+}

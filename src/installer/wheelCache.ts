@@ -1,0 +1,415 @@
+/**
+ * The global, content-addressed cache of unpacked wheels. A wheel is unpacked once, into
+ * `<cacheDir>/wheels-v1/<sha256>/files/`, and every later install hard-links from there. It is
+ * unpacked to a temporary directory and renamed into place, so a directory that exists is
+ * complete; every member was checked (name, type, size) before anything was written, and
+ * hashed against the wheel's RECORD while it was written. `manifest.json` beside `files/`
+ * keeps what installing needs: the dist-info name and each file's sha256 and size.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import yauzl from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
+import { PavedError } from '../errors.js';
+import { parseCoreMetadataBytes } from '../standards/coreMetadata.js';
+import { normalizeName } from '../standards/names.js';
+import { parseRecord } from './record.js';
+
+/** One regular file of an unpacked wheel. */
+export interface UnpackedFile {
+  /** Path inside the wheel (`/`-separated). */
+  path: string;
+  /** sha256 of the content, urlsafe base64 without padding (the RECORD form). */
+  sha256: string;
+  size: number;
+  executable: boolean;
+}
+
+/** A wheel unpacked in the cache. */
+export interface UnpackedWheel {
+  /** sha256 of the wheel file, lowercase hex. */
+  sha256: string;
+  /** Directory holding the wheel's members. */
+  filesDir: string;
+  /** Project name as its METADATA spells it. */
+  name: string;
+  version: string;
+  /** `name-version.dist-info`. */
+  distInfo: string;
+  /** `name-version.data`, the directory whose subdirectories map to install scheme keys. */
+  dataDir: string;
+  rootIsPurelib: boolean;
+  files: UnpackedFile[];
+}
+
+/** Bounds on what unpacking a wheel may produce. */
+export interface WheelCacheLimits {
+  /** Largest member, inflated. Default 2 GiB. */
+  maxFileBytes?: number;
+  /** All members together, inflated. Default 8 GiB. */
+  maxTotalBytes?: number;
+  /** Number of members. Default 200 000. */
+  maxEntries?: number;
+}
+
+/** The cache of unpacked wheels under one cache directory. */
+export interface WheelCache {
+  /** `<cacheDir>/wheels-v1`. */
+  root: string;
+  /**
+   * Unpacks the wheel at `wheelPath` (or finds it already unpacked). With `sha256` the file must
+   * have that hash (`PAVED_E_HASH_MISMATCH` otherwise), and a cached copy is used without reading
+   * the file at all.
+   */
+  unpack(wheelPath: string, options?: { sha256?: string }): Promise<UnpackedWheel>;
+  /** The unpacked wheel with this sha256, or null when it is not in the cache. */
+  get(sha256: string): Promise<UnpackedWheel | null>;
+}
+
+const MANIFEST_VERSION = 1;
+const DEFAULT_LIMITS: Required<WheelCacheLimits> = { maxFileBytes: 2 * 1024 ** 3, maxTotalBytes: 8 * 1024 ** 3, maxEntries: 200_000 };
+const SCHEME_KEYS = new Set(['purelib', 'platlib', 'scripts', 'headers', 'data']);
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+
+function unsafeWheel(wheel: string, message: string, code = 'PAVED_E_UNSAFE_WHEEL'): PavedError {
+  return new PavedError(code, `${wheel}: ${message}`, { hint: 'The wheel is malformed or hostile; it was not installed. Get it again from a trusted index.' });
+}
+
+/** Sha256 of a file, lowercase hex. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+/**
+ * Why `name` (a zip member or RECORD path) may not be written below a directory, or null when
+ * it may: absolute, drive-letter, backslash, `.`/`..`/empty segments and control characters are
+ * all refused.
+ */
+export function unsafeMemberReason(name: string): string | null {
+  if (name === '') return 'an empty name';
+  if (name.length > 4096) return 'a name longer than 4096 characters';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'a control character in its name';
+  if (name.includes('\\')) return 'a backslash in its name';
+  if (name.startsWith('/')) return 'an absolute path';
+  if (/^[A-Za-z]:/.test(name)) return 'a drive-letter path';
+  const segments = name.replace(/\/$/, '').split('/');
+  for (const segment of segments) {
+    if (segment === '..') return 'a ".." path segment';
+    if (segment === '.' || segment === '') return 'an empty or "." path segment';
+  }
+  return null;
+}
+
+function openZip(path: string): Promise<ZipFile> {
+  return new Promise((resolve, reject) => {
+    // decodeStrings: false: our own name checks run on every raw name, with clearer errors than yauzl's.
+    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false }, (error, zip) => {
+      if (error !== null || zip === undefined) reject(error ?? new Error('cannot open zip'));
+      else resolve(zip);
+    });
+  });
+}
+
+function readEntries(zip: ZipFile, limit: number, wheel: string): Promise<Entry[]> {
+  return new Promise((resolve, reject) => {
+    const entries: Entry[] = [];
+    zip.on('entry', (entry: Entry) => {
+      entries.push(entry);
+      if (entries.length > limit) {
+        reject(unsafeWheel(wheel, `more than ${limit} members`));
+        return;
+      }
+      zip.readEntry();
+    });
+    zip.on('end', () => resolve(entries));
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+}
+
+function openEntry(zip: ZipFile, entry: Entry): Promise<NodeJS.ReadableStream> {
+  return new Promise((resolve, reject) => {
+    zip.openReadStream(entry, (error, stream) => {
+      if (error !== null || stream === undefined) reject(error ?? new Error('cannot read member'));
+      else resolve(stream);
+    });
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function entryName(entry: Entry, wheel: string): string {
+  const raw = entry.fileName as unknown as Buffer | string;
+  if (typeof raw === 'string') return raw;
+  try {
+    return utf8.decode(raw);
+  } catch {
+    throw unsafeWheel(wheel, 'a member name is not UTF-8');
+  }
+}
+
+class CountingHash extends Transform {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  constructor(private readonly max: number, private readonly onTooBig: () => Error) {
+    super();
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.max) {
+      callback(this.onTooBig());
+      return;
+    }
+    this.hash.update(chunk);
+    callback(null, chunk);
+  }
+}
+
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: unknown = null;
+  const worker = async (): Promise<void> => {
+    while (failed === null && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (error) {
+        if (failed === null) failed = error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed !== null) throw failed;
+}
+
+function parseWheelFile(text: string, wheel: string): boolean {
+  const fields = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
+    if (match !== null) fields.set((match[1] as string).toLowerCase(), (match[2] as string).trim());
+  }
+  const version = fields.get('wheel-version');
+  if (version === undefined || !/^\d+(\.\d+)*$/.test(version)) throw unsafeWheel(wheel, 'its WHEEL file has no valid Wheel-Version', 'PAVED_E_INVALID_WHEEL');
+  if (version.split('.')[0] !== '1') throw unsafeWheel(wheel, `Wheel-Version ${version} is not supported (only 1.x)`, 'PAVED_E_INVALID_WHEEL');
+  return (fields.get('root-is-purelib') ?? 'true').toLowerCase() === 'true';
+}
+
+const HASH_ALGORITHMS = new Set(['sha256', 'sha384', 'sha512']);
+
+async function hashOf(path: string, algorithm: string): Promise<string> {
+  const hash = createHash(algorithm);
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('base64url');
+}
+
+async function unpackInto(wheelPath: string, staging: string, sha256: string, limits: Required<WheelCacheLimits>): Promise<UnpackedWheel> {
+  const wheel = wheelPath;
+  let zip: ZipFile;
+  try {
+    zip = await openZip(wheelPath);
+  } catch (error) {
+    throw new PavedError('PAVED_E_INVALID_WHEEL', `${wheel} is not a readable zip archive: ${error instanceof Error ? error.message : String(error)}`, {
+      hint: 'The download may be truncated; fetch the wheel again.',
+      cause: error,
+    });
+  }
+  try {
+    const entries = await readEntries(zip, limits.maxEntries, wheel);
+    // Check every member before writing any.
+    const files: { entry: Entry; name: string; executable: boolean }[] = [];
+    const seen = new Set<string>();
+    let declaredTotal = 0;
+    for (const entry of entries) {
+      const name = entryName(entry, wheel);
+      const reason = unsafeMemberReason(name);
+      if (reason !== null) throw unsafeWheel(wheel, `member ${JSON.stringify(name.slice(0, 200))} has ${reason}`);
+      const mode = (entry.externalFileAttributes >>> 16) & 0xffff;
+      const type = mode & S_IFMT;
+      const madeOnUnix = entry.versionMadeBy >>> 8 === 3;
+      if (madeOnUnix && type === S_IFLNK) throw unsafeWheel(wheel, `member ${JSON.stringify(name)} is a symbolic link`);
+      if (name.endsWith('/') || (madeOnUnix && type === S_IFDIR)) continue;
+      if (madeOnUnix && type !== 0 && type !== S_IFREG) throw unsafeWheel(wheel, `member ${JSON.stringify(name)} is not a regular file`);
+      if (seen.has(name)) throw unsafeWheel(wheel, `member ${JSON.stringify(name)} appears twice`);
+      seen.add(name);
+      if (entry.uncompressedSize > limits.maxFileBytes) throw unsafeWheel(wheel, `member ${JSON.stringify(name)} inflates to ${entry.uncompressedSize} bytes`);
+      declaredTotal += entry.uncompressedSize;
+      if (declaredTotal > limits.maxTotalBytes) throw unsafeWheel(wheel, `members inflate to more than ${limits.maxTotalBytes} bytes`);
+      files.push({ entry, name, executable: madeOnUnix && (mode & 0o111) !== 0 });
+    }
+    // A file may not also be a directory prefix of another file (it would be written over or through).
+    for (const name of seen) {
+      let slash = name.indexOf('/');
+      while (slash !== -1) {
+        if (seen.has(name.slice(0, slash))) throw unsafeWheel(wheel, `member ${JSON.stringify(name.slice(0, slash))} is both a file and a directory`);
+        slash = name.indexOf('/', slash + 1);
+      }
+    }
+    const distInfos = new Set<string>();
+    for (const name of seen) {
+      const top = name.split('/')[0] as string;
+      if (top.endsWith('.dist-info') && name.includes('/')) distInfos.add(top);
+    }
+    if (distInfos.size !== 1) {
+      throw unsafeWheel(wheel, distInfos.size === 0 ? 'it has no .dist-info directory' : `it has ${distInfos.size} .dist-info directories`, 'PAVED_E_INVALID_WHEEL');
+    }
+    const distInfo = [...distInfos][0] as string;
+    const dataDir = `${distInfo.slice(0, -'.dist-info'.length)}.data`;
+    for (const name of seen) {
+      if (name.startsWith(`${dataDir}/`)) {
+        const key = name.split('/')[1] as string;
+        if (!SCHEME_KEYS.has(key) || name.split('/').length < 3) throw unsafeWheel(wheel, `member ${JSON.stringify(name)} is in an unknown .data scheme directory`, 'PAVED_E_INVALID_WHEEL');
+      }
+    }
+    for (const required of ['METADATA', 'WHEEL', 'RECORD']) {
+      if (!seen.has(`${distInfo}/${required}`)) throw unsafeWheel(wheel, `it has no ${distInfo}/${required}`, 'PAVED_E_INVALID_WHEEL');
+    }
+
+    const filesDir = join(staging, 'files');
+    await mkdir(filesDir, { recursive: true });
+    const made = new Set<string>([filesDir]);
+    const hashes = new Map<string, { sha256: string; size: number }>();
+    let writtenTotal = 0;
+    await mapLimit(files, 8, async ({ entry, name, executable }) => {
+      const target = join(filesDir, name);
+      const parent = dirname(target);
+      if (!made.has(parent)) {
+        await mkdir(parent, { recursive: true });
+        made.add(parent);
+      }
+      const counter = new CountingHash(limits.maxFileBytes, () => unsafeWheel(wheel, `member ${JSON.stringify(name)} inflates to more than ${limits.maxFileBytes} bytes`));
+      const script = name.startsWith(`${dataDir}/scripts/`);
+      await pipeline(await openEntry(zip, entry), counter, createWriteStream(target, { flags: 'wx', mode: executable || script ? 0o755 : 0o644 }));
+      writtenTotal += counter.bytes;
+      if (writtenTotal > limits.maxTotalBytes) throw unsafeWheel(wheel, `members inflate to more than ${limits.maxTotalBytes} bytes`);
+      hashes.set(name, { sha256: counter.hash.digest('base64url'), size: counter.bytes });
+    });
+
+    const rootIsPurelib = parseWheelFile(await readFile(join(filesDir, distInfo, 'WHEEL'), 'utf8'), wheel);
+    let metadata;
+    try {
+      metadata = parseCoreMetadataBytes(await readFile(join(filesDir, distInfo, 'METADATA')));
+    } catch (error) {
+      throw new PavedError('PAVED_E_INVALID_WHEEL', `${wheel}: its METADATA cannot be read: ${error instanceof Error ? error.message : String(error)}`, {
+        hint: 'The wheel was built by a broken tool; rebuild it.',
+        cause: error,
+      });
+    }
+    const escapedPrefix = distInfo.slice(0, -'.dist-info'.length).split('-')[0] ?? '';
+    if (normalizeName(escapedPrefix) !== normalizeName(metadata.name)) {
+      throw unsafeWheel(wheel, `its ${distInfo} does not belong to ${metadata.name}`, 'PAVED_E_INVALID_WHEEL');
+    }
+
+    const record = parseRecord(await readFile(join(filesDir, distInfo, 'RECORD'), 'utf8'));
+    const recorded = new Map(record.map((row) => [row.path, row]));
+    const unsigned = new Set([`${distInfo}/RECORD`, `${distInfo}/RECORD.jws`, `${distInfo}/RECORD.p7s`]);
+    const unpacked: UnpackedFile[] = [];
+    for (const { name, executable } of files) {
+      const actual = hashes.get(name) as { sha256: string; size: number };
+      if (!unsigned.has(name)) {
+        const row = recorded.get(name);
+        if (row === undefined || row.hash === '') throw unsafeWheel(wheel, `member ${JSON.stringify(name)} is not in RECORD with a hash`, 'PAVED_E_HASH_MISMATCH');
+        const eq = row.hash.indexOf('=');
+        const algorithm = row.hash.slice(0, eq).toLowerCase();
+        const digest = row.hash.slice(eq + 1).replace(/=+$/, '');
+        if (!HASH_ALGORITHMS.has(algorithm)) throw unsafeWheel(wheel, `RECORD hashes ${JSON.stringify(name)} with ${JSON.stringify(algorithm)}, which is not allowed (sha256 or stronger)`, 'PAVED_E_HASH_MISMATCH');
+        const computed = algorithm === 'sha256' ? actual.sha256 : await hashOf(join(filesDir, name), algorithm);
+        if (computed !== digest) throw unsafeWheel(wheel, `member ${JSON.stringify(name)} does not match its RECORD hash`, 'PAVED_E_HASH_MISMATCH');
+        if (row.size !== null && row.size !== actual.size) throw unsafeWheel(wheel, `member ${JSON.stringify(name)} is ${actual.size} bytes, RECORD says ${row.size}`, 'PAVED_E_HASH_MISMATCH');
+      }
+      unpacked.push({ path: name, sha256: actual.sha256, size: actual.size, executable: executable || name.startsWith(`${dataDir}/scripts/`) });
+    }
+    unpacked.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { sha256, filesDir, name: metadata.name, version: metadata.version, distInfo, dataDir, rootIsPurelib, files: unpacked };
+  } finally {
+    zip.close();
+  }
+}
+
+interface Manifest {
+  manifestVersion: number;
+  wheel: Omit<UnpackedWheel, 'filesDir'>;
+}
+
+/** Opens (and on first write creates) the wheel cache under `cacheDir`. */
+export function createWheelCache(cacheDir: string, limits: WheelCacheLimits = {}): WheelCache {
+  const root = join(cacheDir, 'wheels-v1');
+  const bounds = { ...DEFAULT_LIMITS, ...limits };
+  const inFlight = new Map<string, Promise<UnpackedWheel>>();
+
+  async function get(sha256: string): Promise<UnpackedWheel | null> {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new PavedError('PAVED_E_INVALID_HASH', `${JSON.stringify(sha256.slice(0, 80))} is not a sha256 hex digest`);
+    const dir = join(root, sha256);
+    let text: string;
+    try {
+      text = await readFile(join(dir, 'manifest.json'), 'utf8');
+    } catch {
+      return null;
+    }
+    const manifest = JSON.parse(text) as Manifest;
+    if (manifest.manifestVersion !== MANIFEST_VERSION) return null;
+    return { ...manifest.wheel, filesDir: join(dir, 'files') };
+  }
+
+  async function unpackNew(wheelPath: string, sha256: string): Promise<UnpackedWheel> {
+    await mkdir(root, { recursive: true });
+    const staging = join(root, `.tmp-${sha256.slice(0, 16)}-${randomBytes(6).toString('hex')}`);
+    const final = join(root, sha256);
+    try {
+      const wheel = await unpackInto(wheelPath, staging, sha256, bounds);
+      const { filesDir: _stagingFiles, ...described } = wheel;
+      const manifest: Manifest = { manifestVersion: MANIFEST_VERSION, wheel: described };
+      await writeFile(join(staging, 'manifest.json'), JSON.stringify(manifest));
+      try {
+        await rename(staging, final);
+      } catch (error) {
+        // Another process unpacked the same wheel first: its copy is as good as ours.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+        await rm(staging, { recursive: true, force: true });
+      }
+      return { ...wheel, filesDir: join(final, 'files') };
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  async function unpack(wheelPath: string, options: { sha256?: string } = {}): Promise<UnpackedWheel> {
+    const expected = options.sha256?.toLowerCase();
+    if (expected !== undefined) {
+      const cached = await get(expected);
+      if (cached !== null) return cached;
+    }
+    try {
+      await stat(wheelPath);
+    } catch (error) {
+      throw new PavedError('PAVED_E_NOT_FOUND', `no wheel at ${wheelPath}`, { hint: 'Download it again.', cause: error });
+    }
+    const actual = await sha256File(wheelPath);
+    if (expected !== undefined && actual !== expected) {
+      throw new PavedError('PAVED_E_HASH_MISMATCH', `${wheelPath} has sha256 ${actual}, expected ${expected}`, {
+        hint: 'The file is not the one the lock names (corrupted, truncated or replaced). Download it again; if it persists, the index serves a different file.',
+      });
+    }
+    const cached = await get(actual);
+    if (cached !== null) return cached;
+    let pending = inFlight.get(actual);
+    if (pending === undefined) {
+      pending = unpackNew(wheelPath, actual).finally(() => inFlight.delete(actual));
+      inFlight.set(actual, pending);
+    }
+    return pending;
+  }
+
+  return { root, unpack, get };
+}
