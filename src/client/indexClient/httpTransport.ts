@@ -1,0 +1,336 @@
+/**
+ * HTTP for the index client, on node:http/node:https: keep-alive agents (one connection pool per
+ * origin, shared by every request of a client, so parallel metadata and file fetches reuse
+ * sockets), retries with exponential back-off for network errors, 5xx and 429, redirects followed
+ * here so that credentials are recomputed on every hop (a redirect to another origin carries
+ * none), proxies (plain http through an http proxy, https tunnelled with CONNECT) and extra CA
+ * certificates. undici is not a dependency of paved; node's agents give the same pooling plus
+ * direct control of TLS and proxies.
+ *
+ * Every error is a PavedError whose message names the URL without credentials.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ClientRequestArgs } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { PavedError, isPavedError } from '../../errors.js';
+import { redactUrl } from '../../standards/urls.js';
+
+/** How requests are made. */
+export interface TransportSettings {
+  /** Longest silence on a connection, before headers or between body chunks. */
+  timeoutMs: number;
+  /** Retries after network errors, 5xx and 429. */
+  retries: number;
+  /** First back-off delay, doubled each retry (with jitter). */
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+  userAgent: string;
+  maxSockets: number;
+  /** The Authorization header for a URL, or null; asked again on every redirect hop. */
+  authorizationFor: (url: URL) => string | null;
+  /** The proxy for a URL, or null. */
+  proxyFor: (url: URL) => URL | null;
+  /** PEM certificates replacing Node's default trust (already including the defaults when wanted); null keeps Node's. */
+  ca: string[] | null;
+}
+
+/** A response whose body has not been read yet. */
+export interface TransportResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Where the response came from, after redirects. */
+  url: URL;
+  body: IncomingMessage;
+}
+
+/** The HTTP side of an index client. */
+export interface HttpTransport {
+  /** GETs a URL (following redirects, retrying transient failures); any status is returned, the caller decides. */
+  get(url: URL, headers?: Record<string, string>): Promise<TransportResponse>;
+  /** Reads a whole body, failing with PAVED_E_TOO_LARGE past `maxBytes`. */
+  readBody(response: TransportResponse, maxBytes: number): Promise<Buffer>;
+  /** Discards a body so the connection returns to the pool. */
+  discard(response: TransportResponse): void;
+  /** Closes pooled connections. */
+  close(): void;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
+const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+
+const TLS_PROBLEMS: Record<string, string> = {
+  CERT_HAS_EXPIRED: 'the server certificate has expired',
+  CERT_NOT_YET_VALID: 'the server certificate is not valid yet',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the certificate chain ends in a self-signed certificate that is not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate was signed by an unknown authority',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the issuer of the server certificate is not trusted (unknown certificate authority)',
+  UNABLE_TO_GET_ISSUER_CERT: 'the issuer of the server certificate could not be found',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host',
+  CERT_REVOKED: 'the server certificate was revoked',
+  CERT_UNTRUSTED: 'the server certificate is not trusted',
+};
+
+/** A PavedError for a request that got no usable answer. */
+export function networkError(url: URL, error: unknown): PavedError {
+  if (isPavedError(error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const shown = redactUrl(url);
+  if (typeof code === 'string' && (code in TLS_PROBLEMS || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT/.test(code))) {
+    const problem = TLS_PROBLEMS[code] ?? (error instanceof Error ? error.message : code);
+    return new PavedError('PAVED_E_TLS', `TLS failed for ${shown}: ${problem} (${code})`, {
+      hint: 'If a company proxy or private CA signs this certificate, point SSL_CERT_FILE (or NODE_EXTRA_CA_CERTS) at its PEM bundle.',
+      details: { url: shown, tlsCode: code },
+    });
+  }
+  const reason = typeof code === 'string' ? code : error instanceof Error ? error.message.slice(0, 200) : 'connection failed';
+  return new PavedError('PAVED_E_NETWORK', `could not reach ${shown}: ${reason}`, {
+    hint: 'Check the index URL and the network (DNS, firewall, HTTPS_PROXY/NO_PROXY); --offline works from the cache.',
+    details: { url: shown },
+  });
+}
+
+/** A PavedError for an HTTP status the caller cannot use. */
+export function statusError(url: URL, status: number): PavedError {
+  const shown = redactUrl(url);
+  const details = { url: shown, status };
+  if (status === 401) {
+    return new PavedError('PAVED_E_UNAUTHORIZED', `${shown} asks for credentials (401)`, {
+      hint: 'Put credentials in the index URL, in ~/.netrc (or the file NETRC names), or in PAVED_INDEX_TOKEN.',
+      details,
+    });
+  }
+  if (status === 403) {
+    return new PavedError('PAVED_E_FORBIDDEN', `${shown} refused access (403)`, { hint: 'The credentials were not accepted for this index; check their scopes.', details });
+  }
+  if (status === 404 || status === 410) {
+    return new PavedError('PAVED_E_NOT_FOUND', `${shown} does not exist (${status})`, { hint: 'The index lists a file it does not serve; refresh the page or report it to the index owner.', details });
+  }
+  if (status >= 500) {
+    return new PavedError('PAVED_E_SERVER', `${shown} failed with ${status}`, { hint: 'The index is having trouble; try again later.', details });
+  }
+  return new PavedError('PAVED_E_SERVER', `${shown} answered ${status}`, { hint: 'The index gave an answer paved does not expect here.', details });
+}
+
+function timeoutError(url: URL, timeoutMs: number): PavedError {
+  return new PavedError('PAVED_E_TIMEOUT', `${redactUrl(url)} did not answer within ${timeoutMs} ms`, {
+    hint: 'The index is slow or unreachable; retry, or raise the timeout.',
+    details: { url: redactUrl(url), timeoutMs },
+  });
+}
+
+// Retry-After is seconds or an HTTP date (RFC 9110 10.2.3).
+function retryAfterMs(header: string | string[] | undefined): number | null {
+  if (typeof header !== 'string') return null;
+  const trimmed = header.trim();
+  if (/^\d{1,10}$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+}
+
+class TunnellingAgent extends HttpsAgent {
+  constructor(
+    private readonly proxy: URL,
+    options: ConstructorParameters<typeof HttpsAgent>[0],
+  ) {
+    super(options);
+  }
+
+  override createConnection(options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+    const done = callback ?? ((): void => undefined);
+    const target = `${options.host ?? 'localhost'}:${options.port ?? 443}`;
+    const headers: Record<string, string> = { Host: target };
+    if (this.proxy.username !== '' || this.proxy.password !== '') {
+      const user = decodeURIComponent(this.proxy.username);
+      const pass = decodeURIComponent(this.proxy.password);
+      headers['Proxy-Authorization'] = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+    }
+    const connectRequest = httpRequest({
+      host: this.proxy.hostname,
+      port: this.proxy.port === '' ? 80 : Number(this.proxy.port),
+      method: 'CONNECT',
+      path: target,
+      headers,
+      agent: false,
+    });
+    connectRequest.once('connect', (response, socket) => {
+      if (response.statusCode !== 200) {
+        socket.destroy();
+        const error = new PavedError('PAVED_E_PROXY', `the proxy ${redactUrl(this.proxy)} refused to connect to ${target} (${response.statusCode ?? 0})`, {
+          hint: response.statusCode === 407 ? 'The proxy wants credentials: put them in HTTPS_PROXY (http://user:pass@proxy:port).' : 'Check HTTPS_PROXY and NO_PROXY.',
+        });
+        done(error, socket);
+        return;
+      }
+      const tlsOptions: ConnectionOptions = { ...(options as ConnectionOptions), socket, servername: options.host ?? undefined };
+      done(null, tlsConnect(tlsOptions));
+    });
+    connectRequest.once('error', (error) => {
+      done(new PavedError('PAVED_E_PROXY', `could not reach the proxy ${redactUrl(this.proxy)}: ${(error as { code?: string }).code ?? error.message}`, { hint: 'Check HTTPS_PROXY and NO_PROXY.' }), null as unknown as Duplex);
+    });
+    connectRequest.end();
+    return undefined;
+  }
+}
+
+/** Creates a transport; call `close()` when done so idle keep-alive sockets do not hold the process open. */
+export function createHttpTransport(settings: TransportSettings): HttpTransport {
+  const agentOptions = { keepAlive: true, maxSockets: settings.maxSockets, scheduling: 'lifo' as const };
+  const httpAgent = new HttpAgent(agentOptions);
+  const httpsAgent = new HttpsAgent({ ...agentOptions, ...(settings.ca === null ? {} : { ca: settings.ca }) });
+  const tunnels = new Map<string, TunnellingAgent>();
+
+  function tunnelFor(proxy: URL): TunnellingAgent {
+    let agent = tunnels.get(proxy.href);
+    if (agent === undefined) {
+      agent = new TunnellingAgent(proxy, { ...agentOptions, ...(settings.ca === null ? {} : { ca: settings.ca }) });
+      tunnels.set(proxy.href, agent);
+    }
+    return agent;
+  }
+
+  function once(url: URL, headers: Record<string, string>): Promise<TransportResponse> {
+    return new Promise((resolve, reject) => {
+      const requestHeaders: Record<string, string> = { 'User-Agent': settings.userAgent, ...headers };
+      const authorization = settings.authorizationFor(url);
+      if (authorization !== null) requestHeaders['Authorization'] = authorization;
+      const proxy = settings.proxyFor(url);
+      const target = new URL(url.href);
+      target.username = '';
+      target.password = '';
+      target.hash = '';
+      let options: ClientRequestArgs;
+      let send: typeof httpRequest;
+      if (url.protocol === 'https:') {
+        send = httpsRequest;
+        options = {
+          host: target.hostname.replace(/^\[|\]$/g, ''),
+          port: target.port === '' ? 443 : Number(target.port),
+          path: `${target.pathname}${target.search}`,
+          agent: proxy === null ? httpsAgent : tunnelFor(proxy),
+        };
+      } else if (proxy !== null) {
+        send = httpRequest;
+        if (proxy.username !== '' || proxy.password !== '') {
+          requestHeaders['Proxy-Authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+        }
+        requestHeaders['Host'] = target.host;
+        options = { host: proxy.hostname, port: proxy.port === '' ? 80 : Number(proxy.port), path: target.href, agent: httpAgent };
+      } else {
+        send = httpRequest;
+        options = {
+          host: target.hostname.replace(/^\[|\]$/g, ''),
+          port: target.port === '' ? 80 : Number(target.port),
+          path: `${target.pathname}${target.search}`,
+          agent: httpAgent,
+        };
+      }
+      const request = send({ ...options, method: 'GET', headers: requestHeaders });
+      request.setTimeout(settings.timeoutMs, () => request.destroy(timeoutError(url, settings.timeoutMs)));
+      request.once('response', (response) => {
+        // The socket timeout keeps guarding the body; a stalled body errors the stream.
+        response.once('aborted', () => response.destroy(networkError(url, Object.assign(new Error('connection closed mid-body'), { code: 'ECONNRESET' }))));
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, url, body: response });
+      });
+      request.once('error', (error) => reject(error));
+      request.end();
+    });
+  }
+
+  function discard(response: TransportResponse): void {
+    response.body.resume();
+    response.body.once('error', () => undefined);
+  }
+
+  async function get(start: URL, headers: Record<string, string> = {}): Promise<TransportResponse> {
+    let url = start;
+    for (let hop = 0; ; hop++) {
+      const response = await withRetries(url, headers);
+      if (!REDIRECTS.has(response.status)) return response;
+      const location = response.headers.location;
+      discard(response);
+      if (location === undefined || hop >= MAX_REDIRECTS) {
+        throw new PavedError('PAVED_E_SERVER', `${redactUrl(url)} redirects ${location === undefined ? 'without a Location' : 'too many times'}`, {
+          hint: 'The index is misconfigured; give its final URL directly.',
+          details: { url: redactUrl(url) },
+        });
+      }
+      const next = new URL(location, url);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        throw new PavedError('PAVED_E_SERVER', `${redactUrl(url)} redirects to a ${next.protocol} URL`, { hint: 'An index may only redirect to http(s).' });
+      }
+      url = next;
+    }
+  }
+
+  async function withRetries(url: URL, headers: Record<string, string>): Promise<TransportResponse> {
+    for (let attempt = 0; ; attempt++) {
+      let response: TransportResponse;
+      try {
+        response = await once(url, headers);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (attempt < settings.retries && typeof code === 'string' && RETRYABLE_NETWORK.has(code)) {
+          await sleep(backoff(attempt, null));
+          continue;
+        }
+        throw networkError(url, error);
+      }
+      if ((response.status === 429 || response.status >= 500) && attempt < settings.retries) {
+        const wait = backoff(attempt, retryAfterMs(response.headers['retry-after']));
+        discard(response);
+        await sleep(wait);
+        continue;
+      }
+      return response;
+    }
+  }
+
+  function backoff(attempt: number, retryAfter: number | null): number {
+    const base = settings.retryDelayMs * 2 ** attempt;
+    const jittered = base / 2 + Math.random() * (base / 2);
+    return Math.min(settings.maxRetryDelayMs, Math.max(retryAfter ?? 0, jittered));
+  }
+
+  async function readBody(response: TransportResponse, maxBytes: number): Promise<Buffer> {
+    const declared = Number(response.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      response.body.destroy();
+      throw tooLarge(response.url, maxBytes);
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        total += chunk.length;
+        if (total > maxBytes) {
+          response.body.destroy();
+          throw tooLarge(response.url, maxBytes);
+        }
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      throw networkError(response.url, error);
+    }
+    return Buffer.concat(chunks, total);
+  }
+
+  function close(): void {
+    httpAgent.destroy();
+    httpsAgent.destroy();
+    for (const agent of tunnels.values()) agent.destroy();
+  }
+
+  return { get, readBody, discard, close };
+}
+
+/** A PavedError for a body over its limit. */
+export function tooLarge(url: URL, maxBytes: number): PavedError {
+  return new PavedError('PAVED_E_TOO_LARGE', `${redactUrl(url)} is larger than the limit of ${maxBytes} bytes`, {
+    hint: 'The index sent far more than expected for this resource.',
+    details: { url: redactUrl(url), maxBytes },
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * Which proxy a request goes through, from the conventional environment variables
+ * (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, also lower-case, lower-case winning as curl does).
+ * Read once into a `ProxySettings`; choosing is pure.
+ */
+import { PavedError } from '../../errors.js';
+import { redactUrl } from '../../standards/urls.js';
+
+/** Proxies by target scheme, and the hosts that bypass them. */
+export interface ProxySettings {
+  httpProxy: URL | null;
+  httpsProxy: URL | null;
+  /** Entries of NO_PROXY, lower-cased: `*`, `host`, `.domain`, `host:port`. */
+  noProxy: string[];
+}
+
+function envValue(env: Record<string, string | undefined>, name: string): string | null {
+  const value = env[name.toLowerCase()] ?? env[name.toUpperCase()];
+  return value === undefined || value.trim() === '' ? null : value.trim();
+}
+
+function parseProxyUrl(raw: string, variable: string): URL {
+  // `proxy:3128` without a scheme is common in the wild and means http.
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new PavedError('PAVED_E_CONFIG', `${variable} is not a URL: '${redactUrl(raw)}'`, { hint: `Set ${variable} to e.g. http://proxy.example.com:3128.` });
+  }
+  if (url.protocol !== 'http:') {
+    throw new PavedError('PAVED_E_CONFIG', `${variable} uses ${url.protocol.slice(0, -1)}, but paved only talks to proxies over http://`, {
+      hint: `Set ${variable} to the proxy's http:// address (HTTPS traffic is still tunnelled end to end with CONNECT).`,
+    });
+  }
+  return url;
+}
+
+/** Reads the proxy variables from an environment. */
+export function readProxySettings(env: Record<string, string | undefined>): ProxySettings {
+  const https = envValue(env, 'HTTPS_PROXY');
+  const http = envValue(env, 'HTTP_PROXY');
+  const no = envValue(env, 'NO_PROXY');
+  return {
+    httpsProxy: https === null ? null : parseProxyUrl(https, 'HTTPS_PROXY'),
+    httpProxy: http === null ? null : parseProxyUrl(http, 'HTTP_PROXY'),
+    noProxy: no === null ? [] : no.split(/[\s,]+/).map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== ''),
+  };
+}
+
+function bypasses(entry: string, host: string, port: string): boolean {
+  if (entry === '*') return true;
+  let name = entry;
+  const portMatch = /^(.*):(\d+)$/.exec(entry);
+  if (portMatch !== null && !entry.startsWith('[')) {
+    if (portMatch[2] !== port) return false;
+    name = portMatch[1] as string;
+  }
+  if (name.startsWith('*.')) name = name.slice(1);
+  if (name.startsWith('.')) return host.endsWith(name) || host === name.slice(1);
+  return host === name || host.endsWith(`.${name}`);
+}
+
+/** The proxy for a target URL, or null to connect directly. */
+export function proxyFor(settings: ProxySettings, url: URL): URL | null {
+  const proxy = url.protocol === 'https:' ? settings.httpsProxy : url.protocol === 'http:' ? settings.httpProxy : null;
+  if (proxy === null) return null;
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  const port = url.port !== '' ? url.port : url.protocol === 'https:' ? '443' : '80';
+  if (settings.noProxy.some((entry) => bypasses(entry.replace(/^\[|\]$/g, ''), host, port))) return null;
+  return proxy;
+}
