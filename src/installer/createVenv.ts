@@ -97,6 +97,9 @@ async function exists(path: string): Promise<boolean> {
  */
 export async function createVenv(dir: string, interpreter: PythonInterpreter, options: CreateVenvOptions = {}): Promise<Venv> {
   const root = resolve(dir);
+  if (root.includes('\0') || root.includes('\n')) {
+    throw new PavedError('PAVED_E_VENV', `${JSON.stringify(root)} cannot be a virtual environment path`, { hint: 'Choose a directory name without control characters.' });
+  }
   if (await exists(root)) {
     if (options.clear !== true) {
       throw new PavedError('PAVED_E_VENV_EXISTS', `${root} already exists`, { hint: 'Remove it, choose another directory, or recreate it (clear).' });
@@ -137,7 +140,7 @@ export async function createVenv(dir: string, interpreter: PythonInterpreter, op
     if (options.clear === true) await rm(root, { recursive: true, force: true });
     await rename(staging, root);
   } catch (error) {
-    await rm(staging, { recursive: true, force: true });
+    await rm(staging, { recursive: true, force: true }).catch(() => {});
     if (error instanceof PavedError) throw error;
     throw new PavedError('PAVED_E_VENV', `cannot create a virtual environment in ${root}: ${error instanceof Error ? error.message : String(error)}`, {
       hint: 'Check that the parent directory exists and is writable.',

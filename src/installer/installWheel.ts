@@ -220,7 +220,7 @@ export async function installWheel(venv: Venv, wheel: UnpackedWheel, options: In
   const where = `${wheel.name} ${wheel.version}`;
 
   for (const old of new Set([...(await findDistInfos(scheme.purelib, wheel.name)), ...(await findDistInfos(scheme.platlib, wheel.name))])) {
-    await uninstallDistributionAt(venv, old);
+    await uninstallDistInfo(venv, old);
   }
 
   const stagingName = `.paved-staging-${process.pid}-${Math.random().toString(36).slice(2, 10)}-${wheel.distInfo}`;
@@ -355,7 +355,11 @@ export interface UninstalledDistribution {
   removed: string[];
 }
 
-async function uninstallDistributionAt(venv: Venv, distInfo: string): Promise<string[]> {
+/**
+ * Uninstalls the distribution whose `.dist-info` directory is `distInfo` (see
+ * `uninstallDistribution`); returns the files removed.
+ */
+export async function uninstallDistInfo(venv: Venv, distInfo: string): Promise<string[]> {
   const root = resolve(venv.root);
   const base = dirname(distInfo);
   let text: string;
@@ -439,6 +443,6 @@ export async function uninstallDistribution(venv: Venv, name: string): Promise<U
     throw new PavedError('PAVED_E_NOT_INSTALLED', `${name} is not installed in ${venv.root}`, { hint: 'Nothing to uninstall.' });
   }
   const removed: string[] = [];
-  for (const distInfo of distInfos) removed.push(...(await uninstallDistributionAt(venv, distInfo)));
+  for (const distInfo of distInfos) removed.push(...(await uninstallDistInfo(venv, distInfo)));
   return { name, distInfo: distInfos[0] as string, removed };
 }

@@ -1,0 +1,205 @@
+/**
+ * Makes a virtual environment hold exactly a given set of distributions: plans what to install,
+ * upgrade, remove and keep from what is installed, then carries the plan out with bounded
+ * parallelism. Every wheel is unpacked and checked before the environment is touched, and each
+ * distribution is installed atomically (see `installWheel`), so a failure leaves every
+ * distribution either fully installed or absent.
+ */
+import { PavedError } from '../errors.js';
+import { normalizeName } from '../standards/names.js';
+import { normalizeVersion } from '../standards/version.js';
+import type { Venv } from './createVenv.js';
+import { installWheel, uninstallDistInfo, type DirectUrl, type LinkMode } from './installWheel.js';
+import { readInstalledDistributions } from './readInstalledDistributions.js';
+import type { UnpackedWheel, WheelCache } from './wheelCache.js';
+
+/** One distribution the environment should hold. */
+export interface WantedDistribution {
+  name: string;
+  version: string;
+  /** The wheel file; optional when `sha256` names a wheel already in the cache. */
+  wheelPath?: string;
+  /** Expected sha256 (hex) of the wheel: verified, and enough on its own when cached. */
+  sha256?: string;
+  /** PEP 610 origin when the wheel came from a URL rather than an index. */
+  directUrl?: DirectUrl;
+  /** Mark as requested by the user (`REQUESTED`). */
+  requested?: boolean;
+}
+
+/** What syncing will do to one distribution. */
+export type SyncStep =
+  | { action: 'install'; name: string; version: string; wanted: WantedDistribution }
+  | { action: 'upgrade'; name: string; from: string; version: string; wanted: WantedDistribution }
+  | { action: 'remove'; name: string; version: string; path: string }
+  | { action: 'keep'; name: string; version: string };
+
+/** The whole plan, steps sorted by name within each action. */
+export interface SyncPlan {
+  install: Extract<SyncStep, { action: 'install' }>[];
+  upgrade: Extract<SyncStep, { action: 'upgrade' }>[];
+  remove: Extract<SyncStep, { action: 'remove' }>[];
+  keep: Extract<SyncStep, { action: 'keep' }>[];
+}
+
+/** Progress reported while syncing; the CLI's reporter renders these. */
+export type SyncEvent =
+  | { type: 'plan'; plan: SyncPlan }
+  | { type: 'unpacked'; name: string; version: string; sha256: string }
+  | { type: 'removed'; name: string; version: string; files: number }
+  | { type: 'installed'; name: string; version: string; files: number; linked: number; upgradedFrom?: string }
+  | { type: 'warning'; message: string };
+
+/** Options for `syncVenv`. */
+export interface SyncOptions {
+  cache: WheelCache;
+  /** Distributions worked on at once; default 8. */
+  concurrency?: number;
+  onEvent?: (event: SyncEvent) => void;
+  compile?: boolean;
+  linkMode?: LinkMode;
+  /** Names never removed even when not wanted (e.g. `pip` in an environment made by `python -m venv`). */
+  keep?: string[];
+  /** Plan only. */
+  dryRun?: boolean;
+}
+
+/** What a sync did. */
+export interface SyncResult {
+  plan: SyncPlan;
+  installed: string[];
+  upgraded: string[];
+  removed: string[];
+  kept: string[];
+}
+
+function sameVersion(a: string, b: string): boolean {
+  try {
+    return normalizeVersion(a) === normalizeVersion(b);
+  } catch {
+    return a === b;
+  }
+}
+
+const byName = <T extends { name: string }>(a: T, b: T): number => (normalizeName(a.name) < normalizeName(b.name) ? -1 : normalizeName(a.name) > normalizeName(b.name) ? 1 : 0);
+
+/**
+ * Compares what is installed in `venv` with `wanted`. Throws `PAVED_E_DUPLICATE_DISTRIBUTION`
+ * when `wanted` names a project twice.
+ */
+export async function planSync(venv: Venv, wanted: readonly WantedDistribution[], options: { keep?: string[] } = {}): Promise<SyncPlan> {
+  const wantedByName = new Map<string, WantedDistribution>();
+  for (const w of wanted) {
+    const key = normalizeName(w.name);
+    if (wantedByName.has(key)) throw new PavedError('PAVED_E_DUPLICATE_DISTRIBUTION', `${w.name} is wanted twice`, { hint: 'Give each project once.' });
+    wantedByName.set(key, w);
+  }
+  const installed = await readInstalledDistributions(venv.root);
+  const installedByName = new Map<string, { name: string; version: string; path: string }>();
+  for (const d of installed.distributions) installedByName.set(normalizeName(d.name), d);
+  const keepNames = new Set((options.keep ?? []).map(normalizeName));
+  const plan: SyncPlan = { install: [], upgrade: [], remove: [], keep: [] };
+  for (const [key, w] of wantedByName) {
+    const have = installedByName.get(key);
+    if (have === undefined) plan.install.push({ action: 'install', name: w.name, version: w.version, wanted: w });
+    else if (sameVersion(have.version, w.version)) plan.keep.push({ action: 'keep', name: have.name, version: have.version });
+    else plan.upgrade.push({ action: 'upgrade', name: w.name, from: have.version, version: w.version, wanted: w });
+  }
+  for (const [key, have] of installedByName) {
+    if (wantedByName.has(key)) continue;
+    if (keepNames.has(key)) plan.keep.push({ action: 'keep', name: have.name, version: have.version });
+    else plan.remove.push({ action: 'remove', name: have.name, version: have.version, path: have.path });
+  }
+  plan.install.sort(byName);
+  plan.upgrade.sort(byName);
+  plan.remove.sort(byName);
+  plan.keep.sort(byName);
+  return plan;
+}
+
+async function runBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    // After a failure no new work starts; work already running finishes (and rolls itself back).
+    while (errors.length === 0 && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (errors.length > 0) throw errors[0];
+}
+
+async function unpackWanted(cache: WheelCache, w: WantedDistribution): Promise<UnpackedWheel> {
+  let wheel: UnpackedWheel | null;
+  if (w.wheelPath !== undefined) wheel = await cache.unpack(w.wheelPath, w.sha256 === undefined ? {} : { sha256: w.sha256 });
+  else if (w.sha256 !== undefined) wheel = await cache.get(w.sha256.toLowerCase());
+  else throw new PavedError('PAVED_E_NO_WHEEL', `${w.name} ${w.version} has neither a wheel file nor a sha256`, { hint: 'Download the wheel first.' });
+  if (wheel === null) {
+    throw new PavedError('PAVED_E_NOT_IN_CACHE', `the wheel of ${w.name} ${w.version} (sha256 ${w.sha256 ?? ''}) is not in the cache`, { hint: 'Download it first, or sync without --offline.' });
+  }
+  if (normalizeName(wheel.name) !== normalizeName(w.name) || !sameVersion(wheel.version, w.version)) {
+    throw new PavedError('PAVED_E_WHEEL_MISMATCH', `the wheel given for ${w.name} ${w.version} is ${wheel.name} ${wheel.version}`, {
+      hint: 'The lock and the downloaded file disagree; re-lock or download again.',
+    });
+  }
+  return wheel;
+}
+
+/**
+ * Makes `venv` hold exactly `wanted` (plus `options.keep`): installs what is missing, upgrades
+ * (or downgrades) what differs, removes the rest. Wheels are all unpacked and verified first; a
+ * bad wheel fails the sync before the environment changes.
+ */
+export async function syncVenv(venv: Venv, wanted: readonly WantedDistribution[], options: SyncOptions): Promise<SyncResult> {
+  const emit = options.onEvent ?? ((): void => {});
+  const concurrency = options.concurrency ?? 8;
+  const plan = await planSync(venv, wanted, options.keep === undefined ? {} : { keep: options.keep });
+  emit({ type: 'plan', plan });
+  const result: SyncResult = { plan, installed: [], upgraded: [], removed: [], kept: plan.keep.map((k) => k.name) };
+  if (options.dryRun === true) return result;
+
+  const toInstall = [...plan.install, ...plan.upgrade];
+  const unpacked = new Map<string, UnpackedWheel>();
+  await runBounded(toInstall, concurrency, async (step) => {
+    const wheel = await unpackWanted(options.cache, step.wanted);
+    unpacked.set(normalizeName(step.name), wheel);
+    emit({ type: 'unpacked', name: step.name, version: step.version, sha256: wheel.sha256 });
+  });
+
+  await runBounded(plan.remove, concurrency, async (step) => {
+    if (!step.path.endsWith('.dist-info')) {
+      emit({ type: 'warning', message: `${step.name} ${step.version} was installed without a RECORD (${step.path}); left in place` });
+      return;
+    }
+    const files = await uninstallDistInfo(venv, step.path);
+    result.removed.push(step.name);
+    emit({ type: 'removed', name: step.name, version: step.version, files: files.length });
+  });
+
+  await runBounded(toInstall, concurrency, async (step) => {
+    const wheel = unpacked.get(normalizeName(step.name)) as UnpackedWheel;
+    const installed = await installWheel(venv, wheel, {
+      ...(options.compile === undefined ? {} : { compile: options.compile }),
+      ...(options.linkMode === undefined ? {} : { linkMode: options.linkMode }),
+      ...(step.wanted.directUrl === undefined ? {} : { directUrl: step.wanted.directUrl }),
+      ...(step.wanted.requested === undefined ? {} : { requested: step.wanted.requested }),
+    });
+    if (step.action === 'upgrade') {
+      result.upgraded.push(step.name);
+      emit({ type: 'installed', name: step.name, version: step.version, files: installed.files.length, linked: installed.linked, upgradedFrom: step.from });
+    } else {
+      result.installed.push(step.name);
+      emit({ type: 'installed', name: step.name, version: step.version, files: installed.files.length, linked: installed.linked });
+    }
+  });
+  result.installed.sort();
+  result.upgraded.sort();
+  result.removed.sort();
+  return result;
+}
