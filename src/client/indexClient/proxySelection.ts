@@ -51,10 +51,15 @@ export function readProxySettings(env: Record<string, string | undefined>): Prox
 function bypasses(entry: string, host: string, port: string): boolean {
   if (entry === '*') return true;
   let name = entry;
-  const portMatch = /^(.*):(\d+)$/.exec(entry);
-  if (portMatch !== null && !entry.startsWith('[')) {
-    if (portMatch[2] !== port) return false;
-    name = portMatch[1] as string;
+  // `[::1]:8080`, `[::1]`, `host:8080`; a bare IPv6 address has colons but no port.
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  const withPort = bracketed === null && (entry.match(/:/g) ?? []).length === 1 ? /^(.*):(\d+)$/.exec(entry) : null;
+  if (bracketed !== null) {
+    name = bracketed[1] as string;
+    if (bracketed[2] !== undefined && bracketed[2] !== port) return false;
+  } else if (withPort !== null) {
+    if (withPort[2] !== port) return false;
+    name = withPort[1] as string;
   }
   if (name.startsWith('*.')) name = name.slice(1);
   if (name.startsWith('.')) return host.endsWith(name) || host === name.slice(1);
@@ -67,6 +72,6 @@ export function proxyFor(settings: ProxySettings, url: URL): URL | null {
   if (proxy === null) return null;
   const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
   const port = url.port !== '' ? url.port : url.protocol === 'https:' ? '443' : '80';
-  if (settings.noProxy.some((entry) => bypasses(entry.replace(/^\[|\]$/g, ''), host, port))) return null;
+  if (settings.noProxy.some((entry) => bypasses(entry, host, port))) return null;
   return proxy;
 }
