@@ -14,7 +14,7 @@ function zip(members: [string, string | Buffer, { compress?: boolean }?][], comm
   for (const [name, content, options] of members) {
     file.addBuffer(Buffer.from(content), name, { compress: options?.compress ?? true, mtime: new Date(0) });
   }
-  file.end(comment === undefined ? {} : { comment });
+  file.end({ forceZip64Format: false, comment: comment ?? '' });
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     file.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
