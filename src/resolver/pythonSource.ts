@@ -1,0 +1,277 @@
+import { PavedError } from '../errors.js';
+import { evaluateMarker, type MarkerEnvironment } from '../standards/markers.js';
+import { normalizeName } from '../standards/names.js';
+import { parseRequirement, type Requirement } from '../standards/requirement.js';
+import { parseSpecifierSet } from '../standards/specifier.js';
+import { parseVersion, type Version } from '../standards/version.js';
+import { VersionRange } from '../standards/versionRange.js';
+import type { CachingProvider } from './cachingProvider.js';
+import { ROOT_KEY, extraKey, splitKey } from './packageKey.js';
+import { Incompatibility, dependencyIncompatibility, type ExcludedVersion } from './pubgrub/incompatibility.js';
+import type { Choice, SolverSource } from './pubgrub/solver.js';
+import type { CandidateVersion } from './provider.js';
+
+/** When pre-releases (and dev releases) are candidates. */
+export type PrereleasePolicy =
+  /** Always. */
+  | 'allow'
+  /** Only for a package none of whose final releases fits. */
+  | 'if-necessary'
+  /** PEP 440's default: as 'if-necessary', and also when some requirement on the package names a pre-release. */
+  | 'if-necessary-or-explicit'
+  /** Never. */
+  | 'disallow';
+
+/** Everything the Python layer needs to answer the solver's questions. */
+export interface PythonSourceOptions {
+  readonly roots: readonly string[];
+  readonly constraints: readonly string[];
+  readonly environment: MarkerEnvironment;
+  readonly pythonVersion: string;
+  readonly prereleases: PrereleasePolicy;
+  readonly preferred: ReadonlyMap<string, Version>;
+  readonly upgrade: boolean | readonly string[];
+}
+
+/** A Python-aware {@link SolverSource}, plus what it learnt that the resolution reports. */
+export interface PythonSource extends SolverSource {
+  readonly rootVersion: Version;
+  /** The normalised names `key` at `version` depends on (after markers), once fetched. */
+  dependencyNames(key: string, version: Version): string[];
+}
+
+interface Dependency {
+  readonly key: string;
+  range: VersionRange;
+}
+
+const ROOT_VERSION = parseVersion('0');
+
+/**
+ * Builds the solver's view of Python packages: markers evaluated for the
+ * target, extras as virtual packages, Requires-Python, yanked releases and
+ * the pre-release policy applied to candidates, constraints as
+ * incompatibilities, and preferred (locked) versions tried first.
+ * Parses roots and constraints at once, so bad input fails before any I/O.
+ */
+export function createPythonSource(provider: CachingProvider, options: PythonSourceOptions): PythonSource {
+  const python = parseVersion(options.pythonVersion);
+  const explicitPrerelease = new Set<string>();
+  const pythonCompatible = new Map<string, boolean>();
+  const dependencyNames = new Map<string, string[]>();
+  const sharedDependents = new Map<string, VersionRange>();
+  const upgradeAll = options.upgrade === true;
+  const upgradeNames = new Set(Array.isArray(options.upgrade) ? options.upgrade.map(normalizeName) : []);
+  const preferred = new Map([...options.preferred].map(([name, version]) => [normalizeName(name), version]));
+
+  const noteRequirement = (req: Requirement): void => {
+    if (req.specifier.allowsPrereleases) explicitPrerelease.add(normalizeName(req.name));
+  };
+
+  const rootRequirements: Requirement[] = [];
+  for (const line of options.roots) {
+    const req = parseRequirement(line);
+    if (req.url !== null) throw urlRequirementError(line, 'requirement');
+    if (req.marker !== null && !evaluateMarker(req.marker, options.environment)) continue;
+    noteRequirement(req);
+    rootRequirements.push(req);
+  }
+
+  const constraints = new Map<string, { range: VersionRange; text: string }[]>();
+  for (const line of options.constraints) {
+    const req = parseRequirement(line);
+    if (req.url !== null) throw urlRequirementError(line, 'constraint');
+    if (req.marker !== null && !evaluateMarker(req.marker, options.environment)) continue;
+    noteRequirement(req);
+    const name = normalizeName(req.name);
+    const list = constraints.get(name) ?? [];
+    list.push({ range: VersionRange.fromSpecifierSet(req.specifier), text: `${name}${req.specifier.toString()}` });
+    constraints.set(name, list);
+  }
+
+  const isPythonCompatible = (requiresPython: string | null): boolean => {
+    if (requiresPython === null || requiresPython.trim() === '') return true;
+    let ok = pythonCompatible.get(requiresPython);
+    if (ok === undefined) {
+      try {
+        ok = parseSpecifierSet(requiresPython).contains(python, { prereleases: true });
+      } catch {
+        ok = true; // An unreadable Requires-Python is ignored, as installers do.
+      }
+      pythonCompatible.set(requiresPython, ok);
+    }
+    return ok;
+  };
+
+  const sortedVersions = new Map<string, Version[]>();
+  /*
+   * The versions that behave like `version`: it and the gaps up to its listed
+   * neighbours, where no release exists. Stating facts over slots instead of
+   * single versions spares the solver from visiting each empty gap and keeps
+   * explanations to ranges such as a>=2.0.
+   */
+  const slot = (name: string, version: Version): VersionRange => {
+    let sorted = sortedVersions.get(name);
+    if (sorted === undefined) {
+      sorted = (provider.knownVersions(name) ?? []).map((c) => c.version).sort((a, b) => a.compare(b));
+      sortedVersions.set(name, sorted);
+    }
+    const at = sorted.findIndex((v) => v.equals(version));
+    if (at === -1) return VersionRange.exactly(version);
+    const previous = sorted[at - 1];
+    const next = sorted[at + 1];
+    const lower = previous === undefined ? VersionRange.full() : VersionRange.below(previous).union(VersionRange.exactly(previous)).complement();
+    const upper = next === undefined ? VersionRange.full() : VersionRange.below(next);
+    return lower.intersect(upper);
+  };
+
+  const knownVersions = (key: string): CandidateVersion[] => {
+    if (key === ROOT_KEY) return [{ version: ROOT_VERSION, yanked: false, requiresPython: null }];
+    return provider.knownVersions(splitKey(key).name) ?? [];
+  };
+
+  const candidates = (key: string, range: VersionRange): { usable: Version[]; excluded: ExcludedVersion[] } => {
+    const name = splitKey(key).name;
+    const single = range.isSingleVersion;
+    const usable: Version[] = [];
+    const excluded: ExcludedVersion[] = [];
+    for (const c of knownVersions(key)) {
+      if (!range.contains(c.version)) continue;
+      if (!isPythonCompatible(c.requiresPython)) {
+        excluded.push({ version: c.version, reason: 'requires-python', detail: c.requiresPython ?? '' });
+      } else if (c.yanked !== false && !single) {
+        // Only an exact pin may select a yanked release (PEP 592).
+        excluded.push({ version: c.version, reason: 'yanked', ...(typeof c.yanked === 'string' && c.yanked !== '' ? { detail: c.yanked } : {}) });
+      } else {
+        usable.push(c.version);
+      }
+    }
+    usable.sort((a, b) => b.compare(a));
+    const policy = options.prereleases;
+    const keepPrereleases =
+      policy === 'allow' ||
+      (policy === 'if-necessary-or-explicit' && explicitPrerelease.has(name)) ||
+      (policy !== 'disallow' && !usable.some((v) => !v.isPrerelease));
+    if (keepPrereleases) return { usable, excluded };
+    for (const v of usable) if (v.isPrerelease) excluded.push({ version: v, reason: 'prerelease' });
+    return { usable: usable.filter((v) => !v.isPrerelease), excluded };
+  };
+
+  /** Requirements that apply, grouped by package key, ranges intersected. */
+  const collect = (owner: string, requirements: readonly Requirement[]): Dependency[] => {
+    const byKey = new Map<string, Dependency>();
+    const addDep = (key: string, range: VersionRange): void => {
+      if (key === owner) return;
+      const existing = byKey.get(key);
+      if (existing === undefined) byKey.set(key, { key, range });
+      else existing.range = existing.range.intersect(range);
+    };
+    for (const req of requirements) {
+      noteRequirement(req);
+      const name = normalizeName(req.name);
+      const range = VersionRange.fromSpecifierSet(req.specifier);
+      addDep(name, range);
+      for (const extra of req.extras) addDep(extraKey(name, extra), range);
+    }
+    return [...byKey.values()];
+  };
+
+  const toIncompatibilities = (key: string, version: Version, deps: readonly Dependency[]): Incompatibility[] => {
+    dependencyNames.set(`${key}@${version.toString()}`, [...new Set(deps.map((d) => splitKey(d.key).name))].filter((n) => n !== splitKey(key).name));
+    for (const dep of deps) provider.warmVersions(splitKey(dep.key).name);
+    return deps.map((dep) => {
+      // Releases that depend on the same thing share one incompatibility, so explanations read "a>=2 depends on b<1".
+      const shareKey = `${key}|${dep.key}|${dep.range.toString()}`;
+      const versions = key === ROOT_KEY ? VersionRange.full() : (sharedDependents.get(shareKey) ?? VersionRange.empty()).union(slot(splitKey(key).name, version));
+      sharedDependents.set(shareKey, versions);
+      return dependencyIncompatibility(key, versions, dep.key, dep.range);
+    });
+  };
+
+  const unusable = (key: string, version: Version, reason: string): Incompatibility[] => [
+    new Incompatibility([{ pkg: key, positive: true, range: slot(splitKey(key).name, version) }], { kind: 'unusable', reason }),
+  ];
+
+  return {
+    rootVersion: ROOT_VERSION,
+
+    async prepare(key) {
+      if (key === ROOT_KEY) return [];
+      const { name, extra } = splitKey(key);
+      const list = await provider.listVersions(name);
+      const best = candidates(key, VersionRange.full()).usable[0];
+      if (best !== undefined) provider.warmDependencies(name, [best]);
+      if (extra !== null) return [];
+      const learnt: Incompatibility[] = [];
+      const byRequiresPython = new Map<string, VersionRange>();
+      for (const c of list) {
+        if (c.requiresPython === null || isPythonCompatible(c.requiresPython)) continue;
+        const spec = c.requiresPython.trim();
+        byRequiresPython.set(spec, (byRequiresPython.get(spec) ?? VersionRange.empty()).union(slot(name, c.version)));
+      }
+      for (const [spec, range] of byRequiresPython) {
+        learnt.push(
+          new Incompatibility([{ pkg: name, positive: true, range }], { kind: 'requires-python', requiresPython: spec, pythonVersion: options.pythonVersion }),
+        );
+      }
+      for (const constraint of constraints.get(name) ?? []) {
+        learnt.push(
+          new Incompatibility([{ pkg: name, positive: true, range: constraint.range.complement() }], { kind: 'constraint', constraint: constraint.text }),
+        );
+      }
+      return learnt;
+    },
+
+    countCandidates(key, range) {
+      return candidates(key, range).usable.length;
+    },
+
+    choose(key, range): Choice {
+      const { usable, excluded } = candidates(key, range);
+      if (usable.length === 0) return { none: { kind: 'no-versions', excluded } };
+      const name = splitKey(key).name;
+      const pin = upgradeAll || upgradeNames.has(name) ? undefined : preferred.get(name);
+      const version = (pin !== undefined && usable.find((v) => v.equals(pin))) || (usable[0] as Version);
+      return { version };
+    },
+
+    async dependencies(key, version) {
+      if (key === ROOT_KEY) return toIncompatibilities(key, version, collect(key, rootRequirements));
+      const { name, extra } = splitKey(key);
+      const lines = await provider.getDependencies(name, version);
+      const applying: Requirement[] = [];
+      for (const line of lines) {
+        let req: Requirement;
+        let applies: boolean;
+        try {
+          req = parseRequirement(line);
+          const base = req.marker === null || evaluateMarker(req.marker, options.environment, { extras: [] });
+          // An extra brings the lines its marker turns on; the rest already belong to the base package.
+          applies = extra === null ? base : !base && req.marker !== null && evaluateMarker(req.marker, options.environment, { extras: [extra] });
+        } catch (error) {
+          if (extra !== null) continue;
+          const problem = error instanceof Error ? error.message : String(error);
+          return unusable(key, version, `its metadata has an invalid requirement ${JSON.stringify(line)} (${problem})`);
+        }
+        if (!applies) continue;
+        if (req.url !== null) {
+          return unusable(key, version, `it depends on ${req.name} by direct URL (${req.url}), which the resolver does not support yet`);
+        }
+        applying.push(req);
+      }
+      const deps = collect(key, applying);
+      if (extra !== null) deps.push({ key: name, range: VersionRange.exactly(version) });
+      return toIncompatibilities(key, version, deps);
+    },
+
+    dependencyNames(key, version) {
+      return dependencyNames.get(`${key}@${version.toString()}`) ?? [];
+    },
+  };
+}
+
+function urlRequirementError(line: string, what: string): PavedError {
+  return new PavedError('PAVED_E_URL_REQUIREMENT', `The ${what} ${JSON.stringify(line)} names a direct URL, which the resolver does not support yet.`, {
+    hint: 'Require the project by name and version from an index instead, or install the file directly.',
+  });
+}

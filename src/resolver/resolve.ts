@@ -1,0 +1,123 @@
+import { PavedError } from '../errors.js';
+import type { MarkerEnvironment } from '../standards/markers.js';
+import type { Version } from '../standards/version.js';
+import type { VersionRange } from '../standards/versionRange.js';
+import { createCachingProvider } from './cachingProvider.js';
+import { ROOT_KEY, splitKey } from './packageKey.js';
+import type { Incompatibility } from './pubgrub/incompatibility.js';
+import { describeIncompatibility, renderDerivation, type ReportNames } from './pubgrub/report.js';
+import { solve } from './pubgrub/solver.js';
+import type { PackageProvider } from './provider.js';
+import { createPythonSource, type PrereleasePolicy } from './pythonSource.js';
+import { simplifiedRangeText } from './rangeText.js';
+
+export type { PrereleasePolicy } from './pythonSource.js';
+
+/** What the resolver reports while it works; `--verbose` renders these. */
+export type ResolverEvent =
+  | { readonly type: 'decision'; readonly package: string; readonly version: Version }
+  | { readonly type: 'conflict'; readonly message: string }
+  | { readonly type: 'backtrack'; readonly toLevel: number; readonly learnt: string };
+
+export interface ResolveOptions {
+  /** The target platform and interpreter markers are evaluated for. */
+  environment: MarkerEnvironment;
+  /** The target interpreter's full version (e.g. `3.11.7`), checked against Requires-Python. */
+  pythonVersion: string;
+  /** Versions to keep when they still fit (existing lock pins), by project name. */
+  preferred?: ReadonlyMap<string, Version>;
+  /** true: ignore every preferred version; a list: ignore them for these projects. */
+  upgrade?: boolean | readonly string[];
+  /** `-c` lines: limit versions of a project if it is needed, never add it. */
+  constraints?: readonly string[];
+  /** Default 'if-necessary-or-explicit' (PEP 440). */
+  prereleases?: PrereleasePolicy;
+  onEvent?: (event: ResolverEvent) => void;
+}
+
+/** One selected project. */
+export interface ResolvedPackage {
+  /** Normalised project name. */
+  name: string;
+  version: Version;
+  /** Extras that something requested, normalised and sorted. */
+  extras: string[];
+  /** Normalised names of the projects this one depends on here (markers and extras applied), sorted. */
+  dependencies: string[];
+}
+
+export interface Resolution {
+  /** By normalised name, in name order. */
+  packages: Map<string, ResolvedPackage>;
+  stats: { decisions: number; conflicts: number; backtracks: number; providerCalls: number };
+}
+
+/**
+ * Finds one version of every project the root requirements need, for one
+ * target environment, with PubGrub. Throws `PAVED_E_NO_SOLUTION` with a
+ * readable derivation when none exists, `PAVED_E_URL_REQUIREMENT` for direct
+ * URL roots or constraints, and whatever the provider throws.
+ */
+export async function resolve(roots: readonly string[], provider: PackageProvider, options: ResolveOptions): Promise<Resolution> {
+  const cache = createCachingProvider(provider);
+  const source = createPythonSource(cache, {
+    roots,
+    constraints: options.constraints ?? [],
+    environment: options.environment,
+    pythonVersion: options.pythonVersion,
+    prereleases: options.prereleases ?? 'if-necessary-or-explicit',
+    preferred: options.preferred ?? new Map(),
+    upgrade: options.upgrade ?? false,
+  });
+  const names: ReportNames = {
+    root: ROOT_KEY,
+    rangeText: (pkg: string, range: VersionRange, known: boolean) => {
+      const { name } = splitKey(pkg);
+      const text = known ? simplifiedRangeText(range, (cache.knownVersions(name) ?? []).map((c) => c.version)) : range.isFull ? '' : range.toString();
+      const compact = text.replaceAll(', ', ',');
+      return compact.includes(' || ') ? ` (${compact})` : compact;
+    },
+  };
+  const emit = options.onEvent;
+  const describe = (incompat: Incompatibility): string => describeIncompatibility(incompat, names);
+
+  const { decisions, stats } = await solve(ROOT_KEY, source.rootVersion, source, {
+    onEvent:
+      emit === undefined
+        ? undefined
+        : (event) => {
+            if (event.type === 'decision') {
+              if (event.pkg !== ROOT_KEY) emit({ type: 'decision', package: event.pkg, version: event.version });
+            } else if (event.type === 'conflict') {
+              emit({ type: 'conflict', message: describe(event.incompatibility) });
+            } else {
+              emit({ type: 'backtrack', toLevel: event.toLevel, learnt: describe(event.learnt) });
+            }
+          },
+    fail: (incompat) =>
+      new PavedError('PAVED_E_NO_SOLUTION', renderDerivation(incompat, names), {
+        hint: 'Loosen one of the requirements or constraints named above, or check that the index has the versions you expect.',
+      }),
+  });
+
+  const packages = new Map<string, ResolvedPackage>();
+  const entries = [...decisions].filter(([key]) => key !== ROOT_KEY);
+  for (const [key, version] of entries) {
+    const { name, extra } = splitKey(key);
+    if (extra !== null) continue;
+    packages.set(name, { name, version, extras: [], dependencies: source.dependencyNames(key, version) });
+  }
+  for (const [key, version] of entries) {
+    const { name, extra } = splitKey(key);
+    const base = packages.get(name);
+    if (extra === null || base === undefined) continue;
+    base.extras.push(extra);
+    base.dependencies.push(...source.dependencyNames(key, version));
+  }
+  const sorted = new Map([...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  for (const pkg of sorted.values()) {
+    pkg.extras.sort();
+    pkg.dependencies = [...new Set(pkg.dependencies)].sort();
+  }
+  return { packages: sorted, stats: { ...stats, decisions: stats.decisions - 1, providerCalls: cache.calls } };
+}
