@@ -132,14 +132,13 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
 
   const candidates = (key: string, range: VersionRange): { usable: Version[]; excluded: ExcludedVersion[] } => {
     const name = splitKey(key).name;
-    const single = range.isSingleVersion;
     const usable: Version[] = [];
     const excluded: ExcludedVersion[] = [];
     for (const c of knownVersions(key)) {
       if (!range.contains(c.version)) continue;
       if (!isPythonCompatible(c.requiresPython)) {
         excluded.push({ version: c.version, reason: 'requires-python', detail: c.requiresPython ?? '' });
-      } else if (c.yanked !== false && !single) {
+      } else if (c.yanked !== false && !range.isSubsetOf(VersionRange.exactly(c.version))) {
         // Only an exact pin may select a yanked release (PEP 592).
         excluded.push({ version: c.version, reason: 'yanked', ...(typeof c.yanked === 'string' && c.yanked !== '' ? { detail: c.yanked } : {}) });
       } else {

@@ -135,16 +135,25 @@ export function checkResolution(
       problems.push(`${pkg.name} ${pkg.version.toString()} does not exist`);
       continue;
     }
-    if (release.requiresPython !== null && !parseSpecifierSet(release.requiresPython).contains(python, { prereleases: true })) {
+    if (release.requiresPython !== null && !requiresPythonAdmits(release.requiresPython, python)) {
       problems.push(`${pkg.name} ${pkg.version.toString()} requires Python ${release.requiresPython}`);
     }
     for (const line of release.deps) need(`${pkg.name} ${pkg.version.toString()}`, line, pkg.extras);
   }
   for (const line of options.constraints ?? []) {
     const req = parseRequirement(line);
+    if (req.marker !== null && !evaluateMarker(req.marker, options.environment)) continue;
     const pkg = resolution.packages.get(normalizeName(req.name));
     if (pkg !== undefined && !req.specifier.contains(pkg.version, { prereleases: true })) problems.push(`constraint ${line} violated by ${pkg.version.toString()}`);
   }
   for (const name of resolution.packages.keys()) if (!reached.has(name)) problems.push(`${name} is selected but nothing needs it`);
   return problems;
+}
+
+function requiresPythonAdmits(requiresPython: string, python: Version): boolean {
+  try {
+    return parseSpecifierSet(requiresPython).contains(python, { prereleases: true });
+  } catch {
+    return true;
+  }
 }

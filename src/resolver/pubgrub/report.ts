@@ -117,7 +117,7 @@ function isCollapsible(incompat: Incompatibility, uses: Map<Incompatibility, num
 function excludedText(excluded: readonly ExcludedVersion[]): string {
   if (excluded.length === 0) return '';
   const groups = new Map<string, string[]>();
-  for (const e of excluded) {
+  for (const e of [...excluded].sort((a, b) => a.version.compare(b.version))) {
     const key = e.reason === 'requires-python' ? `requires-python:${e.detail ?? ''}` : e.reason;
     groups.set(key, [...(groups.get(key) ?? []), e.version.toString()]);
   }
