@@ -55,7 +55,7 @@ export async function openAdminTarget(options: GlobalOptions): Promise<AdminTarg
     showPolicy: (index, version) => policyOps.showPolicy(c, index, version),
     explain: (index, project, version) => policyOps.explain(services, index, project, version),
     queue: (index) => policyOps.queue(services, index),
-    decide: (input) => policyOps.decide(c, { ...input, by: actor }),
+    decide: (input) => policyOps.decide(services, { ...input, by: actor }),
     auditLog: (query) => policyOps.auditLog(c, query),
     where: storage.description,
     createIndex: (input) => admin.createIndex(c, input),

@@ -1,4 +1,5 @@
 import { PavedError, isPavedError } from '../errors.js';
+import { renderCoreMetadata } from '../standards/coreMetadata.js';
 import { checkSafeFilename, parseDistributionFilename } from '../standards/distributionFilename.js';
 import { normalizeName } from '../standards/names.js';
 import { normalizeVersion } from '../standards/version.js';
@@ -74,7 +75,13 @@ export async function publishDistribution(storage: Storage, request: PublishRequ
     if (request.vetting !== undefined) {
       const now = request.now ?? new Date();
       const scan = await scanDistribution(staged.path, filename);
-      await storage.catalog.putScan({ sha256: staged.sha256, scannerVersion: scan.scannerVersion, findings: scan.findings, scannedAt: now.toISOString() });
+      await storage.catalog.putScan({
+        sha256: staged.sha256,
+        scannerVersion: scan.scannerVersion,
+        findings: scan.findings,
+        scannedAt: now.toISOString(),
+        metadata: inspection.metadataBytes?.toString('utf8') ?? renderCoreMetadata(inspection.metadata),
+      });
       const verdict = await request.vetting.judge(
         {
           index,

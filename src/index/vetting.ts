@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { PavedError } from '../errors.js';
-import { parseCoreMetadataBytes, type CoreMetadata } from '../standards/coreMetadata.js';
+import { parseCoreMetadata, parseCoreMetadataBytes, type CoreMetadata } from '../standards/coreMetadata.js';
 import { advisoryAffects } from '../standards/osv.js';
 import type { AdvisoryDatabase } from './advisories/advisoryDatabase.js';
 import type { IndexRecord } from './catalog/catalog.js';
@@ -52,6 +52,15 @@ export function loadShippedPopularPackages(): string[] {
     }
   }
   throw new PavedError('PAVED_E_CONFIG', 'the popular-packages list data/top-pypi-packages.csv is missing from this installation');
+}
+
+function parseQuietly(text: string | null): CoreMetadata | null {
+  if (text === null) return null;
+  try {
+    return parseCoreMetadata(text);
+  } catch {
+    return null;
+  }
 }
 
 export function createVetting(storage: Storage, advisories: AdvisoryDatabase | null, options: { popular?: readonly string[] } = {}): Vetting {
@@ -114,12 +123,16 @@ export function createVetting(storage: Storage, advisories: AdvisoryDatabase | n
     const projectAdvisories = advisories === null ? [] : advisories.forProject(file.project);
     const affecting = projectAdvisories.filter((a) => advisoryAffects(a, file.project, file.version));
     let scan: readonly Finding[] | null = extra.scan ?? null;
+    let scannedMetadata: string | null = null;
     // Scans are kept by content, also for mirror files that were held and so never stored.
-    if (scan === null) {
+    if (scan === null || (extra.metadata === undefined && needsMetadata(policy))) {
       const record = await catalog.getScan(file.sha256, SCANNER_VERSION);
-      scan = record === null ? null : (record.findings as Finding[]);
+      if (scan === null) scan = record === null ? null : (record.findings as Finding[]);
+      scannedMetadata = record?.metadata ?? null;
     }
-    const metadata = extra.metadata !== undefined ? extra.metadata : needsMetadata(policy) ? await metadataOf(file) : null;
+    let metadata: CoreMetadata | null = null;
+    if (extra.metadata !== undefined) metadata = extra.metadata;
+    else if (needsMetadata(policy)) metadata = (await metadataOf(file)) ?? parseQuietly(scannedMetadata);
     const facts: FileFacts = {
       project: file.project,
       version: file.version,

@@ -162,6 +162,9 @@ describe('mirror policy end to end', () => {
     assert.match(human.stdout, /QUARANTINE UNTIL \S+\s+demo_age-2\.0-py3-none-any\.whl\s+\(root\/pypi\)/);
     assert.match(human.stdout, /quarantine\s+release-age: /);
 
+    // A decision on an index that only inherits the files would do nothing: it is refused with the owner named.
+    const misplaced = await onServer(['policy', 'approve', 'root/main', 'demo-age', '2.0', '--reason', 'wrong index'], 1);
+    assert.match(misplaced.stderr, /'root\/main' holds no files of demo-age; they come from root\/pypi/);
     await onServer(['policy', 'approve', 'root/pypi', 'demo-age', '2.0', '--reason', 'reviewed the 2.0 diff, ticket SEC-42']);
     assert.deepEqual(await versionsOf('demo-age'), ['1.0', '2.0']);
     const approved = await venv.pip(['install', '--upgrade', '--index-url', `${server.url}/simple/`, 'demo-age']);
@@ -336,6 +339,10 @@ describe('mirror policy end to end', () => {
     const gpl = await requestFile('demo_gpl-1.0-py3-none-any.whl');
     assert.equal(gpl.status, 403);
     assert.match(gpl.text, /blocked by the index policy: .*GPL-3\.0-only/);
+    // Held files are never stored, but their metadata is kept with the scan: the licence verdict
+    // sticks, the file stays off the page and answers 403 again.
+    assert.deepEqual(await versionsOf('demo-gpl'), []);
+    assert.equal((await requestFile('demo_gpl-1.0-py3-none-any.whl')).status, 403);
 
     const bad = join(work, 'bad-policy.toml');
     await writeFile(bad, 'version = 1\ndeny = ["demo-deny", "demo-x>=1,<"]\n\n[release-age]\nmin_days = 3\n');

@@ -113,13 +113,28 @@ export async function queue(services: PolicyServices, indexPath?: string): Promi
   return entries;
 }
 
+/**
+ * Records an admin's allow or block. A decision binds the index that owns
+ * the files (the policy of the index a file belongs to judges it), so a
+ * decision on an index that only inherits the project is refused with the
+ * index to use instead, rather than accepted and silently without effect.
+ */
 export async function decide(
-  catalog: Catalog,
+  services: PolicyServices,
   input: { index: string; project: string; version?: string; filename?: string; action: 'allow' | 'block'; reason: string; by: string },
 ): Promise<{ id: number; at: string }> {
+  const catalog = services.storage.catalog;
   const index = await requireIndex(catalog, input.index);
   if (input.reason.trim() === '') throw new PavedError('PAVED_E_INVALID_ARGUMENT', 'a reason is required', { hint: 'say why with --reason; it goes to the audit log' });
   const project = normalizeName(input.project);
+  const chain = await resolveIndexChain(catalog, index.path);
+  const view = await buildProjectView(catalog, services.mirrors, chain, project).catch(() => null);
+  if (view !== null && view.files.length > 0 && !view.files.some((f) => f.index.id === index.id)) {
+    const owners = [...new Set(view.files.map((f) => f.index.path))];
+    throw new PavedError('PAVED_E_INVALID_ARGUMENT', `'${index.path}' holds no files of ${project}; they come from ${owners.join(', ')}`, {
+      hint: `decide on the index that owns them, e.g. \`paved policy ${input.action === 'allow' ? 'approve' : 'block'} ${owners[0]} ${project} …\``,
+    });
+  }
   const version = input.version === undefined ? null : normalizeVersion(input.version);
   const filename = input.filename ?? null;
   const approval = await catalog.addApproval({ indexId: index.id, project, version, filename, action: input.action, by: input.by, reason: input.reason });

@@ -198,6 +198,11 @@ export interface ScanRecord {
   scannerVersion: string;
   findings: unknown[];
   scannedAt: string;
+  /**
+   * The file's core metadata (METADATA / PKG-INFO text) read during the scan, so rules that need
+   * it (licences) can still judge a file that was held and therefore never stored.
+   */
+  metadata?: string | null;
 }
 
 /** A mirror's cached copy of an upstream project page. */

@@ -192,6 +192,9 @@ const MIGRATIONS: ReadonlyArray<string> = [
   ) WITHOUT ROWID;
   CREATE INDEX verdicts_by_action ON verdicts (action, index_id, project);
   `,
+  `
+  ALTER TABLE scans ADD COLUMN metadata TEXT;
+  `,
 ];
 
 /** The schema version this code writes. */
@@ -1051,17 +1054,19 @@ export class SqliteCatalog implements Catalog {
 
   async getScan(sha256: string, scannerVersion: string): Promise<ScanRecord | null> {
     const row = this.stmt('SELECT * FROM scans WHERE sha256 = ? AND scanner_version = ?').get(sha256, scannerVersion) as
-      | { sha256: string; scanner_version: string; findings: string; scanned_at: string }
+      | { sha256: string; scanner_version: string; findings: string; scanned_at: string; metadata: string | null }
       | undefined;
-    return row === undefined ? null : { sha256: row.sha256, scannerVersion: row.scanner_version, findings: JSON.parse(row.findings) as unknown[], scannedAt: row.scanned_at };
+    return row === undefined
+      ? null
+      : { sha256: row.sha256, scannerVersion: row.scanner_version, findings: JSON.parse(row.findings) as unknown[], scannedAt: row.scanned_at, metadata: row.metadata };
   }
 
   async putScan(record: ScanRecord): Promise<void> {
     checkDigest(record.sha256, 'sha256', false);
     // A new scan can change pages: a mirror file listed before its scan drops out once the scan holds it.
     this.write((bump) => {
-      this.stmt('INSERT OR REPLACE INTO scans (sha256, scanner_version, findings, scanned_at) VALUES (?, ?, ?, ?)').run(
-        record.sha256, record.scannerVersion, JSON.stringify(record.findings), record.scannedAt,
+      this.stmt('INSERT OR REPLACE INTO scans (sha256, scanner_version, findings, scanned_at, metadata) VALUES (?, ?, ?, ?, ?)').run(
+        record.sha256, record.scannerVersion, JSON.stringify(record.findings), record.scannedAt, record.metadata ?? null,
       );
       bump();
     });

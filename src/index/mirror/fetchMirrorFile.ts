@@ -1,5 +1,5 @@
 import { PavedError, isPavedError } from '../../errors.js';
-import { parseCoreMetadataBytes } from '../../standards/coreMetadata.js';
+import { parseCoreMetadataBytes, renderCoreMetadata } from '../../standards/coreMetadata.js';
 import type { FileRecord } from '../catalog/catalog.js';
 import type { Storage } from '../dataDir.js';
 import type { ViewFile } from '../projectView.js';
@@ -53,7 +53,14 @@ export function createMirrorFetcher(storage: Storage, mirrors: MirrorPages, vett
         return { status: 'held', verdict };
       }
       const scan = await scanDistribution(staged.path, file.filename);
-      await storage.catalog.putScan({ sha256: file.sha256, scannerVersion: scan.scannerVersion, findings: scan.findings, scannedAt: now().toISOString() });
+      await storage.catalog.putScan({
+        sha256: file.sha256,
+        scannerVersion: scan.scannerVersion,
+        findings: scan.findings,
+        scannedAt: now().toISOString(),
+        // Kept with the scan so a held (never stored) file can still be judged on its metadata later.
+        metadata: inspection.metadataBytes?.toString('utf8') ?? renderCoreMetadata(inspection.metadata),
+      });
       const metadata = inspection.metadataBytes === null ? inspection.metadata : parseCoreMetadataBytes(inspection.metadataBytes);
       const verdict = await vetting.judge(file, now(), { metadata, scan: scan.findings });
       if (verdict.action !== 'allow') {

@@ -129,7 +129,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     if (action !== 'allow' && action !== 'block') throw new PavedError('PAVED_E_INVALID_ARGUMENT', "action must be 'allow' or 'block'");
     const version = str(b, 'version');
     const filename = str(b, 'filename');
-    const decided = await policyOps.decide(catalog, {
+    const decided = await policyOps.decide(services, {
       index: path,
       project: str(b, 'project', true)!,
       ...(version === undefined ? {} : { version }),
