@@ -100,7 +100,7 @@ describe('requires-python', () => {
 
   it('the explanation names the Requires-Python and the target', async () => {
     const message = await failure(table, ['lib>=2']);
-    assert.match(message, /lib>=2\.0 requires Python >=3\.12, but the target Python is 3\.11\.7/);
+    assert.match(message, /lib>=2\.0 requires Python >=3\.12 \(the target is Python 3\.11\.7\)/);
     assert.match(message, /root depends on lib>=2/);
   });
 

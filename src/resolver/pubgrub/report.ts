@@ -154,7 +154,7 @@ export function describeIncompatibility(incompat: Incompatibility, names: Report
       }
       break;
     case 'requires-python':
-      if (first !== undefined) return `${positive(first)} requires Python ${cause.requiresPython}, but the target Python is ${cause.pythonVersion}`;
+      if (first !== undefined) return `${positive(first)} requires Python ${cause.requiresPython} (the target is Python ${cause.pythonVersion})`;
       break;
     case 'constraint':
       if (first !== undefined) return `the constraint ${cause.constraint} forbids ${positive(first)}`;
@@ -165,7 +165,8 @@ export function describeIncompatibility(incompat: Incompatibility, names: Report
     case 'derived':
       break;
   }
-  return describeTerms(incompat.terms, names, positive, required);
+  // A derived term was built from index facts, not written by anyone: simplify it over the known versions.
+  return describeTerms(incompat.terms, names, positive, (t) => t.pkg + names.rangeText(t.pkg, t.range, true));
 }
 
 function describeTerms(terms: readonly Term[], names: ReportNames, positive: (t: Term) => string, required: (t: Term) => string): string {
