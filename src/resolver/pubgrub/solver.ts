@@ -38,16 +38,6 @@ export interface SolverStats {
   backtracks: number;
 }
 
-/** Unsatisfiable: carries the root incompatibility whose derivation explains why. */
-export class NoSolution extends PavedError {
-  readonly incompatibility: Incompatibility;
-
-  constructor(incompatibility: Incompatibility, message: string) {
-    super('PAVED_E_NO_SOLUTION', message);
-    this.incompatibility = incompatibility;
-  }
-}
-
 /**
  * PubGrub: unit propagation over incompatibilities, decisions on the most
  * constrained package, and conflict-driven backjumping that learns a new

@@ -48,10 +48,6 @@ export function isEmptyTerm(t: Term): boolean {
   return t.positive && t.range.isEmpty;
 }
 
-function sameTerm(a: Term, b: Term): boolean {
-  return a.positive === b.positive && a.range.equals(b.range);
-}
-
 /** Every outcome `a` allows is one `b` allows. */
 export function termSatisfies(a: Term, b: Term): boolean {
   if (a.positive && b.positive) return a.range.isSubsetOf(b.range);
@@ -67,9 +63,4 @@ export function relateTerms(known: Term, t: Term): TermRelation {
   if (termSatisfies(known, t)) return 'satisfied';
   if (isEmptyTerm(intersectTerms(known, t))) return 'contradicted';
   return 'inconclusive';
-}
-
-/** Used to merge terms that describe the same thing. */
-export function termsEqual(a: Term, b: Term): boolean {
-  return a.pkg === b.pkg && sameTerm(a, b);
 }
