@@ -21,6 +21,7 @@ interface ServeFlags {
   advisoriesUrl?: string;
   advisoriesEvery: string;
   workers: string;
+  pageCache: string;
 }
 
 function wholeNumber(text: string, flag: string, min: number, max: number): number {
@@ -85,6 +86,7 @@ export function registerServe(program: Command): void {
     .option('--advisories-url <url>', 'import OSV advisories from this zip URL at start and on a schedule')
     .option('--advisories-every <hours>', 'how often to re-import --advisories-url', '24')
     .option('--workers <n>', 'server processes sharing the port (use the machine\'s cores)', '1')
+    .option('--page-cache <size>', 'memory for rendered simple pages per process (bounds RSS however many projects)', '64M')
     .action(async (flags: ServeFlags, cmd: Command) => {
       await serve(flags, cmd);
       // A cluster worker keeps its IPC channel open: end it explicitly when it failed to start.
@@ -125,6 +127,7 @@ function serve(flags: ServeFlags, cmd: Command): Promise<void> {
         logAccess: log !== null,
         limits: { maxUploadBytes: parseSize(flags.maxUploadSize ?? '1G') },
         upstream: { timeoutMs: upstreamTimeoutMs, retries: upstreamRetries },
+        pageCacheBytes: parseSize(flags.pageCache ?? '64M'),
       });
       // One process refreshes advisories; the others see the new data through the shared file.
       const stopRefresh =
