@@ -2,39 +2,15 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import yauzl from 'yauzl';
 import { isPavedError } from '../../src/errors.js';
 import { resolve, type ResolveOptions } from '../../src/resolver/resolve.js';
 import { parseCoreMetadata } from '../../src/standards/coreMetadata.js';
 import { normalizeName } from '../../src/standards/names.js';
-import { HISTORY } from '../fixtures/corpus.js';
+import { HISTORY, readWheelMetadata } from '../fixtures/corpus.js';
 import { LINUX_311, TableProvider, checkResolution, pins, type PackageTable } from './tableProvider.js';
 
 /* The pip and setuptools releases of the corpus, as their wheels' METADATA declares them. */
 
-function readWheelMetadata(path: string): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    yauzl.open(path, { lazyEntries: true }, (openError, zip) => {
-      if (openError) return reject(openError);
-      zip.on('error', reject);
-      zip.on('end', () => reject(new Error(`${path} has no .dist-info/METADATA`)));
-      zip.on('entry', (entry: yauzl.Entry) => {
-        if (!/^[^/]+\.dist-info\/METADATA$/.test(entry.fileName)) return zip.readEntry();
-        zip.openReadStream(entry, (streamError, stream) => {
-          if (streamError) return reject(streamError);
-          const chunks: Buffer[] = [];
-          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-          stream.on('error', reject);
-          stream.on('end', () => {
-            zip.close();
-            resolvePromise(Buffer.concat(chunks).toString('utf8'));
-          });
-        });
-      });
-      zip.readEntry();
-    });
-  });
-}
 
 async function corpusTable(): Promise<PackageTable> {
   const table: PackageTable = {};

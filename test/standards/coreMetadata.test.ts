@@ -2,7 +2,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import yauzl from 'yauzl';
 import { isPavedError } from '../../src/errors.js';
 import {
   parseCoreMetadata,
@@ -13,33 +12,10 @@ import {
 } from '../../src/standards/coreMetadata.js';
 import { normalizeName } from '../../src/standards/names.js';
 import { normalizeVersion } from '../../src/standards/version.js';
-import { HISTORY, PYPI_SUBSET } from '../fixtures/corpus.js';
+import { HISTORY, PYPI_SUBSET, readWheelMetadata } from '../fixtures/corpus.js';
 
 const CORPUS = [PYPI_SUBSET, HISTORY];
 
-function readWheelMetadata(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true }, (openError, zip) => {
-      if (openError) return reject(openError);
-      zip.on('error', reject);
-      zip.on('end', () => reject(new Error(`${path} has no .dist-info/METADATA`)));
-      zip.on('entry', (entry: yauzl.Entry) => {
-        if (!/^[^/]+\.dist-info\/METADATA$/.test(entry.fileName)) return zip.readEntry();
-        zip.openReadStream(entry, (streamError, stream) => {
-          if (streamError) return reject(streamError);
-          const chunks: Buffer[] = [];
-          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-          stream.on('error', reject);
-          stream.on('end', () => {
-            zip.close();
-            resolve(Buffer.concat(chunks).toString('utf8'));
-          });
-        });
-      });
-      zip.readEntry();
-    });
-  });
-}
 
 function expectInvalid(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (error: unknown) => {

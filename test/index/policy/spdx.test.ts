@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import yauzl from 'yauzl';
 import { isPavedError } from '../../../src/errors.js';
 import { parseCoreMetadata, type CoreMetadata } from '../../../src/standards/coreMetadata.js';
 import { DEFAULT_POLICY, type LicensePolicy } from '../../../src/index/policy/policy.js';
@@ -15,7 +14,7 @@ import {
   parseLicensePattern,
   renderLicenseExpression,
 } from '../../../src/index/policy/spdx.js';
-import { PYPI_SUBSET } from '../../fixtures/corpus.js';
+import { PYPI_SUBSET, readWheelMetadata } from '../../fixtures/corpus.js';
 
 function metadata(fields: Partial<CoreMetadata>): CoreMetadata {
   return { ...parseCoreMetadata('Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n'), ...fields };
@@ -25,29 +24,6 @@ function licensePolicy(fields: Partial<LicensePolicy>): LicensePolicy {
   return { ...DEFAULT_POLICY.licenses, enabled: true, ...fields };
 }
 
-function readWheelMetadata(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true }, (openError, zip) => {
-      if (openError) return reject(openError);
-      zip.on('error', reject);
-      zip.on('end', () => reject(new Error(`${path} has no .dist-info/METADATA`)));
-      zip.on('entry', (entry: yauzl.Entry) => {
-        if (!/^[^/]+\.dist-info\/METADATA$/.test(entry.fileName)) return zip.readEntry();
-        zip.openReadStream(entry, (streamError, stream) => {
-          if (streamError) return reject(streamError);
-          const chunks: Buffer[] = [];
-          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-          stream.on('error', reject);
-          stream.on('end', () => {
-            zip.close();
-            resolve(Buffer.concat(chunks).toString('utf8'));
-          });
-        });
-      });
-      zip.readEntry();
-    });
-  });
-}
 
 describe('parseLicenseExpression', () => {
   const cases: [string, string][] = [
