@@ -5,6 +5,7 @@ import { registerAudit } from './commands/auditCommand.js';
 import { registerImport } from './commands/importCommand.js';
 import { registerPolicyCommands } from './commands/policyCommands.js';
 import { registerIndexCommands } from './commands/indexCommands.js';
+import { registerInstallCommands } from './commands/installCommands.js';
 import { registerServe } from './commands/serve.js';
 import { registerTokenCommands } from './commands/tokenCommands.js';
 import { registerUserCommands } from './commands/userCommands.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerPolicyCommands(program);
   registerAdvisories(program);
   registerAudit(program);
+  registerInstallCommands(program);
   return program;
 }
 

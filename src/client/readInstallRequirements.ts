@@ -1,0 +1,63 @@
+/**
+ * Turns `-r`/`-c` requirements files into what an install resolves: each requirement's full
+ * PEP 508 text (specifiers included, which `readRequirementsFile` reduces to a pin) with its
+ * `--hash` options, and constraint lines. Includes, comments and continuations are followed by
+ * `readRequirementsFile`; this only recovers each requirement's own text from its line.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { readRequirementsFile, type RequirementsWarning } from './readRequirementsFile.js';
+
+/** Requirements and constraints read from files, plus the index options the files gave. */
+export interface InstallRequirementsFromFiles {
+  requirements: { requirement: string; hashes: string[] }[];
+  constraints: string[];
+  options: { name: string; value: string | null }[];
+  warnings: RequirementsWarning[];
+}
+
+/** The requirement text of the logical line starting at 1-based `line` (continuations joined, comment and options removed). */
+function requirementTextAt(content: string, line: number): string | null {
+  const physical = content.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  let text = '';
+  for (let i = line - 1; i < physical.length; i++) {
+    const part = (physical[i] as string).replace(/(^|\s)#.*$/, '$1');
+    if (/\\$/.test(part)) {
+      text += part.slice(0, -1);
+      continue;
+    }
+    text += part;
+    break;
+  }
+  const option = /\s-{1,2}[A-Za-z]/.exec(text);
+  const requirement = (option === null ? text : text.slice(0, option.index)).trim();
+  return requirement === '' ? null : requirement;
+}
+
+/** Reads requirement files (`-r`) and constraint files (`-c`). Throws what `readRequirementsFile` throws. */
+export async function readInstallRequirements(requirementFiles: readonly string[], constraintFiles: readonly string[]): Promise<InstallRequirementsFromFiles> {
+  const out: InstallRequirementsFromFiles = { requirements: [], constraints: [], options: [], warnings: [] };
+  const texts = new Map<string, Promise<string>>();
+  const textOf = (file: string): Promise<string> => {
+    const absolute = resolve(file);
+    let pending = texts.get(absolute);
+    if (pending === undefined) {
+      pending = readFile(absolute, 'utf8');
+      texts.set(absolute, pending);
+    }
+    return pending;
+  };
+  const files = [...requirementFiles.map((f) => ({ f, constraint: false })), ...constraintFiles.map((f) => ({ f, constraint: true }))];
+  for (const { f, constraint } of files) {
+    const contents = await readRequirementsFile(f);
+    out.warnings.push(...contents.warnings.filter((w) => !/not audited|not pinned/.test(w.message)));
+    out.options.push(...contents.options.map((o) => ({ name: o.name, value: o.value })));
+    for (const entry of contents.requirements) {
+      const text = requirementTextAt(await textOf(entry.file), entry.line);
+      if (text === null) continue;
+      if (constraint || entry.constraint) out.constraints.push(text);
+      else out.requirements.push({ requirement: text, hashes: entry.hashes });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,340 @@
+/**
+ * The pip-style install: requirement lines in, a virtual environment that satisfies them out.
+ * Resolves for the environment's own interpreter (its markers, its version, its wheel tags),
+ * picks the best wheel of each resolved release, fetches the wheels that are not already in the
+ * global cache (in parallel, verified by sha256), and syncs the environment while keeping every
+ * distribution that is not part of the resolution, as `pip install` never removes unrelated
+ * packages. What is installed already is preferred, so nothing is upgraded without need.
+ *
+ * The same resolve-and-pick step serves `paved download` (see `resolveWheels`).
+ * Error codes: PAVED_E_NO_SOLUTION (with a note on releases skipped for lack of a wheel),
+ * PAVED_E_HASH_REQUIRED, PAVED_E_HASH_MISMATCH, PAVED_E_NO_WHEEL, and whatever the index client,
+ * interpreter discovery and `syncVenv` throw.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join, resolve as resolvePath } from 'node:path';
+import { PavedError, isPavedError } from '../errors.js';
+import type { IndexClient, IndexFile } from '../client/indexClient/indexClient.js';
+import { createIndexPackageProvider, type SkippedRelease } from '../client/indexPackageProvider.js';
+import { resolve, type Resolution, type ResolverEvent } from '../resolver/resolve.js';
+import { normalizeName } from '../standards/names.js';
+import { parseRequirement } from '../standards/requirement.js';
+import { parseVersion, type Version } from '../standards/version.js';
+import { createVenv, openVenv, type Venv } from './createVenv.js';
+import { findInterpreter, type PythonInterpreter } from './interpreter.js';
+import { readInstalledDistributions } from './readInstalledDistributions.js';
+import { syncVenv, type SyncEvent, type WantedDistribution } from './syncVenv.js';
+import { createWheelCache } from './wheelCache.js';
+
+/** One requirement line: PEP 508 text plus the `--hash` options that came with it. */
+export interface InstallRequirement {
+  requirement: string;
+  /** `sha256:<hex>` values (other algorithms are ignored). */
+  hashes?: string[];
+}
+
+/** What installing reports while it works; the CLI's reporter renders these. */
+export type InstallEvent =
+  | { type: 'venv-created'; path: string; python: string; pythonVersion: string }
+  | { type: 'resolving'; requirements: number }
+  | { type: 'resolver'; event: ResolverEvent }
+  | { type: 'resolved'; packages: number; skipped: SkippedRelease[] }
+  | { type: 'fetch-plan'; total: number; cached: number }
+  | { type: 'fetched'; name: string; filename: string; bytes: number; done: number; total: number }
+  | { type: 'sync'; event: SyncEvent };
+
+/** One resolved release and the wheel chosen for it. */
+export interface ResolvedWheel {
+  name: string;
+  version: string;
+  file: IndexFile;
+  /** True when a root requirement names it (pip's REQUESTED). */
+  requested: boolean;
+  /** The sha256 the wheel must have: the requirement's pinned hashes, else the index's. */
+  allowedSha256: string[];
+}
+
+/** Options shared by every command that resolves wheels for an interpreter. */
+export interface ResolveWheelsOptions {
+  requirements: readonly InstallRequirement[];
+  /** `-c` lines. */
+  constraints?: readonly string[];
+  client: IndexClient;
+  interpreter: PythonInterpreter;
+  /** Installed versions to keep when they still fit. */
+  preferred?: ReadonlyMap<string, Version>;
+  /** Every requirement must pin `==` with a sha256, and the whole closure must be listed (pip's `--require-hashes`). */
+  requireHashes?: boolean;
+  onEvent?: (event: InstallEvent) => void;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function sha256sOf(hashes: readonly string[] | undefined): string[] {
+  const out: string[] = [];
+  for (const h of hashes ?? []) {
+    const m = /^sha256[:=]([0-9a-fA-F]{64})$/.exec(h.trim());
+    if (m !== null) out.push((m[1] as string).toLowerCase());
+  }
+  return out;
+}
+
+/** Checks `--require-hashes` rules on the roots and returns the allowed sha256 values by project. */
+function hashesByProject(requirements: readonly InstallRequirement[], requireHashes: boolean): Map<string, string[]> {
+  const byName = new Map<string, string[]>();
+  for (const r of requirements) {
+    const parsed = parseRequirement(r.requirement);
+    const name = normalizeName(parsed.name);
+    const hashes = sha256sOf(r.hashes);
+    if (requireHashes) {
+      const pinned = parsed.url === null && parsed.specifier.specifiers.some((s) => (s.operator === '==' && !s.hasWildcard) || s.operator === '===');
+      if (!pinned) {
+        throw new PavedError('PAVED_E_HASH_REQUIRED', `${r.requirement} is not pinned with ==, which --require-hashes needs`, {
+          hint: 'Pin every requirement exactly (name==version --hash=sha256:…), e.g. with `paved export --format requirements`.',
+        });
+      }
+      if (hashes.length === 0) {
+        throw new PavedError('PAVED_E_HASH_REQUIRED', `${r.requirement} has no --hash=sha256:…, which --require-hashes needs`, {
+          hint: 'Add the sha256 of the wheel to install to the requirement line.',
+        });
+      }
+    }
+    if (hashes.length > 0) byName.set(name, [...(byName.get(name) ?? []), ...hashes]);
+  }
+  return byName;
+}
+
+function skippedNote(skipped: readonly SkippedRelease[]): string {
+  if (skipped.length === 0) return '';
+  const shown = skipped.slice(0, 12).map((s) => `${s.name} ${s.version} (${s.reason === 'sdist-only' ? 'sdist only' : 'no wheel for this interpreter'})`);
+  const more = skipped.length > shown.length ? `, and ${skipped.length - shown.length} more` : '';
+  return `\nNot considered, because they have no wheel this interpreter can use (building sdists is not supported yet): ${shown.join(', ')}${more}.`;
+}
+
+/**
+ * Resolves `requirements` for `interpreter` and picks the wheel of each resolved release.
+ * Throws `PAVED_E_NO_SOLUTION` with the resolver's derivation (plus the releases skipped for
+ * lack of a usable wheel) and `PAVED_E_HASH_REQUIRED` / `PAVED_E_HASH_MISMATCH` under
+ * `requireHashes`.
+ */
+export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wheels: ResolvedWheel[]; resolution: Resolution; skipped: SkippedRelease[] }> {
+  const emit = options.onEvent ?? ((): void => {});
+  const requireHashes = options.requireHashes ?? false;
+  const pinnedHashes = hashesByProject(options.requirements, requireHashes);
+  const provider = createIndexPackageProvider(options.client, { tags: options.interpreter.tags });
+  emit({ type: 'resolving', requirements: options.requirements.length });
+  let resolution: Resolution;
+  try {
+    resolution = await resolve(
+      options.requirements.map((r) => r.requirement),
+      provider,
+      {
+        environment: options.interpreter.markerEnvironment,
+        pythonVersion: options.interpreter.version,
+        ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
+        ...(options.preferred === undefined ? {} : { preferred: options.preferred }),
+        onEvent: (event) => emit({ type: 'resolver', event }),
+      },
+    );
+  } catch (error) {
+    if (isPavedError(error, 'PAVED_E_NO_SOLUTION')) {
+      throw new PavedError('PAVED_E_NO_SOLUTION', `${error.message}${skippedNote(provider.skipped())}`, {
+        ...(error.hint === undefined ? {} : { hint: error.hint }),
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  const roots = new Set(options.requirements.map((r) => normalizeName(parseRequirement(r.requirement).name)));
+  const wheels: ResolvedWheel[] = [];
+  for (const pkg of resolution.packages.values()) {
+    const file = await provider.bestWheel(pkg.name, pkg.version);
+    if (file === null) {
+      throw new PavedError('PAVED_E_NO_WHEEL', `${pkg.name} ${pkg.version.toString()} has no wheel for Python ${options.interpreter.version}`, {
+        hint: 'Building sdists is not supported yet; use an index that has wheels for this platform.',
+      });
+    }
+    const pinned = pinnedHashes.get(pkg.name);
+    if (requireHashes && pinned === undefined) {
+      throw new PavedError('PAVED_E_HASH_REQUIRED', `${pkg.name} ${pkg.version.toString()} is needed (a dependency) but has no pinned hash, which --require-hashes needs`, {
+        hint: 'List the whole closure with == pins and --hash options (e.g. `paved export --format requirements`).',
+      });
+    }
+    let allowed: string[];
+    if (pinned !== undefined) {
+      if (file.sha256 !== null && SHA256_HEX.test(file.sha256) && !pinned.includes(file.sha256)) {
+        throw new PavedError('PAVED_E_HASH_MISMATCH', `${file.filename} has sha256 ${file.sha256}, which is not among the hashes required for ${pkg.name}`, {
+          hint: 'The index serves a different file than the requirements pin: check the --hash values, or whether the file was replaced.',
+          details: { expected: pinned, actual: file.sha256 },
+        });
+      }
+      allowed = pinned;
+    } else {
+      allowed = file.sha256 !== null && SHA256_HEX.test(file.sha256) ? [file.sha256] : [];
+    }
+    wheels.push({ name: pkg.name, version: pkg.version.toString(), file, requested: roots.has(pkg.name), allowedSha256: allowed });
+  }
+  const skipped = provider.skipped();
+  emit({ type: 'resolved', packages: wheels.length, skipped });
+  return { wheels, resolution, skipped };
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time; the first failure is thrown once all settle. */
+async function runBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    while (errors.length === 0 && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (errors.length > 0) throw errors[0];
+}
+
+/**
+ * Downloads `wheel` to `dest`, accepting it only with one of its allowed sha256 values (the
+ * transfer itself is checked against the first; several pinned hashes are checked afterwards).
+ */
+export async function fetchWheel(client: IndexClient, wheel: ResolvedWheel, dest: string): Promise<{ path: string; sha256: string; size: number }> {
+  const expected = wheel.allowedSha256.length === 1 ? (wheel.allowedSha256[0] as string) : null;
+  const result = await client.download(wheel.file, dest, { expectedSha256: expected });
+  if (wheel.allowedSha256.length > 1 && !wheel.allowedSha256.includes(result.sha256)) {
+    await rm(result.path, { force: true });
+    throw new PavedError('PAVED_E_HASH_MISMATCH', `${wheel.file.filename} has sha256 ${result.sha256}, which is not among the hashes required for ${wheel.name}`, {
+      hint: 'Check the --hash values of the requirement.',
+    });
+  }
+  return result;
+}
+
+/** Options for `installRequirements`. */
+export interface InstallRequirementsOptions {
+  requirements: readonly InstallRequirement[];
+  constraints?: readonly string[];
+  client: IndexClient;
+  /** The environment to install into; created when it does not exist. */
+  venvDir: string;
+  /** For a new environment: a version prefix or an interpreter path (default: the newest found). */
+  python?: string;
+  /** The global cache (wheels downloaded and unpacked). */
+  cacheDir: string;
+  requireHashes?: boolean;
+  /** Parallel downloads; default 16. */
+  concurrency?: number;
+  onEvent?: (event: InstallEvent) => void;
+}
+
+/** What `installRequirements` did. */
+export interface InstallResult {
+  venv: string;
+  python: string;
+  /** Newly installed or upgraded/downgraded distributions. */
+  installed: { name: string; version: string; upgradedFrom?: string }[];
+  /** Versions replaced by an upgrade or downgrade. */
+  removed: { name: string; version: string }[];
+  /** Distributions left as they were (already right, or not part of the request). */
+  kept: number;
+  /** Wheels that had to be downloaded (the rest came from the cache). */
+  downloaded: number;
+}
+
+async function openOrCreateVenv(dir: string, python: string | undefined, emit: (event: InstallEvent) => void, cacheDir: string): Promise<Venv> {
+  if (existsSync(join(dir, 'pyvenv.cfg'))) return openVenv(dir, { cacheDir });
+  const interpreter = await findInterpreter({ ...(python === undefined ? {} : { python }), inspect: { cacheDir } });
+  const venv = await createVenv(dir, interpreter);
+  emit({ type: 'venv-created', path: venv.root, python: interpreter.path, pythonVersion: interpreter.version });
+  return venv;
+}
+
+/**
+ * Installs `requirements` into the environment at `venvDir` (creating it first when missing).
+ * Nothing in the environment changes unless resolution, every download and every hash check
+ * succeeded; see `syncVenv` for how installing itself stays atomic per distribution.
+ */
+export async function installRequirements(options: InstallRequirementsOptions): Promise<InstallResult> {
+  const emit = options.onEvent ?? ((): void => {});
+  const cacheDir = resolvePath(options.cacheDir);
+  const venvDir = resolvePath(options.venvDir);
+  // Check the hash rules before anything is created.
+  hashesByProject(options.requirements, options.requireHashes ?? false);
+  const venv = await openOrCreateVenv(venvDir, options.python, emit, cacheDir);
+
+  const installed = await readInstalledDistributions(venv.root);
+  const preferred = new Map<string, Version>();
+  for (const d of installed.distributions) {
+    try {
+      preferred.set(normalizeName(d.name), parseVersion(d.version));
+    } catch {
+      // An unparsable installed version is simply not preferred.
+    }
+  }
+  const { wheels } = await resolveWheels({
+    requirements: options.requirements,
+    ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
+    client: options.client,
+    interpreter: venv.interpreter,
+    preferred,
+    ...(options.requireHashes === undefined ? {} : { requireHashes: options.requireHashes }),
+    onEvent: emit,
+  });
+
+  const cache = createWheelCache(cacheDir);
+  const installedVersions = new Map(installed.distributions.map((d) => [normalizeName(d.name), d.version]));
+  const wanted = new Map<string, WantedDistribution>();
+  const toFetch: ResolvedWheel[] = [];
+  for (const wheel of wheels) {
+    const base: WantedDistribution = { name: wheel.name, version: wheel.version, requested: wheel.requested };
+    const have = installedVersions.get(wheel.name);
+    let sameAsInstalled = false;
+    try {
+      sameAsInstalled = have !== undefined && parseVersion(have).toString() === wheel.version;
+    } catch {
+      sameAsInstalled = false;
+    }
+    const known = wheel.allowedSha256.find((sha) => SHA256_HEX.test(sha));
+    if (sameAsInstalled) {
+      wanted.set(wheel.name, base);
+    } else if (known !== undefined && wheel.allowedSha256.length === 1 && (await cache.get(known)) !== null) {
+      wanted.set(wheel.name, { ...base, sha256: known });
+    } else {
+      toFetch.push(wheel);
+    }
+  }
+
+  const cached = wheels.length - toFetch.length;
+  emit({ type: 'fetch-plan', total: wheels.length, cached });
+  let done = cached;
+  await runBounded(toFetch, options.concurrency ?? 16, async (wheel) => {
+    const known = wheel.allowedSha256.length === 1 ? (wheel.allowedSha256[0] as string) : null;
+    const folder = known !== null ? join(cacheDir, 'archives-v1', known.slice(0, 2), known) : join(cacheDir, 'archives-v1', 'unhashed', randomBytes(8).toString('hex'));
+    const path = join(folder, wheel.file.filename);
+    const fetched = await fetchWheel(options.client, wheel, path);
+    wanted.set(wheel.name, { name: wheel.name, version: wheel.version, requested: wheel.requested, wheelPath: fetched.path, sha256: fetched.sha256 });
+    done++;
+    emit({ type: 'fetched', name: wheel.name, filename: wheel.file.filename, bytes: fetched.size, done, total: wheels.length });
+  });
+
+  // pip install never removes what it was not asked about.
+  const keep = installed.distributions.map((d) => d.name);
+  const result = await syncVenv(venv, [...wanted.values()], { cache, keep, onEvent: (event) => emit({ type: 'sync', event }) });
+  const byName = new Map(wheels.map((w) => [w.name, w.version]));
+  return {
+    venv: venv.root,
+    python: venv.interpreter.version,
+    installed: [
+      ...result.plan.install.map((s) => ({ name: s.name, version: s.version })),
+      ...result.plan.upgrade.map((s) => ({ name: s.name, version: byName.get(normalizeName(s.name)) ?? s.version, upgradedFrom: s.from })),
+    ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    removed: result.plan.upgrade.map((s) => ({ name: s.name, version: s.from })),
+    kept: result.kept.length,
+    downloaded: toFetch.length,
+  };
+}
