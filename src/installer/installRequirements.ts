@@ -246,12 +246,10 @@ export interface InstallResult {
   downloaded: number;
 }
 
-async function openOrCreateVenv(dir: string, python: string | undefined, emit: (event: InstallEvent) => void, cacheDir: string): Promise<Venv> {
-  if (existsSync(join(dir, 'pyvenv.cfg'))) return openVenv(dir, { cacheDir });
-  const interpreter = await findInterpreter({ ...(python === undefined ? {} : { python }), inspect: { cacheDir } });
-  const venv = await createVenv(dir, interpreter);
-  emit({ type: 'venv-created', path: venv.root, python: interpreter.path, pythonVersion: interpreter.version });
-  return venv;
+/** The existing environment, or the interpreter a new one will get (made only once resolving and downloading succeeded). */
+async function existingVenvOrInterpreter(dir: string, python: string | undefined, cacheDir: string): Promise<{ venv: Venv } | { interpreter: PythonInterpreter }> {
+  if (existsSync(join(dir, 'pyvenv.cfg'))) return { venv: await openVenv(dir, { cacheDir }) };
+  return { interpreter: await findInterpreter({ ...(python === undefined ? {} : { python }), inspect: { cacheDir } }) };
 }
 
 /**
@@ -265,9 +263,10 @@ export async function installRequirements(options: InstallRequirementsOptions): 
   const venvDir = resolvePath(options.venvDir);
   // Check the hash rules before anything is created.
   hashesByProject(options.requirements, options.requireHashes ?? false);
-  const venv = await openOrCreateVenv(venvDir, options.python, emit, cacheDir);
+  const target = await existingVenvOrInterpreter(venvDir, options.python, cacheDir);
+  const interpreter = 'venv' in target ? target.venv.interpreter : target.interpreter;
 
-  const installed = await readInstalledDistributions(venv.root);
+  const installed = 'venv' in target ? await readInstalledDistributions(target.venv.root) : { distributions: [] };
   const preferred = new Map<string, Version>();
   for (const d of installed.distributions) {
     try {
@@ -280,7 +279,7 @@ export async function installRequirements(options: InstallRequirementsOptions): 
     requirements: options.requirements,
     ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
     client: options.client,
-    interpreter: venv.interpreter,
+    interpreter,
     preferred,
     ...(options.requireHashes === undefined ? {} : { requireHashes: options.requireHashes }),
     onEvent: emit,
@@ -322,6 +321,13 @@ export async function installRequirements(options: InstallRequirementsOptions): 
     emit({ type: 'fetched', name: wheel.name, filename: wheel.file.filename, bytes: fetched.size, done, total: wheels.length });
   });
 
+  let venv: Venv;
+  if ('venv' in target) venv = target.venv;
+  else {
+    // Made only now, so a failed resolution or download leaves no empty environment behind.
+    venv = await createVenv(venvDir, target.interpreter);
+    emit({ type: 'venv-created', path: venv.root, python: target.interpreter.path, pythonVersion: target.interpreter.version });
+  }
   // pip install never removes what it was not asked about.
   const keep = installed.distributions.map((d) => d.name);
   const result = await syncVenv(venv, [...wanted.values()], { cache, keep, onEvent: (event) => emit({ type: 'sync', event }) });
