@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { IndexClient, IndexFile } from '../../src/client/indexClient/indexClient.js';
 import { isPavedError } from '../../src/errors.js';
-import { resolveWheels } from '../../src/installer/installRequirements.js';
+import { resolveWheels } from '../../src/client/installRequirements.js';
 import type { PythonInterpreter } from '../../src/installer/interpreter.js';
 import { emptyCoreMetadata } from '../../src/standards/coreMetadata.js';
 import { parseDistributionFilename } from '../../src/standards/distributionFilename.js';

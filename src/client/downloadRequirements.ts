@@ -5,10 +5,10 @@
  * again.
  */
 import { join, resolve as resolvePath } from 'node:path';
-import type { IndexClient } from '../client/indexClient/indexClient.js';
+import type { IndexClient } from './indexClient/indexClient.js';
 import { fetchWheel, resolveWheels, type InstallEvent, type InstallRequirement } from './installRequirements.js';
-import type { PythonInterpreter } from './interpreter.js';
-import { sha256File } from './wheelCache.js';
+import type { PythonInterpreter } from '../installer/interpreter.js';
+import { sha256File } from '../installer/wheelCache.js';
 
 /** Options for `downloadRequirements`. */
 export interface DownloadRequirementsOptions {

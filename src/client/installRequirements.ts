@@ -16,17 +16,17 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { PavedError, isPavedError } from '../errors.js';
-import type { IndexClient, IndexFile } from '../client/indexClient/indexClient.js';
-import { createIndexPackageProvider, type SkippedRelease } from '../client/indexPackageProvider.js';
+import type { IndexClient, IndexFile } from './indexClient/indexClient.js';
+import { createIndexPackageProvider, type SkippedRelease } from './indexPackageProvider.js';
 import { resolve, type Resolution, type ResolverEvent } from '../resolver/resolve.js';
 import { normalizeName } from '../standards/names.js';
 import { parseRequirement } from '../standards/requirement.js';
 import { parseVersion, type Version } from '../standards/version.js';
-import { createVenv, openVenv, type Venv } from './createVenv.js';
-import { findInterpreter, type PythonInterpreter } from './interpreter.js';
-import { readInstalledDistributions } from './readInstalledDistributions.js';
-import { syncVenv, type SyncEvent, type WantedDistribution } from './syncVenv.js';
-import { createWheelCache } from './wheelCache.js';
+import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
+import { findInterpreter, type PythonInterpreter } from '../installer/interpreter.js';
+import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
+import { syncVenv, type SyncEvent, type WantedDistribution } from '../installer/syncVenv.js';
+import { createWheelCache } from '../installer/wheelCache.js';
 
 /** One requirement line: PEP 508 text plus the `--hash` options that came with it. */
 export interface InstallRequirement {
