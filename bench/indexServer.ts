@@ -7,7 +7,7 @@
  *   node --import tsx bench/indexServer.ts [--quick] [--json] [--profile]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -18,6 +18,7 @@ import { createChildRegistry, findFreePort, readCpuSeconds, readRssKiB, waitForH
 import { summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
 import { writeNginxConfig, writeStaticPage } from './staticNginx.js';
 import { errorCount, runWrk, type WrkResult } from './wrk.js';
+import { saveAndPrintReport } from './reportOutput.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = '/work/shared/corpus/pypi-subset';
@@ -481,11 +482,7 @@ async function main(): Promise<void> {
     await registry.stop(nginx);
     await registry.stop(server.child);
 
-    mkdirSync(join(REPO, 'bench/results'), { recursive: true });
-    const saved = join(REPO, 'bench/results', `indexServer-${report.date.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(saved, `${JSON.stringify(report, null, 2)}\n`);
-    log(`results saved to ${saved}`);
-    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderReport(report)}\n`);
+    saveAndPrintReport(REPO, 'indexServer', report, options.json, renderReport, log);
   } catch (error) {
     // A run cut short by Ctrl-C fails in whatever step it was in; that is not news.
     if (!interrupted) throw error;

@@ -18,6 +18,7 @@ import { createChildRegistry, findFreePort, readCpuSeconds, readRssKiB, waitForH
 import { compilePaved } from './compilePaved.js';
 import { summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
 import { renderNginxConfig } from './staticNginx.js';
+import { saveAndPrintReport } from './reportOutput.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PYPI = '/opt/pypi';
@@ -406,11 +407,7 @@ async function main(): Promise<void> {
       profile,
     };
 
-    mkdirSync(join(REPO, 'bench/results'), { recursive: true });
-    const saved = join(REPO, 'bench/results', `mirror-${report.date.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(saved, `${JSON.stringify(report, null, 2)}\n`);
-    log(`results saved to ${saved}`);
-    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderReport(report)}\n`);
+    saveAndPrintReport(REPO, 'mirror', report, options.json, renderReport, log);
   } catch (error) {
     if (!interrupted) throw error;
   } finally {

@@ -27,6 +27,7 @@ import { findInterpreter, type PythonInterpreter } from '../installer/interprete
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
 import { syncVenv, type SyncEvent, type WantedDistribution } from '../installer/syncVenv.js';
 import { createWheelCache } from '../installer/wheelCache.js';
+import { runBounded } from '../installer/runBounded.js';
 
 /** One requirement line: PEP 508 text plus the `--hash` options that came with it. */
 export interface InstallRequirement {
@@ -181,23 +182,6 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wh
   return { wheels, resolution, skipped };
 }
 
-/** Runs `fn` over `items`, at most `limit` at a time; the first failure is thrown once all settle. */
-async function runBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async (): Promise<void> => {
-    while (errors.length === 0 && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (errors.length > 0) throw errors[0];
-}
 
 /**
  * Downloads `wheel` to `dest`, accepting it only with one of its allowed sha256 values (the

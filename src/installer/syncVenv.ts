@@ -12,6 +12,7 @@ import type { Venv } from './createVenv.js';
 import { installWheel, uninstallDistInfo, type DirectUrl, type LinkMode } from './installWheel.js';
 import { readInstalledDistributions } from './readInstalledDistributions.js';
 import type { UnpackedWheel, WheelCache } from './wheelCache.js';
+import { runBounded } from './runBounded.js';
 
 /** One distribution the environment should hold. */
 export interface WantedDistribution {
@@ -117,23 +118,6 @@ export async function planSync(venv: Venv, wanted: readonly WantedDistribution[]
   return plan;
 }
 
-async function runBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async (): Promise<void> => {
-    // After a failure no new work starts; work already running finishes (and rolls itself back).
-    while (errors.length === 0 && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (errors.length > 0) throw errors[0];
-}
 
 async function unpackWanted(cache: WheelCache, w: WantedDistribution): Promise<UnpackedWheel> {
   let wheel: UnpackedWheel | null;
