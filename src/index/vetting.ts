@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PavedError } from '../errors.js';
 import { parseCoreMetadata, parseCoreMetadataBytes, type CoreMetadata } from '../standards/coreMetadata.js';
-import { advisoryAffects } from '../standards/osv.js';
+import { advisoryAffects, type Advisory } from '../standards/osv.js';
 import type { AdvisoryDatabase } from './advisories/advisoryDatabase.js';
 import type { IndexRecord } from './catalog/catalog.js';
 import type { Storage } from './dataDir.js';
@@ -119,8 +119,16 @@ export function createVetting(storage: Storage, advisories: AdvisoryDatabase | n
   const approvalsOf = async (index: IndexRecord, project: string): Promise<Approval[]> =>
     (await catalog.listApprovals(index.id, project)).map((a) => ({ project: a.project, version: a.version, filename: a.filename, action: a.action, by: a.by, reason: a.reason, at: a.at }));
 
-  const judgeWith = async (file: ViewFile, now: Date, approvals: Approval[], policy: Policy, extra: { metadata?: CoreMetadata | null; scan?: readonly Finding[] | null }): Promise<Verdict> => {
-    const projectAdvisories = advisories === null ? [] : advisories.forProject(file.project);
+  const advisoriesOf = (project: string): Advisory[] => (advisories === null ? [] : advisories.forProject(project));
+
+  const judgeWith = async (
+    file: ViewFile,
+    now: Date,
+    approvals: Approval[],
+    policy: Policy,
+    projectAdvisories: readonly Advisory[],
+    extra: { metadata?: CoreMetadata | null; scan?: readonly Finding[] | null },
+  ): Promise<Verdict> => {
     const affecting = projectAdvisories.filter((a) => advisoryAffects(a, file.project, file.version));
     let scan: readonly Finding[] | null = extra.scan ?? null;
     let scannedMetadata: string | null = null;
@@ -156,18 +164,20 @@ export function createVetting(storage: Storage, advisories: AdvisoryDatabase | n
     policyOf,
     async judge(file, now, extra = {}) {
       const { policy } = await policyOf(file.index);
-      return judgeWith(file, now, await approvalsOf(file.index, file.project), policy, extra);
+      return judgeWith(file, now, await approvalsOf(file.index, file.project), policy, advisoriesOf(file.project), extra);
     },
     async judgeView(view, now) {
       const byIndex = new Map<number, { policy: Policy; approvals: Approval[] }>();
       const judged: JudgedFile[] = [];
+      // One view is one project: look its advisories up once, not once per file.
+      const projectAdvisories = view.files.length === 0 ? [] : advisoriesOf(view.files[0]!.project);
       for (const file of view.files) {
         let context = byIndex.get(file.index.id);
         if (context === undefined) {
           context = { policy: (await policyOf(file.index)).policy, approvals: await approvalsOf(file.index, file.project) };
           byIndex.set(file.index.id, context);
         }
-        judged.push({ file, verdict: await judgeWith(file, now, context.approvals, context.policy, {}) });
+        judged.push({ file, verdict: await judgeWith(file, now, context.approvals, context.policy, projectAdvisories, {}) });
       }
       const held = judged.filter((j) => j.verdict.action !== 'allow');
       if (held.length > 0) {
