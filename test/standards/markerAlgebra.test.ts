@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createMarkerAlgebra, DNF_TRUE } from '../../src/standards/markerAlgebra.js';
+import { parseMarker } from '../../src/standards/markers.js';
+import { parseSpecifierSet } from '../../src/standards/specifier.js';
+
+const algebra = (requiresPython: string | null, environments: string[] | null = null) =>
+  createMarkerAlgebra({ requiresPython: requiresPython === null ? null : parseSpecifierSet(requiresPython), environments: environments === null ? null : environments.map(parseMarker) });
+
+test('a marker the Requires-Python excludes is impossible, one it always meets is dropped', () => {
+  const a = algebra('>=3.11');
+  assert.equal(a.possible(a.fromMarker(parseMarker('python_version < "3.11"'))), false);
+  assert.equal(a.possible(a.fromMarker(parseMarker('python_version < "3.12"'))), true);
+  assert.equal(a.always(a.fromMarker(parseMarker('python_version >= "3.10"'))), true);
+  assert.equal(a.toMarkerText(a.simplify(a.fromMarker(parseMarker('python_version >= "3.10" and sys_platform == "linux"')))), 'sys_platform == "linux"');
+});
+
+test('environments limit what is possible', () => {
+  const a = algebra('>=3.9', ['sys_platform == "linux"']);
+  assert.equal(a.possible(a.fromMarker(parseMarker('sys_platform == "win32"'))), false);
+  assert.equal(a.always(a.fromMarker(parseMarker('sys_platform != "win32"'))), true);
+  assert.equal(a.possible(a.fromMarker(parseMarker('platform_machine == "aarch64"'))), true);
+});
+
+test('extra comparisons are decided for the extra a line was read for', () => {
+  const a = algebra(null);
+  const m = parseMarker('python_version < "3.11" and extra == "socks"');
+  assert.deepEqual(a.fromMarker(m, 'socks'), [['python_version < "3.11"']]);
+  assert.deepEqual(a.fromMarker(m, null), []);
+  assert.deepEqual(a.fromMarker(m, 'other'), []);
+});
+
+test('or and and combine, absorb and print', () => {
+  const a = algebra('>=3.9');
+  const py = a.fromMarker(parseMarker('python_version < "3.11"'));
+  const win = a.fromMarker(parseMarker('sys_platform == "win32"'));
+  const group = a.fromMarker(parseMarker('"dev" in dependency_groups'));
+  assert.equal(a.toMarkerText(a.simplify(a.or(py, a.and(py, win)))), 'python_version < "3.11"');
+  assert.equal(a.toMarkerText(a.simplify(a.or(py, win))), 'python_version < "3.11" or sys_platform == "win32"');
+  assert.equal(a.toMarkerText(a.simplify(a.and(group, a.or(py, win)))), '("dev" in dependency_groups and python_version < "3.11") or ("dev" in dependency_groups and sys_platform == "win32")');
+  assert.equal(a.toMarkerText(a.simplify(a.or(py, a.fromMarker(parseMarker('python_version >= "3.11"'))))), null);
+  assert.deepEqual(a.simplify(DNF_TRUE), DNF_TRUE);
+});
+
+test('python_full_version boundaries and minor ranges', () => {
+  const a = algebra('>=3.8');
+  const m = a.fromMarker(parseMarker('python_full_version >= "3.8.1"'));
+  assert.equal(a.possible(m), true);
+  assert.equal(a.always(m), false);
+  const range = a.pythonMinorRange('3.10', '3.11');
+  assert.equal(a.toMarkerText(range), 'python_version < "3.12" and python_version >= "3.10"');
+  assert.equal(a.always(a.or(a.pythonMinorRange('3.8', '3.9'), a.pythonMinorRange('3.10', null))), true);
+  assert.equal(a.possible(a.and(range, a.fromMarker(parseMarker('python_version < "3.10"')))), false);
+});
