@@ -1,8 +1,8 @@
 import { PavedError } from '../errors.js';
-import { evaluateMarker, type MarkerEnvironment } from '../standards/markers.js';
+import { evaluateMarker, type Marker, type MarkerEnvironment } from '../standards/markers.js';
 import { normalizeName } from '../standards/names.js';
 import { parseRequirement, type Requirement } from '../standards/requirement.js';
-import { parseSpecifierSet } from '../standards/specifier.js';
+import { parseSpecifierSet, type SpecifierSet } from '../standards/specifier.js';
 import { parseVersion, type Version } from '../standards/version.js';
 import { VersionRange } from '../standards/versionRange.js';
 import type { CachingProvider } from './cachingProvider.js';
@@ -22,12 +22,40 @@ export type PrereleasePolicy =
   /** Never. */
   | 'disallow';
 
+/**
+ * What the resolution is for: one interpreter on one platform (markers evaluated), or a
+ * set of environments at once (the universal lock: a line applies when its marker can
+ * hold somewhere in the set).
+ */
+export interface ResolveTarget {
+  /** Whether a requirement line with `marker` applies, read for the base package (`extra` null) or for one of its extras. */
+  applies(marker: Marker | null, extra: string | null): boolean;
+  /** Whether a release with this Requires-Python can be used. */
+  pythonCompatible(requiresPython: SpecifierSet): boolean;
+  /** The target's Python as explanations name it (`3.11.7`, `>=3.9`). */
+  readonly pythonDescription: string;
+}
+
+/** The target of one interpreter: its marker environment and its full Python version. */
+export function environmentTarget(environment: MarkerEnvironment, pythonVersion: string): ResolveTarget {
+  const python = parseVersion(pythonVersion);
+  return {
+    applies(marker, extra) {
+      if (marker === null) return extra === null;
+      const base = evaluateMarker(marker, environment, { extras: [] });
+      // An extra brings the lines its marker turns on; the rest already belong to the base package.
+      return extra === null ? base : !base && evaluateMarker(marker, environment, { extras: [extra] });
+    },
+    pythonCompatible: (requiresPython) => requiresPython.contains(python, { prereleases: true }),
+    pythonDescription: pythonVersion,
+  };
+}
+
 /** Everything the Python layer needs to answer the solver's questions. */
 export interface PythonSourceOptions {
   readonly roots: readonly string[];
   readonly constraints: readonly string[];
-  readonly environment: MarkerEnvironment;
-  readonly pythonVersion: string;
+  readonly target: ResolveTarget;
   readonly prereleases: PrereleasePolicy;
   readonly preferred: ReadonlyMap<string, Version>;
   readonly upgrade: boolean | readonly string[];
@@ -38,6 +66,8 @@ export interface PythonSource extends SolverSource {
   readonly rootVersion: Version;
   /** The normalised names `key` at `version` depends on (after markers), once fetched. */
   dependencyNames(key: string, version: Version): string[];
+  /** The requirement lines of `key` at `version` that applied to the target (markers kept), once fetched. */
+  appliedRequirements(key: string, version: Version): Requirement[];
 }
 
 interface Dependency {
@@ -55,10 +85,11 @@ const ROOT_VERSION = parseVersion('0');
  * Parses roots and constraints at once, so bad input fails before any I/O.
  */
 export function createPythonSource(provider: CachingProvider, options: PythonSourceOptions): PythonSource {
-  const python = parseVersion(options.pythonVersion);
+  const target = options.target;
   const explicitPrerelease = new Set<string>();
   const pythonCompatible = new Map<string, boolean>();
   const dependencyNames = new Map<string, string[]>();
+  const applied = new Map<string, Requirement[]>();
   const sharedDependents = new Map<string, VersionRange>();
   const upgradeAll = options.upgrade === true;
   const upgradeNames = new Set(Array.isArray(options.upgrade) ? options.upgrade.map(normalizeName) : []);
@@ -72,7 +103,7 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
   for (const line of options.roots) {
     const req = parseRequirement(line);
     if (req.url !== null) throw urlRequirementError(line, 'requirement');
-    if (req.marker !== null && !evaluateMarker(req.marker, options.environment)) continue;
+    if (req.marker !== null && !target.applies(req.marker, null)) continue;
     noteRequirement(req);
     rootRequirements.push(req);
   }
@@ -81,7 +112,7 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
   for (const line of options.constraints) {
     const req = parseRequirement(line);
     if (req.url !== null) throw urlRequirementError(line, 'constraint');
-    if (req.marker !== null && !evaluateMarker(req.marker, options.environment)) continue;
+    if (req.marker !== null && !target.applies(req.marker, null)) continue;
     noteRequirement(req);
     const name = normalizeName(req.name);
     const list = constraints.get(name) ?? [];
@@ -94,7 +125,7 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
     let ok = pythonCompatible.get(requiresPython);
     if (ok === undefined) {
       try {
-        ok = parseSpecifierSet(requiresPython).contains(python, { prereleases: true });
+        ok = target.pythonCompatible(parseSpecifierSet(requiresPython));
       } catch {
         ok = true; // An unreadable Requires-Python is ignored, as installers do.
       }
@@ -210,7 +241,7 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
       }
       for (const [spec, range] of byRequiresPython) {
         learnt.push(
-          new Incompatibility([{ pkg: name, positive: true, range }], { kind: 'requires-python', requiresPython: spec, pythonVersion: options.pythonVersion }),
+          new Incompatibility([{ pkg: name, positive: true, range }], { kind: 'requires-python', requiresPython: spec, pythonVersion: target.pythonDescription }),
         );
       }
       for (const constraint of constraints.get(name) ?? []) {
@@ -235,7 +266,10 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
     },
 
     async dependencies(key, version) {
-      if (key === ROOT_KEY) return toIncompatibilities(key, version, collect(key, rootRequirements));
+      if (key === ROOT_KEY) {
+        applied.set(`${key}@${version.toString()}`, rootRequirements);
+        return toIncompatibilities(key, version, collect(key, rootRequirements));
+      }
       const { name, extra } = splitKey(key);
       const lines = await provider.getDependencies(name, version);
       const applying: Requirement[] = [];
@@ -244,9 +278,7 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
         let applies: boolean;
         try {
           req = parseRequirement(line);
-          const base = req.marker === null || evaluateMarker(req.marker, options.environment, { extras: [] });
-          // An extra brings the lines its marker turns on; the rest already belong to the base package.
-          applies = extra === null ? base : !base && req.marker !== null && evaluateMarker(req.marker, options.environment, { extras: [extra] });
+          applies = target.applies(req.marker, extra);
         } catch (error) {
           if (extra !== null) continue;
           const problem = error instanceof Error ? error.message : String(error);
@@ -258,6 +290,7 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
         }
         applying.push(req);
       }
+      applied.set(`${key}@${version.toString()}`, applying);
       const deps = collect(key, applying);
       if (extra !== null) deps.push({ key: name, range: VersionRange.exactly(version) });
       return toIncompatibilities(key, version, deps);
@@ -265,6 +298,10 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
 
     dependencyNames(key, version) {
       return dependencyNames.get(`${key}@${version.toString()}`) ?? [];
+    },
+
+    appliedRequirements(key, version) {
+      return applied.get(`${key}@${version.toString()}`) ?? [];
     },
   };
 }

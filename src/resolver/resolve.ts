@@ -8,10 +8,12 @@ import type { Incompatibility } from './pubgrub/incompatibility.js';
 import { describeIncompatibility, renderDerivation, type ReportNames } from './pubgrub/report.js';
 import { solve } from './pubgrub/solver.js';
 import type { PackageProvider } from './provider.js';
-import { createPythonSource, type PrereleasePolicy } from './pythonSource.js';
+import { createPythonSource, environmentTarget, type PrereleasePolicy, type ResolveTarget } from './pythonSource.js';
+import type { Requirement } from '../standards/requirement.js';
 import { simplifiedRangeText } from './rangeText.js';
 
-export type { PrereleasePolicy } from './pythonSource.js';
+export type { PrereleasePolicy, ResolveTarget } from './pythonSource.js';
+export { environmentTarget } from './pythonSource.js';
 
 /** What the resolver reports while it works; `--verbose` renders these. */
 export type ResolverEvent =
@@ -20,10 +22,12 @@ export type ResolverEvent =
   | { readonly type: 'backtrack'; readonly toLevel: number; readonly learnt: string };
 
 export interface ResolveOptions {
-  /** The target platform and interpreter markers are evaluated for. */
-  environment: MarkerEnvironment;
-  /** The target interpreter's full version (e.g. `3.11.7`), checked against Requires-Python. */
-  pythonVersion: string;
+  /** The target platform and interpreter markers are evaluated for (unless `target` is given). */
+  environment?: MarkerEnvironment;
+  /** The target interpreter's full version (e.g. `3.11.7`), checked against Requires-Python (unless `target` is given). */
+  pythonVersion?: string;
+  /** A target other than one interpreter (the universal lock); replaces `environment` and `pythonVersion`. */
+  target?: ResolveTarget;
   /** Versions to keep when they still fit (existing lock pins), by project name. */
   preferred?: ReadonlyMap<string, Version>;
   /** true: ignore every preferred version; a list: ignore them for these projects. */
@@ -49,6 +53,11 @@ export interface ResolvedPackage {
 export interface Resolution {
   /** By normalised name, in name order. */
   packages: Map<string, ResolvedPackage>;
+  /**
+   * The requirement lines that applied, by resolver key: the root (`ROOT_KEY`), a project, or a
+   * project with one extra (`name[extra]`, whose lines are those the extra turns on). Markers kept.
+   */
+  requirements: Map<string, Requirement[]>;
   stats: { decisions: number; conflicts: number; backtracks: number; providerCalls: number };
 }
 
@@ -60,11 +69,17 @@ export interface Resolution {
  */
 export async function resolve(roots: readonly string[], provider: PackageProvider, options: ResolveOptions): Promise<Resolution> {
   const cache = createCachingProvider(provider);
+  let target = options.target;
+  if (target === undefined) {
+    if (options.environment === undefined || options.pythonVersion === undefined) {
+      throw new PavedError('PAVED_E_INVALID_ARGUMENT', 'resolve needs a target: an environment and a Python version, or a target');
+    }
+    target = environmentTarget(options.environment, options.pythonVersion);
+  }
   const source = createPythonSource(cache, {
     roots,
     constraints: options.constraints ?? [],
-    environment: options.environment,
-    pythonVersion: options.pythonVersion,
+    target,
     prereleases: options.prereleases ?? 'if-necessary-or-explicit',
     preferred: options.preferred ?? new Map(),
     upgrade: options.upgrade ?? false,
@@ -101,6 +116,8 @@ export async function resolve(roots: readonly string[], provider: PackageProvide
   });
 
   const packages = new Map<string, ResolvedPackage>();
+  const requirements = new Map<string, Requirement[]>();
+  for (const [key, version] of decisions) requirements.set(key, source.appliedRequirements(key, version));
   const entries = [...decisions].filter(([key]) => key !== ROOT_KEY);
   for (const [key, version] of entries) {
     const { name, extra } = splitKey(key);
@@ -119,5 +136,5 @@ export async function resolve(roots: readonly string[], provider: PackageProvide
     pkg.extras.sort();
     pkg.dependencies = [...new Set(pkg.dependencies)].sort();
   }
-  return { packages: sorted, stats: { ...stats, decisions: stats.decisions - 1, providerCalls: cache.calls } };
+  return { packages: sorted, requirements, stats: { ...stats, decisions: stats.decisions - 1, providerCalls: cache.calls } };
 }

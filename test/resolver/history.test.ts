@@ -27,7 +27,7 @@ async function corpusTable(): Promise<PackageTable> {
   return table;
 }
 
-const BASE: ResolveOptions = { environment: LINUX_311, pythonVersion: '3.11.7' };
+const BASE = { environment: LINUX_311, pythonVersion: '3.11.7' } satisfies ResolveOptions;
 
 describe('backtracking over the corpus history of pip and setuptools', () => {
   let table: PackageTable = {};

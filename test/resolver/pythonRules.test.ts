@@ -5,7 +5,7 @@ import { resolve, type ResolveOptions, type ResolverEvent } from '../../src/reso
 import { parseVersion } from '../../src/standards/version.js';
 import { LINUX_311, TableProvider, WINDOWS_311, checkResolution, pins, type PackageTable } from './tableProvider.js';
 
-const BASE: ResolveOptions = { environment: LINUX_311, pythonVersion: '3.11.7' };
+const BASE = { environment: LINUX_311, pythonVersion: '3.11.7' } satisfies ResolveOptions;
 
 async function solved(table: PackageTable, roots: string[], options: Partial<ResolveOptions> = {}): Promise<Record<string, string>> {
   const provider = new TableProvider(table);
