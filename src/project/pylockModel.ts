@@ -46,6 +46,10 @@ export interface LockedPackage {
   sdist: LockedFile | null;
   /** Set when the entry uses a source paved cannot install from a lock (`vcs`, `directory`, `archive`). */
   otherSource: 'vcs' | 'directory' | 'archive' | null;
+  /** The `vcs` / `directory` / `archive` table itself, kept as read so a rewrite loses nothing. */
+  otherSourceTable?: Record<string, unknown>;
+  /** PEP 751 `attestation-identities`, kept as read. */
+  attestationIdentities?: Record<string, unknown>[];
   /** The entry's `[packages.tool]` table, kept as read. */
   tool: Record<string, unknown>;
 }

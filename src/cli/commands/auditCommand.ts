@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { PavedError } from '../../errors.js';
 import { createAdvisoryApiClient } from '../../client/advisoryApiClient.js';
-import { readPylock } from '../../client/readPylock.js';
+import { readPylock } from '../../project/pylock.js';
 import { pinnedRequirements, readRequirementsFile } from '../../client/readRequirementsFile.js';
 import { openAdvisoryDatabase } from '../../index/advisories/advisoryDatabase.js';
 import { readInstalledDistributions } from '../../installer/readInstalledDistributions.js';
@@ -133,12 +133,12 @@ async function collectCandidates(
     }
   }
   if (flags.lock !== undefined) {
-    const lock = await readPylock(flags.lock);
-    for (const w of lock.warnings) reporter.warn(w);
-    for (const p of lock.packages) {
-      if (p.version === null) unpinned.push({ name: p.name, source: `${flags.lock} packages[${p.index}]`, reason: 'locked without a version (URL, directory or VCS source)' });
-      else add(p.name, p.version, flags.lock);
-    }
+    const { lock, warnings } = await readPylock(flags.lock);
+    for (const w of warnings) reporter.warn(w);
+    lock.packages.forEach((p, index) => {
+      if (p.version === null) unpinned.push({ name: p.name, source: `${flags.lock} packages[${index}]`, reason: 'locked without a version (URL, directory or VCS source)' });
+      else add(p.name, p.version, flags.lock as string);
+    });
   }
   if (flags.venv !== undefined) {
     const installed = await readInstalledDistributions(flags.venv);
