@@ -73,6 +73,8 @@ export interface PythonSource extends SolverSource {
 interface Dependency {
   readonly key: string;
   range: VersionRange;
+  /** The requirement texts that make up `range`, for explanations. */
+  texts: Set<string>;
 }
 
 const ROOT_VERSION = parseVersion('0');
@@ -190,23 +192,34 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
   /** Requirements that apply, grouped by package key, ranges intersected. */
   const collect = (owner: string, requirements: readonly Requirement[]): Dependency[] => {
     const byKey = new Map<string, Dependency>();
-    const addDep = (key: string, range: VersionRange): void => {
+    const addDep = (key: string, range: VersionRange, text: string): void => {
       if (key === owner) return;
       const existing = byKey.get(key);
-      if (existing === undefined) byKey.set(key, { key, range });
-      else existing.range = existing.range.intersect(range);
+      if (existing === undefined) byKey.set(key, { key, range, texts: new Set([text]) });
+      else {
+        existing.range = existing.range.intersect(range);
+        existing.texts.add(text);
+      }
     };
     for (const req of requirements) {
       noteRequirement(req);
       const name = normalizeName(req.name);
       const range = VersionRange.fromSpecifierSet(req.specifier);
-      addDep(name, range);
-      for (const extra of req.extras) addDep(extraKey(name, extra), range);
+      const text = `${name}${req.specifier.toString()}`;
+      addDep(name, range, text);
+      for (const extra of req.extras) addDep(extraKey(name, extra), range, text);
     }
     return [...byKey.values()];
   };
 
   const toIncompatibilities = (key: string, version: Version, deps: readonly Dependency[]): Incompatibility[] => {
+    // Two lines that no version meets together (a>=2 and a<2) make this release unusable; as a
+    // dependency on an empty range, PubGrub would have nothing to blame.
+    const impossible = deps.find((d) => d.range.isEmpty);
+    if (impossible !== undefined) {
+      const lines = [...impossible.texts].join(' and ');
+      return unusable(key, version, `it requires ${lines}, which no version of ${splitKey(impossible.key).name} meets at once`);
+    }
     dependencyNames.set(`${key}@${version.toString()}`, [...new Set(deps.map((d) => splitKey(d.key).name))].filter((n) => n !== splitKey(key).name));
     for (const dep of deps) provider.warmVersions(splitKey(dep.key).name);
     return deps.map((dep) => {
@@ -292,7 +305,7 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
       }
       applied.set(`${key}@${version.toString()}`, applying);
       const deps = collect(key, applying);
-      if (extra !== null) deps.push({ key: name, range: VersionRange.exactly(version) });
+      if (extra !== null) deps.push({ key: name, range: VersionRange.exactly(version), texts: new Set([`${name}==${version.toString()}`]) });
       return toIncompatibilities(key, version, deps);
     },
 
