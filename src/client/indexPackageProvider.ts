@@ -3,8 +3,11 @@
  * release exists for the resolver only when at least one of its wheels fits the target's tags,
  * and its dependencies come from the best of those wheels. Releases that have only sdists (or
  * only wheels for other platforms) are skipped and remembered, so a caller can say why a
- * version the user expected was never considered. Building sdists comes later.
+ * version the user expected was never considered. With a `buildMetadata` callback, a release
+ * whose sdist is its only usable file is offered too, its dependencies read from the sdist's
+ * (possibly built) metadata.
  */
+import type { CoreMetadata } from '../standards/coreMetadata.js';
 import { bestTagRank, tagPriority, type Tag } from '../standards/tags.js';
 import { compareVersions, tryParseVersion, type Version } from '../standards/version.js';
 import type { CandidateVersion, PackageProvider } from '../resolver/provider.js';
@@ -23,18 +26,42 @@ export interface IndexPackageProvider extends PackageProvider {
   bestWheel(name: string, version: Version): Promise<IndexFile | null>;
   /** Releases never offered to the resolver, in the order they were met. */
   skipped(): SkippedRelease[];
+  /** The sdist of a release (non-yanked first), or null; only known with `buildMetadata`. */
+  bestSdist(name: string, version: Version): Promise<IndexFile | null>;
+  /** Every file of a release (all platforms, sdist included) and the index that served the project, for a lockfile. */
+  releaseFiles(name: string, version: Version): Promise<{ index: string | null; files: IndexFile[] }>;
 }
 
 /** Options for `createIndexPackageProvider`. */
 export interface IndexPackageProviderOptions {
-  /** The target interpreter's supported tags, best first. */
-  tags: Tag[];
+  /**
+   * The target interpreter's supported tags, best first; or null for a universal lock, where a
+   * release with a wheel for any platform counts and its dependencies come from its most
+   * generic wheel (pure Python first).
+   */
+  tags: Tag[] | null;
+  /**
+   * The core metadata of an sdist (from its PKG-INFO under PEP 643, or built). When given, a
+   * release with no usable wheel but an sdist is offered, its dependencies from this metadata.
+   */
+  buildMetadata?: (sdist: IndexFile) => Promise<CoreMetadata>;
+}
+
+/** Universal mode's order of wheels for reading metadata: pure `py3-none-any` first, then the rest by name. */
+function genericRank(file: IndexFile): number {
+  if (file.parsed.kind !== 'wheel') return 3;
+  const tags = file.parsed.tags;
+  if (tags.some((t) => t.abi === 'none' && t.platform === 'any')) return 0;
+  if (tags.some((t) => t.platform === 'any')) return 1;
+  return 2;
 }
 
 interface Release {
   version: Version;
   /** Compatible wheels, best first. */
   wheels: IndexFile[];
+  /** Every file of the release as the index listed it. */
+  files: IndexFile[];
 }
 
 function compareWheels(a: { file: IndexFile; rank: number }, b: { file: IndexFile; rank: number }): number {
@@ -51,37 +78,50 @@ function compareWheels(a: { file: IndexFile; rank: number }, b: { file: IndexFil
 
 /** Creates the provider; every answer comes from `client` (which caches pages and metadata). */
 export function createIndexPackageProvider(client: IndexClient, options: IndexPackageProviderOptions): IndexPackageProvider {
-  const priority = tagPriority(options.tags);
+  const priority = options.tags === null ? null : tagPriority(options.tags);
   const releases = new Map<string, Promise<Map<string, Release>>>();
   const skipped: SkippedRelease[] = [];
+  const indexOf = new Map<string, string | null>();
+  // Sdists by name and version, kept only when they can be built (`buildMetadata`).
+  const sdists = new Map<string, Map<string, { version: Version; sdist: IndexFile }>>();
+  const noteSdist = (name: string, version: Version, file: IndexFile): void => {
+    let byVersion = sdists.get(name);
+    if (byVersion === undefined) sdists.set(name, (byVersion = new Map()));
+    const seen = byVersion.get(version.toString());
+    if (seen === undefined || (seen.sdist.yanked !== false && file.yanked === false)) byVersion.set(version.toString(), { version, sdist: file });
+  };
 
   const loadReleases = async (name: string): Promise<Map<string, Release>> => {
     const project = await client.getProject(name);
-    const byVersion = new Map<string, { version: Version; wheels: { file: IndexFile; rank: number }[]; hasSdist: boolean; hasWheel: boolean }>();
+    indexOf.set(name, project.index);
+    const byVersion = new Map<string, { version: Version; wheels: { file: IndexFile; rank: number }[]; files: IndexFile[]; hasSdist: boolean; hasWheel: boolean }>();
     for (const file of project.files) {
       const version = tryParseVersion(file.version);
       if (version === null) continue;
       const key = version.toString();
       let entry = byVersion.get(key);
       if (entry === undefined) {
-        entry = { version, wheels: [], hasSdist: false, hasWheel: false };
+        entry = { version, wheels: [], files: [], hasSdist: false, hasWheel: false };
         byVersion.set(key, entry);
       }
+      entry.files.push(file);
       if (file.parsed.kind === 'sdist') {
         entry.hasSdist = true;
+        if (options.buildMetadata !== undefined) noteSdist(name, version, file);
         continue;
       }
       entry.hasWheel = true;
-      const rank = bestTagRank(file.parsed.tags, priority);
+      const rank = priority === null ? genericRank(file) : bestTagRank(file.parsed.tags, priority);
       if (rank !== null) entry.wheels.push({ file, rank });
     }
     const usable = new Map<string, Release>();
     for (const [key, entry] of byVersion) {
       if (entry.wheels.length === 0) {
+        if (sdists.get(name)?.has(key) === true) continue;
         skipped.push({ name: project.name, version: key, reason: entry.hasWheel ? 'no-compatible-wheel' : 'sdist-only' });
         continue;
       }
-      usable.set(key, { version: entry.version, wheels: entry.wheels.sort(compareWheels).map((w) => w.file) });
+      usable.set(key, { version: entry.version, wheels: entry.wheels.sort(compareWheels).map((w) => w.file), files: entry.files });
     }
     return usable;
   };
@@ -107,14 +147,29 @@ export function createIndexPackageProvider(client: IndexClient, options: IndexPa
         const allYanked = release.wheels.every((w) => w.yanked !== false);
         list.push({ version: release.version, yanked: allYanked ? best.yanked : false, requiresPython: best.requiresPython });
       }
+      const withWheels = await releasesOf(name);
+      for (const [key, { version, sdist }] of sdists.get(name) ?? []) {
+        if (!withWheels.has(key)) list.push({ version, yanked: sdist.yanked, requiresPython: sdist.requiresPython });
+      }
       return list.sort((a, b) => compareVersions(b.version, a.version));
     },
     async getDependencies(name, version) {
       const wheel = await bestWheel(name, version);
-      if (wheel === null) return [];
+      if (wheel === null) {
+        const sdist = sdists.get(name)?.get(version.toString())?.sdist;
+        return sdist === undefined || options.buildMetadata === undefined ? [] : (await options.buildMetadata(sdist)).requiresDist;
+      }
       return (await client.getMetadata(wheel)).requiresDist;
     },
     bestWheel,
     skipped: () => [...skipped],
+    async bestSdist(name, version) {
+      await releasesOf(name);
+      return sdists.get(name)?.get(version.toString())?.sdist ?? null;
+    },
+    async releaseFiles(name, version) {
+      const release = (await releasesOf(name)).get(version.toString());
+      return { index: indexOf.get(name) ?? null, files: release?.files ?? [] };
+    },
   };
 }

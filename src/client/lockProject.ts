@@ -1,0 +1,176 @@
+/**
+ * `paved lock`: the project's inputs in, a PEP 751 lock out. Resolves universally (every
+ * Python the project's Requires-Python admits, every platform or those `environments` names),
+ * then records each package with the index it came from, every file that can serve it (wheels
+ * for the platforms and Pythons in range, and the sdist) with hashes, and the marker that says
+ * where it is needed. Pins of the previous lock are kept unless an upgrade is asked for, and the
+ * output is deterministic, so locking twice without changes gives the same bytes.
+ *
+ * Error codes: PAVED_E_NO_SOLUTION, PAVED_E_NO_HASH, and whatever the index client throws.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PavedError } from '../errors.js';
+import { resolveUniversal, type UniversalEvent, type UniversalResolution } from '../resolver/universal.js';
+import { lockRoots } from '../project/lockInputs.js';
+import type { LockedFile, LockedPackage, PavedLockInputs, Pylock } from '../project/pylockModel.js';
+import { createMarkerAlgebra } from '../standards/markerAlgebra.js';
+import { parseMarker } from '../standards/markers.js';
+import { parseSpecifierSet } from '../standards/specifier.js';
+import { redactUrl } from '../standards/urls.js';
+import { tryParseVersion, type Version } from '../standards/version.js';
+import type { IndexClient, IndexFile } from './indexClient/indexClient.js';
+import { createIndexPackageProvider } from './indexPackageProvider.js';
+
+/** What locking reports while it works. */
+export type LockEvent = UniversalEvent | { type: 'locked'; packages: number; forks: string[] } | { type: 'hashing'; filename: string };
+
+/** Options of `lockProject`. */
+export interface LockProjectOptions {
+  inputs: PavedLockInputs;
+  /** The project's own name (a group may name it to mean its extras), or null for a project without `[project]`. */
+  projectName: string | null;
+  /** Used when the project declares no Requires-Python (e.g. `>=3.11`, from the interpreter at hand). */
+  defaultRequiresPython: string;
+  defaultGroups: readonly string[];
+  client: IndexClient;
+  /** The lock being replaced: its pins are kept where they still fit. */
+  previous?: Pylock | null;
+  /** true: re-resolve everything; names: re-resolve those projects. */
+  upgrade?: boolean | readonly string[];
+  onEvent?: (event: LockEvent) => void;
+}
+
+const PLATFORM_OF: [RegExp, string][] = [
+  [/^win/, 'win32'],
+  [/^macosx/, 'darwin'],
+  [/^(many|musl)?linux/, 'linux'],
+];
+
+/** The `sys_platform` a wheel's platform tag runs on, or null for `any` and unknown tags. */
+function sysPlatformOf(platform: string): string | null {
+  for (const [pattern, name] of PLATFORM_OF) if (pattern.test(platform)) return name;
+  return null;
+}
+
+/**
+ * Whether some tag of a wheel can serve a Python of the range and a platform of the lock's
+ * environments; wheels only for older CPythons (cp38 in a >=3.11 lock) or for platforms the
+ * lock leaves out would only make the lock longer.
+ */
+function wheelFitsLock(file: IndexFile, lowestMinor: number, platformPossible: (sysPlatform: string) => boolean): boolean {
+  if (file.parsed.kind !== 'wheel') return true;
+  return file.parsed.tags.some((tag) => {
+    const platform = sysPlatformOf(tag.platform);
+    if (platform !== null && !platformPossible(platform)) return false;
+    const cp = /^cp3(\d+)$/.exec(tag.interpreter);
+    if (cp !== null && tag.abi !== 'abi3' && tag.abi !== 'none') return Number(cp[1]) >= lowestMinor;
+    return true;
+  });
+}
+
+function lockedFile(file: IndexFile, sha256: string): LockedFile {
+  const hashes: Record<string, string> = { sha256 };
+  return { name: file.filename, url: file.url, path: null, uploadTime: file.uploadTime, size: file.size, hashes };
+}
+
+/** The sha256 of a file: the index's when it gave one, else computed by downloading it. */
+async function sha256Of(client: IndexClient, file: IndexFile, emit: (event: LockEvent) => void): Promise<string> {
+  if (file.sha256 !== null && /^[0-9a-f]{64}$/.test(file.sha256)) return file.sha256;
+  emit({ type: 'hashing', filename: file.filename });
+  const dir = await mkdtemp(join(tmpdir(), 'paved-lock-hash-'));
+  try {
+    return (await client.download(file, join(dir, 'file'), { expectedSha256: null })).sha256;
+  } catch (error) {
+    throw new PavedError('PAVED_E_NO_HASH', `${file.filename} has no sha256 on the index and could not be downloaded to compute one`, {
+      hint: 'A lock records a hash for every file; make the file reachable, or use an index that publishes hashes.',
+      cause: error,
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function previousPins(previous: Pylock | null | undefined): Map<string, Version> {
+  const pins = new Map<string, Version>();
+  for (const pkg of previous?.packages ?? []) {
+    const version = pkg.version === null ? null : tryParseVersion(pkg.version);
+    if (version === null) continue;
+    // With several entries of a name (per-Python forks), keep the newest as the preference.
+    const have = pins.get(pkg.name);
+    if (have === undefined || version.compare(have) > 0) pins.set(pkg.name, version);
+  }
+  return pins;
+}
+
+/** Resolves and builds the lock. Nothing is written; see `serializePylock`. */
+export async function lockProject(options: LockProjectOptions): Promise<{ lock: Pylock; resolution: UniversalResolution }> {
+  const emit = options.onEvent ?? ((): void => {});
+  const inputs = options.inputs;
+  const requiresPython = inputs.requiresPython ?? options.defaultRequiresPython;
+  const environments = inputs.environments.length > 0 ? inputs.environments : null;
+  const provider = createIndexPackageProvider(options.client, { tags: null });
+  const resolution = await resolveUniversal(lockRoots(inputs, options.projectName), provider, {
+    requiresPython,
+    environments,
+    preferred: previousPins(options.previous),
+    ...(options.upgrade === undefined ? {} : { upgrade: options.upgrade }),
+    onEvent: emit,
+  });
+
+  const algebra = createMarkerAlgebra({ requiresPython: parseSpecifierSet(requiresPython), environments: environments === null ? null : environments.map((m) => parseMarker(m)) });
+  const platformPossible = (sysPlatform: string): boolean => algebra.possible(algebra.fromMarker(parseMarker(`sys_platform == "${sysPlatform}"`)));
+  let lowestMinor = 0;
+  for (let m = 0; m <= 40; m++) {
+    if (algebra.possible(algebra.fromMarker(parseMarker(`python_version == "3.${m}"`)))) {
+      lowestMinor = m;
+      break;
+    }
+  }
+
+  const packages: LockedPackage[] = [];
+  for (const pkg of resolution.packages) {
+    const { index, files } = await provider.releaseFiles(pkg.name, pkg.version);
+    const wheels: LockedFile[] = [];
+    let sdist: LockedFile | null = null;
+    const sorted = [...files].sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+    for (const file of sorted) {
+      if (file.yanked !== false && sorted.some((f) => f.yanked === false)) continue;
+      if (file.parsed.kind === 'wheel') {
+        if (!wheelFitsLock(file, lowestMinor, platformPossible)) continue;
+        wheels.push(lockedFile(file, await sha256Of(options.client, file, emit)));
+      } else if (sdist === null || (file.filename.endsWith('.tar.gz') && !(sdist.name ?? '').endsWith('.tar.gz'))) {
+        sdist = lockedFile(file, await sha256Of(options.client, file, emit));
+      }
+    }
+    const requiresPythonOfRelease = files.find((f) => f.requiresPython !== null)?.requiresPython ?? null;
+    packages.push({
+      name: pkg.name,
+      version: pkg.version.toString(),
+      marker: pkg.marker,
+      requiresPython: requiresPythonOfRelease,
+      index: index === null ? null : redactUrl(index),
+      dependencies: pkg.dependencies,
+      wheels,
+      sdist,
+      otherSource: null,
+      tool: {},
+    });
+  }
+  emit({ type: 'locked', packages: packages.length, forks: resolution.forks });
+
+  const lock: Pylock = {
+    lockVersion: '1.0',
+    environments,
+    requiresPython,
+    extras: Object.keys(inputs.optionalDependencies).sort(),
+    dependencyGroups: Object.keys(inputs.dependencyGroups).sort(),
+    defaultGroups: [...options.defaultGroups].filter((g) => g in inputs.dependencyGroups).sort(),
+    createdBy: 'paved',
+    packages,
+    pavedInputs: inputs,
+    tool: {},
+  };
+  return { lock, resolution };
+}

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { IndexClient, IndexFile } from '../../src/client/indexClient/indexClient.js';
+import { lockProject } from '../../src/client/lockProject.js';
+import { isPavedError } from '../../src/errors.js';
+import { lockMatchesInputs, describeInputChanges } from '../../src/project/lockInputs.js';
+import { parsePylock, serializePylock } from '../../src/project/pylock.js';
+import type { PavedLockInputs } from '../../src/project/pylockModel.js';
+import { emptyCoreMetadata } from '../../src/standards/coreMetadata.js';
+import { parseDistributionFilename } from '../../src/standards/distributionFilename.js';
+
+const sha = (c: string): string => c.repeat(64);
+let counter = 0;
+
+function file(filename: string, requiresPython: string | null = null): IndexFile {
+  const parsed = parseDistributionFilename(filename);
+  const digest = (counter++ % 16).toString(16);
+  return {
+    filename, url: `https://user:secret@example.test/files/${filename}`.replace('user:secret@', ''), parsed, version: parsed.version, hashes: { sha256: sha(digest) }, sha256: sha(digest),
+    requiresPython, yanked: false, coreMetadata: true, size: 100, uploadTime: '2026-01-02T03:04:05.000Z', source: 'https://example.test/simple/', sourceKind: 'index',
+  };
+}
+
+function client(projects: Record<string, IndexFile[]>, deps: Record<string, string[]>): IndexClient {
+  return {
+    getProject: async (name) => ({ name, index: 'https://example.test/simple/', files: projects[name] ?? [], versions: null, projectStatus: null }),
+    getMetadata: async (f) => ({ ...emptyCoreMetadata(), name: f.parsed.name, version: f.version, requiresDist: deps[`${f.parsed.name}-${f.version}`] ?? [] }),
+    download: async () => {
+      throw new Error('not used');
+    },
+    close: async () => {},
+  };
+}
+
+const PROJECTS = {
+  app: [file('app-1.0-py3-none-any.whl'), file('app-2.0-py3-none-any.whl'), file('app-2.0.tar.gz')],
+  fast: [
+    file('fast-1.0-cp38-cp38-manylinux_2_17_x86_64.whl'),
+    file('fast-1.0-cp311-cp311-manylinux_2_17_x86_64.whl'),
+    file('fast-1.0-cp311-cp311-win_amd64.whl'),
+    file('fast-1.0-cp311-cp311-macosx_11_0_arm64.whl'),
+    file('fast-1.0.tar.gz'),
+  ],
+  tomli: [file('tomli-2.0-py3-none-any.whl')],
+  colorama: [file('colorama-0.4-py2.py3-none-any.whl')],
+  pytest: [file('pytest-8.0-py3-none-any.whl', '>=3.8')],
+  socks: [file('socks-1.0-py3-none-any.whl')],
+};
+const DEPS = {
+  'app-1.0': ['fast', 'tomli; python_version < "3.11"'],
+  'app-2.0': ['fast', 'tomli; python_version < "3.11"', 'socks; extra == "socks"'],
+  'pytest-8.0': ['colorama; sys_platform == "win32"'],
+};
+
+function inputs(overrides: Partial<PavedLockInputs> = {}): PavedLockInputs {
+  return { requiresPython: '>=3.10', environments: [], dependencies: ['app'], optionalDependencies: { socks: ['app[socks]'] }, dependencyGroups: { dev: ['pytest'] }, ...overrides };
+}
+
+describe('lockProject', () => {
+  it('locks every package with markers, files for the range and hashes, and writes the same bytes twice', async () => {
+    const c = client(PROJECTS, DEPS);
+    const { lock } = await lockProject({ inputs: inputs(), projectName: 'demo', defaultRequiresPython: '>=3.11', defaultGroups: ['dev'], client: c });
+    const byName = Object.fromEntries(lock.packages.map((p) => [p.name, p]));
+    assert.deepEqual(Object.keys(byName), ['app', 'colorama', 'fast', 'pytest', 'socks', 'tomli']);
+    assert.equal(byName['app']?.version, '2.0');
+    assert.equal(byName['app']?.marker, null);
+    assert.equal(byName['tomli']?.marker, 'python_version < "3.11"');
+    assert.equal(byName['socks']?.marker, '"socks" in extras');
+    assert.equal(byName['pytest']?.marker, '"dev" in dependency_groups');
+    assert.equal(byName['colorama']?.marker, '"dev" in dependency_groups and sys_platform == "win32"');
+    // cp38 cannot serve Python >=3.10; the sdist is kept for platforms without a wheel.
+    assert.deepEqual(byName['fast']?.wheels.map((w) => w.name), ['fast-1.0-cp311-cp311-macosx_11_0_arm64.whl', 'fast-1.0-cp311-cp311-manylinux_2_17_x86_64.whl', 'fast-1.0-cp311-cp311-win_amd64.whl']);
+    assert.equal(byName['fast']?.sdist?.name, 'fast-1.0.tar.gz');
+    assert.match(byName['fast']?.wheels[0]?.hashes['sha256'] ?? '', /^[0-9a-f]{64}$/);
+    assert.equal(byName['app']?.index, 'https://example.test/simple/');
+    assert.deepEqual(byName['app']?.dependencies, [{ name: 'fast' }, { name: 'socks' }, { name: 'tomli' }]);
+    assert.deepEqual(lock.extras, ['socks']);
+    assert.deepEqual(lock.dependencyGroups, ['dev']);
+    assert.deepEqual(lock.defaultGroups, ['dev']);
+
+    const text = serializePylock(lock);
+    assert.doesNotMatch(text, /secret/);
+    const again = await lockProject({ inputs: inputs(), projectName: 'demo', defaultRequiresPython: '>=3.11', defaultGroups: ['dev'], client: c, previous: parsePylock(text).lock });
+    assert.equal(serializePylock(again.lock), text);
+    assert.ok(lockMatchesInputs(parsePylock(text).lock, inputs()));
+    assert.deepEqual(describeInputChanges(parsePylock(text).lock, inputs({ dependencies: ['app', 'pytest'] })), ['dependencies: + pytest']);
+  });
+
+  it('environments leave other platforms files and packages out', async () => {
+    const { lock } = await lockProject({ inputs: inputs({ environments: ['sys_platform == "linux"'] }), projectName: 'demo', defaultRequiresPython: '>=3.11', defaultGroups: [], client: client(PROJECTS, DEPS) });
+    const fast = lock.packages.find((p) => p.name === 'fast');
+    assert.deepEqual(fast?.wheels.map((w) => w.name), ['fast-1.0-cp311-cp311-manylinux_2_17_x86_64.whl']);
+    assert.equal(lock.packages.some((p) => p.name === 'colorama'), false);
+    assert.deepEqual(lock.environments, ['sys_platform == "linux"']);
+  });
+
+  it('keeps the previous pins unless asked to upgrade', async () => {
+    const c = client(PROJECTS, DEPS);
+    const first = await lockProject({ inputs: inputs(), projectName: 'demo', defaultRequiresPython: '>=3.11', defaultGroups: [], client: c });
+    const old = { ...first.lock, packages: first.lock.packages.map((p) => (p.name === 'app' ? { ...p, version: '1.0' } : p)) };
+    const kept = await lockProject({ inputs: inputs(), projectName: 'demo', defaultRequiresPython: '>=3.11', defaultGroups: [], client: c, previous: old });
+    assert.equal(kept.lock.packages.find((p) => p.name === 'app')?.version, '1.0');
+    const upgraded = await lockProject({ inputs: inputs(), projectName: 'demo', defaultRequiresPython: '>=3.11', defaultGroups: [], client: c, previous: old, upgrade: ['app'] });
+    assert.equal(upgraded.lock.packages.find((p) => p.name === 'app')?.version, '2.0');
+  });
+
+  it('fails with a derivation when nothing fits', async () => {
+    await assert.rejects(
+      lockProject({ inputs: inputs({ dependencies: ['app>=3'] }), projectName: 'demo', defaultRequiresPython: '>=3.11', defaultGroups: [], client: client(PROJECTS, DEPS) }),
+      (error: unknown) => isPavedError(error, 'PAVED_E_NO_SOLUTION') && /app/.test(error.message),
+    );
+  });
+});
