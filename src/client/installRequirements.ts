@@ -18,6 +18,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { PavedError, isPavedError } from '../errors.js';
 import type { IndexClient, IndexFile } from './indexClient/indexClient.js';
 import { createIndexPackageProvider, type SkippedRelease } from './indexPackageProvider.js';
+import { sdistBuilderFor, type SdistBuildEvent, type SdistBuilder, type SdistBuildSettings } from './buildSdist.js';
 import { resolve, type Resolution, type ResolverEvent } from '../resolver/resolve.js';
 import { normalizeName } from '../standards/names.js';
 import { parseRequirement } from '../standards/requirement.js';
@@ -44,7 +45,8 @@ export type InstallEvent =
   | { type: 'resolved'; packages: number; skipped: SkippedRelease[] }
   | { type: 'fetch-plan'; total: number; cached: number }
   | { type: 'fetched'; name: string; filename: string; bytes: number; done: number; total: number }
-  | { type: 'sync'; event: SyncEvent };
+  | { type: 'sync'; event: SyncEvent }
+  | { type: 'build'; event: SdistBuildEvent };
 
 /** One resolved release and the wheel chosen for it. */
 export interface ResolvedWheel {
@@ -68,6 +70,8 @@ export interface ResolveWheelsOptions {
   preferred?: ReadonlyMap<string, Version>;
   /** Every requirement must pin `==` with a sha256, and the whole closure must be listed (pip's `--require-hashes`). */
   requireHashes?: boolean;
+  /** Builds sdists of releases without a fitting wheel (see `buildSdist.ts`); none: such releases are skipped. */
+  builder?: SdistBuilder;
   onEvent?: (event: InstallEvent) => void;
 }
 
@@ -111,7 +115,7 @@ function skippedNote(skipped: readonly SkippedRelease[]): string {
   if (skipped.length === 0) return '';
   const shown = skipped.slice(0, 12).map((s) => `${s.name} ${s.version} (${s.reason === 'sdist-only' ? 'sdist only' : 'no wheel for this interpreter'})`);
   const more = skipped.length > shown.length ? `, and ${skipped.length - shown.length} more` : '';
-  return `\nNot considered, because they have no wheel this interpreter can use (building sdists is not supported yet): ${shown.join(', ')}${more}.`;
+  return `\nNot considered, because they have no wheel this interpreter can use (and no sdist, or building sdists is off): ${shown.join(', ')}${more}.`;
 }
 
 /**
@@ -124,7 +128,7 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wh
   const emit = options.onEvent ?? ((): void => {});
   const requireHashes = options.requireHashes ?? false;
   const pinnedHashes = hashesByProject(options.requirements, requireHashes);
-  const provider = createIndexPackageProvider(options.client, { tags: options.interpreter.tags });
+  const provider = createIndexPackageProvider(options.client, { tags: options.interpreter.tags, ...(options.builder === undefined ? {} : { buildMetadata: options.builder.metadata }) });
   emit({ type: 'resolving', requirements: options.requirements.length });
   let resolution: Resolution;
   try {
@@ -151,10 +155,11 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wh
   const roots = new Set(options.requirements.map((r) => normalizeName(parseRequirement(r.requirement).name)));
   const wheels: ResolvedWheel[] = [];
   for (const pkg of resolution.packages.values()) {
-    const file = await provider.bestWheel(pkg.name, pkg.version);
+    // With a builder, a release with no fitting wheel is installed from its sdist (built when fetched).
+    const file = (await provider.bestWheel(pkg.name, pkg.version)) ?? (await provider.bestSdist(pkg.name, pkg.version));
     if (file === null) {
       throw new PavedError('PAVED_E_NO_WHEEL', `${pkg.name} ${pkg.version.toString()} has no wheel for Python ${options.interpreter.version}`, {
-        hint: 'Building sdists is not supported yet; use an index that has wheels for this platform.',
+        hint: 'Use an index that has wheels for this platform, or allow building sdists.',
       });
     }
     const pinned = pinnedHashes.get(pkg.name);
@@ -213,6 +218,8 @@ export interface InstallRequirementsOptions {
   requireHashes?: boolean;
   /** Parallel downloads; default 16. */
   concurrency?: number;
+  /** Building sdists when no wheel fits (on unless `noBuild`). */
+  build?: SdistBuildSettings;
   onEvent?: (event: InstallEvent) => void;
 }
 
@@ -259,6 +266,7 @@ export async function installRequirements(options: InstallRequirementsOptions): 
       // An unparsable installed version is simply not preferred.
     }
   }
+  const builder = sdistBuilderFor({ client: options.client, interpreter, cacheDir, ...(options.build === undefined ? {} : { build: options.build }), onEvent: emit });
   const { wheels } = await resolveWheels({
     requirements: options.requirements,
     ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
@@ -266,6 +274,7 @@ export async function installRequirements(options: InstallRequirementsOptions): 
     interpreter,
     preferred,
     ...(options.requireHashes === undefined ? {} : { requireHashes: options.requireHashes }),
+    ...(builder === undefined ? {} : { builder }),
     onEvent: emit,
   });
 
@@ -299,7 +308,7 @@ export async function installRequirements(options: InstallRequirementsOptions): 
     const known = wheel.allowedSha256.length === 1 ? (wheel.allowedSha256[0] as string) : null;
     const folder = known !== null ? join(cacheDir, 'archives-v1', known.slice(0, 2), known) : join(cacheDir, 'archives-v1', 'unhashed', randomBytes(8).toString('hex'));
     const path = join(folder, wheel.file.filename);
-    const fetched = await fetchWheel(options.client, wheel, path);
+    const fetched = wheel.file.parsed.kind === 'sdist' && builder !== undefined ? await builder.wheel(wheel.file, { allowedSha256: wheel.allowedSha256 }) : await fetchWheel(options.client, wheel, path);
     wanted.set(wheel.name, { name: wheel.name, version: wheel.version, requested: wheel.requested, wheelPath: fetched.path, sha256: fetched.sha256 });
     done++;
     emit({ type: 'fetched', name: wheel.name, filename: wheel.file.filename, bytes: fetched.size, done, total: wheels.length });
