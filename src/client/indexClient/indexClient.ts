@@ -35,12 +35,12 @@ import { redactUrl } from '../../standards/urls.js';
 import { normalizeVersion } from '../../standards/version.js';
 import { createHttpTransport, networkError, statusError, type HttpTransport, type TransportResponse } from './httpTransport.js';
 import { createIndexCache, type MetadataCacheKey } from './indexCache.js';
-import { createCredentialLookup, type CredentialOptions } from './indexCredentials.js';
+import { createCredentialLookup, type CredentialEvent, type CredentialOptions } from './indexCredentials.js';
 import { fileRangeSource, listFindLinks, readLocalProjectPage } from './localSources.js';
 import { proxyFor, readProxySettings } from './proxySelection.js';
 import { bufferRangeSource, MAX_METADATA_BYTES, readWheelMetadataFromZip, TAIL_BYTES, type RangeSource } from './wheelMetadataFromZip.js';
 
-export type { CredentialOptions, BasicCredentials } from './indexCredentials.js';
+export type { CredentialOptions, BasicCredentials, KeyringOptions, CredentialEvent } from './indexCredentials.js';
 
 /** How an index client is set up. Read once; nothing here is global. */
 export interface IndexClientOptions {
@@ -79,7 +79,8 @@ export interface IndexClientOptions {
 export type IndexClientEvent =
   | { type: 'page'; project: string; index: string; from: 'network' | 'revalidated' | 'cache' | 'local' | 'not-found' }
   | { type: 'metadata'; filename: string; via: 'cache' | 'pep658' | 'range' | 'download' | 'local' }
-  | { type: 'download'; filename: string; bytes: number };
+  | { type: 'download'; filename: string; bytes: number }
+  | CredentialEvent;
 
 /** One distribution file a project offers. */
 export interface IndexFile {
@@ -339,21 +340,31 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
   function http(): HttpTransport {
     if (transport === null) {
       const proxies = readProxySettings(env);
-      transport = createHttpTransport({
+      const credentials = createCredentialLookup(
+        parsedIndexes.map((entry) => entry.withCredentials),
+        options.credentials ?? {},
+        env,
+        emit,
+      );
+      const base = createHttpTransport({
         timeoutMs: options.timeoutMs ?? 30_000,
         retries,
         retryDelayMs: options.retryDelayMs ?? 200,
         maxRetryDelayMs: options.maxRetryDelayMs ?? 10_000,
         userAgent: options.userAgent ?? 'paved/0.1.0',
         maxSockets: options.maxConnectionsPerOrigin ?? 16,
-        authorizationFor: createCredentialLookup(
-          parsedIndexes.map((entry) => entry.withCredentials),
-          options.credentials ?? {},
-          env,
-        ),
+        authorizationFor: credentials,
         proxyFor: (url) => proxyFor(proxies, url),
         ca: readCaBundle(options.caFile !== undefined ? options.caFile : (env['SSL_CERT_FILE'] ?? null), env),
       });
+      // A configured keyring is asked (once per origin) before the first request to that origin.
+      transport = {
+        ...base,
+        get: async (url, headers) => {
+          await credentials.prepare(url);
+          return base.get(url, headers);
+        },
+      };
     }
     return transport;
   }

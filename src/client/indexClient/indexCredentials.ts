@@ -5,7 +5,17 @@
  * that has something wins: user info in the index URL, explicit per-origin credentials, the
  * netrc file, then the `PAVED_INDEX_TOKEN` token (sent as `__token__`, as twine and paved's server
  * expect).
+ *
+ * A keyring (pip's and uv's `keyring-provider = "subprocess"`) fills the gaps when configured: for
+ * an index URL with a username but no password it runs `keyring get <index-url> <username>` and
+ * takes the password from stdout (then tries the host as service name, as pip does); for an index
+ * origin with no credentials from anywhere else it runs `keyring --mode creds get <index-url>`
+ * (username and password on two lines, as uv does). The command runs at most once per origin,
+ * just before the first request to it (`prepare`), without a shell, with stdin closed and a
+ * 10 s limit; any failure means no credentials from the keyring plus a warning event that never
+ * carries what the command printed.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +36,90 @@ export interface CredentialOptions {
   netrcPath?: string | null;
   /** A token sent as `__token__:<token>` to every index origin without other credentials; default `PAVED_INDEX_TOKEN`. */
   token?: string | null;
+  /** Ask a keyring program for what the other sources lack; null or absent: never. */
+  keyring?: KeyringOptions | null;
+}
+
+/** How to run the keyring program. */
+export interface KeyringOptions {
+  /** The program and leading arguments, e.g. `['keyring']`; `get …` is appended. */
+  command: string[];
+  /** Default 10 s. */
+  timeoutMs?: number;
+}
+
+/** What credential lookup reports; never a secret. */
+export type CredentialEvent = { type: 'warning'; source: 'keyring'; message: string };
+
+/**
+ * `authorizationFor(url)`: the Authorization header for a URL, or null. `prepare(url)` must be
+ * awaited before the first request to a URL's origin when a keyring is configured; it runs the
+ * keyring for that origin once (later calls share the answer) and never fails.
+ */
+export interface CredentialLookup {
+  (url: URL): string | null;
+  prepare(url: URL): Promise<void>;
+}
+
+const KEYRING_TIMEOUT_MS = 10_000;
+const MAX_KEYRING_OUTPUT = 64 * 1024;
+
+/** `final`: asking again under another service name cannot help (the program is missing, hangs or misbehaves). */
+type KeyringAnswer = { ok: true; stdout: string } | { ok: false; problem: string; final: boolean };
+
+/** Runs the keyring program once: no shell, stdin closed, output capped, killed at the time limit. */
+function runKeyring(command: string[], args: string[], env: Record<string, string | undefined>, timeoutMs: number): Promise<KeyringAnswer> {
+  return new Promise((resolve) => {
+    const [program, ...leading] = command;
+    if (program === undefined || program === '') {
+      resolve({ ok: false, problem: 'no keyring command configured', final: true });
+      return;
+    }
+    let settled = false;
+    const finish = (answer: KeyringAnswer): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(answer);
+    };
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(program, [...leading, ...args], { stdio: ['ignore', 'pipe', 'ignore'], shell: false, env: env as NodeJS.ProcessEnv, windowsHide: true });
+    } catch (error) {
+      resolve({ ok: false, problem: `could not start ${program}: ${(error as { code?: string }).code ?? 'spawn failed'}`, final: true });
+      return;
+    }
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      // A grandchild may hold the pipe open; stop reading it so nothing waits on it.
+      child.stdout?.destroy();
+      finish({ ok: false, problem: `${program} did not answer within ${Math.round(timeoutMs / 1000)} s`, final: true });
+    }, timeoutMs);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_KEYRING_OUTPUT) {
+        child.kill('SIGKILL');
+        finish({ ok: false, problem: `${program} printed more than ${MAX_KEYRING_OUTPUT} bytes`, final: true });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    child.once('error', (error) => {
+      const code = (error as { code?: string }).code;
+      finish({ ok: false, problem: code === 'ENOENT' ? `${program} was not found` : `could not run ${program}: ${code ?? 'spawn failed'}`, final: true });
+    });
+    child.once('close', (code, signal) => {
+      if (code === 0) finish({ ok: true, stdout: Buffer.concat(chunks).toString('utf8') });
+      else finish({ ok: false, problem: signal !== null ? `${program} was killed by ${signal}` : `${program} exited with status ${code ?? '?'}`, final: signal !== null });
+    });
+  });
+}
+
+/** stdout split into lines (a trailing line break gives a last empty line). */
+function lines(stdout: string): string[] {
+  return stdout.split(/\r?\n/);
 }
 
 /** Reads a netrc file; a missing file is no credentials, an unreadable one an error. */
@@ -49,24 +143,35 @@ function basic(credentials: BasicCredentials): string {
 }
 
 /**
- * Builds `authorizationFor(url)` for a set of index URLs. The netrc file is read once, now.
+ * Builds the credential lookup for a set of index URLs. The netrc file is read once, now; the
+ * keyring (when configured) runs per origin in `prepare`.
  */
 export function createCredentialLookup(
   indexUrls: URL[],
   options: CredentialOptions,
   env: Record<string, string | undefined>,
-): (url: URL) => string | null {
+  onEvent: (event: CredentialEvent) => void = () => undefined,
+): CredentialLookup {
   const netrcPath = options.netrcPath !== undefined ? options.netrcPath : (env['NETRC'] ?? join(env['HOME'] ?? homedir(), '.netrc'));
   const token = options.token !== undefined ? options.token : (env['PAVED_INDEX_TOKEN'] ?? null);
+  const keyring = options.keyring ?? null;
   let netrc: NetrcEntry[] | null = null;
   const byOrigin = new Map<string, string | null>();
+  // Origins the keyring is asked about: the service (index URL without credentials) and the username, if known.
+  const keyringQueries = new Map<string, { service: string; host: string; username: string | null }>();
+  const keyringRuns = new Map<string, Promise<void>>();
   for (const url of indexUrls) {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
     const origin = url.origin;
+    const service = new URL(url.href);
+    service.username = '';
+    service.password = '';
     if (url.username !== '' || url.password !== '') {
       // The first index URL of an origin with user info decides; later ones cannot override it.
       if (!byOrigin.has(origin) || byOrigin.get(origin) === null) {
         byOrigin.set(origin, basic({ username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }));
+        if (keyring !== null && url.password === '') keyringQueries.set(origin, { service: service.href, host: url.host, username: decodeURIComponent(url.username) });
+        else keyringQueries.delete(origin);
       }
       continue;
     }
@@ -83,6 +188,52 @@ export function createCredentialLookup(
       continue;
     }
     byOrigin.set(origin, token !== null && token !== '' ? basic({ username: '__token__', password: token }) : null);
+    if (keyring !== null && (token === null || token === '')) keyringQueries.set(origin, { service: service.href, host: url.host, username: null });
   }
-  return (url) => byOrigin.get(url.origin) ?? null;
+
+  async function ask(origin: string, query: { service: string; host: string; username: string | null }, settings: KeyringOptions): Promise<void> {
+    const timeoutMs = settings.timeoutMs ?? KEYRING_TIMEOUT_MS;
+    const problems: string[] = [];
+    // pip asks for the index URL first, then the host alone.
+    for (const service of [query.service, query.host]) {
+      const args = query.username === null ? ['--mode', 'creds', 'get', service] : ['get', service, query.username];
+      const answer = await runKeyring(settings.command, args, env, timeoutMs);
+      if (!answer.ok) {
+        problems.push(answer.problem);
+        if (answer.final) break;
+        continue;
+      }
+      const out = lines(answer.stdout);
+      if (query.username !== null) {
+        const password = out[0] ?? '';
+        if (password !== '') {
+          byOrigin.set(origin, basic({ username: query.username, password }));
+          return;
+        }
+        problems.push('it printed no password');
+      } else {
+        const [username = '', password = ''] = out;
+        if (username !== '' && password !== '') {
+          byOrigin.set(origin, basic({ username, password }));
+          return;
+        }
+        problems.push('it did not print a username and a password');
+      }
+    }
+    const who = query.username === null ? '' : ` (user ${query.username})`;
+    onEvent({ type: 'warning', source: 'keyring', message: `the keyring gave no credentials for ${query.service}${who}: ${[...new Set(problems)].join('; ')}` });
+  }
+
+  const lookup = ((url: URL) => byOrigin.get(url.origin) ?? null) as CredentialLookup;
+  lookup.prepare = (url: URL): Promise<void> => {
+    const query = keyringQueries.get(url.origin);
+    if (keyring === null || query === undefined) return Promise.resolve();
+    let run = keyringRuns.get(url.origin);
+    if (run === undefined) {
+      run = ask(url.origin, query, keyring);
+      keyringRuns.set(url.origin, run);
+    }
+    return run;
+  };
+  return lookup;
 }
