@@ -4,6 +4,7 @@ import { registerAdvisories } from './commands/advisoriesCommand.js';
 import { registerAudit } from './commands/auditCommand.js';
 import { registerImport } from './commands/importCommand.js';
 import { registerPolicyCommands } from './commands/policyCommands.js';
+import { registerProjectCommands } from './commands/projectCommands.js';
 import { registerIndexCommands } from './commands/indexCommands.js';
 import { registerInstallCommands } from './commands/installCommands.js';
 import { registerServe } from './commands/serve.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerAdvisories(program);
   registerAudit(program);
   registerInstallCommands(program);
+  registerProjectCommands(program);
   return program;
 }
 

@@ -218,6 +218,8 @@ export async function resolveUniversal(roots: readonly string[], provider: Packa
         solved.push({ fork, resolution: await solveFork(fork) });
       } catch (forkError) {
         if (!isPavedError(forkError, 'PAVED_E_NO_SOLUTION')) throw forkError;
+        // The same reason as for the whole range: Python versions are not what stands in the way.
+        if (forkError.message === error.message) throw error;
         throw new PavedError('PAVED_E_NO_SOLUTION', `No solution for Python ${forkText(fork)} (requires-python is ${options.requiresPython}):\n${forkError.message}`, {
           hint: 'Raise requires-python in pyproject.toml to leave that Python out, or loosen the requirements named above.',
           cause: forkError,

@@ -1,0 +1,565 @@
+/**
+ * The project commands: `paved lock`, `sync`, `add`, `remove`, `tree`, `export` and `run`.
+ * Each finds the project (the nearest pyproject.toml above the working directory, or
+ * `--project DIR`), reads its configuration once (flags, PAVED_* variables, `[tool.paved]`,
+ * the user config file), and works on `pylock.toml` and `.venv` beside it.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { delimiter, join, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { PavedError } from '../../errors.js';
+import { createIndexClient, type IndexClient } from '../../client/indexClient/indexClient.js';
+import { lockProject, type LockEvent } from '../../client/lockProject.js';
+import { ensureScriptEnvironment } from '../../client/scriptEnvironment.js';
+import { syncLock, type SyncLockEvent, type SyncLockResult } from '../../client/syncLock.js';
+import { findInterpreter } from '../../installer/interpreter.js';
+import { resolveClientConfig, type ClientConfig } from '../../project/clientConfig.js';
+import { addRequirements, removeRequirements, type DependencyTarget } from '../../project/editPyproject.js';
+import { exportRequirements } from '../../project/exportRequirements.js';
+import { describeInputChanges, lockInputsFromPyproject, lockMatchesInputs } from '../../project/lockInputs.js';
+import { findProjectRoot, readPyproject, type PyprojectFile } from '../../project/pyproject.js';
+import { lockPathFor, parsePylock, serializePylock } from '../../project/pylock.js';
+import type { LockedPackage, Pylock } from '../../project/pylockModel.js';
+import { readScriptMetadata } from '../../project/scriptMetadata.js';
+import { normalizeExtra, normalizeName } from '../../standards/names.js';
+import { parseRequirement } from '../../standards/requirement.js';
+import type { GlobalOptions } from '../globalOptions.js';
+import type { Reporter } from '../reporter.js';
+import { runCommand } from '../runCommand.js';
+
+/** Flags every project command takes. */
+interface ProjectFlags {
+  project?: string;
+  indexUrl?: string;
+  extraIndexUrl: string[];
+  findLinks: string[];
+  python?: string;
+  offline?: boolean;
+  cacheDir?: string;
+  config?: boolean;
+}
+
+/** Flags of the commands that install (`sync`, `add`, `remove`, `run`). */
+interface SyncFlags extends ProjectFlags {
+  extra: string[];
+  allExtras?: boolean;
+  group: string[];
+  defaultGroups?: boolean;
+  frozen?: boolean;
+  dryRun?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** A project opened for one command. */
+interface OpenProject {
+  root: string;
+  pyproject: PyprojectFile;
+  config: ClientConfig;
+  lockPath: string;
+  venvDir: string;
+}
+
+async function openProject(flags: ProjectFlags, reporter: Reporter): Promise<OpenProject> {
+  const start = flags.project === undefined ? process.cwd() : resolve(flags.project);
+  const root = await findProjectRoot(start);
+  if (root === null) {
+    throw new PavedError('PAVED_E_NO_PROJECT', `no pyproject.toml in ${start} or any folder above it`, {
+      hint: 'Run the command inside a project, or give --project DIR. A minimal pyproject.toml has [project] with name, version and dependencies.',
+    });
+  }
+  const pyproject = await readPyproject(join(root, 'pyproject.toml'));
+  for (const warning of pyproject.warnings) reporter.warn(warning);
+  const config = await resolveClientConfig({
+    flags: {
+      ...(flags.indexUrl === undefined ? {} : { indexUrl: flags.indexUrl }),
+      ...(flags.extraIndexUrl.length === 0 ? {} : { extraIndexUrls: flags.extraIndexUrl }),
+      ...(flags.findLinks.length === 0 ? {} : { findLinks: flags.findLinks }),
+      ...(flags.cacheDir === undefined ? {} : { cacheDir: flags.cacheDir }),
+      ...(flags.offline === true ? { offline: true } : {}),
+      ...(flags.python === undefined ? {} : { python: flags.python }),
+      ...(flags.config === false ? { noConfig: true } : {}),
+    },
+    env: process.env,
+    project: pyproject,
+    projectRoot: root,
+    home: homedir(),
+  });
+  for (const warning of config.warnings) reporter.warn(warning);
+  return { root, pyproject, config, lockPath: lockPathFor(root), venvDir: join(root, '.venv') };
+}
+
+function openClient(config: ClientConfig): IndexClient {
+  if (config.indexUrls.length === 0 && config.findLinks.length === 0) {
+    throw new PavedError('PAVED_E_NO_INDEX', 'no index configured', {
+      hint: 'Give --index-url URL, set PAVED_INDEX_URL, or add index-url to [tool.paved] in pyproject.toml or to ~/.config/paved/config.toml.',
+    });
+  }
+  return createIndexClient({
+    indexUrls: config.indexUrls,
+    findLinks: config.findLinks,
+    offline: config.offline,
+    cacheDir: config.cacheDir,
+    ...(config.keyring === null ? {} : { credentials: { keyringCommand: config.keyring.command } }),
+  } as Parameters<typeof createIndexClient>[0]);
+}
+
+async function readLockIfAny(path: string): Promise<Pylock | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+  return parsePylock(text, path).lock;
+}
+
+/** Writes a file by rename, so a reader never sees half of it. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.paved-${process.pid}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, path);
+}
+
+function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
+}
+
+function lockProgress(reporter: Reporter, global: GlobalOptions): (event: LockEvent) => void {
+  let decisions = 0;
+  return (event) => {
+    if (event.type === 'resolver') {
+      if (event.event.type === 'decision') {
+        decisions++;
+        reporter.progress(decisions, decisions + 1, `resolving (${event.fork}): ${event.event.package} ${event.event.version.toString()}`);
+      } else if (global.verbose) {
+        reporter.info(event.event.type === 'conflict' ? `conflict: ${event.event.message}` : `backtrack to level ${event.event.toLevel}: ${event.event.learnt}`);
+      }
+    } else if (event.type === 'fork') {
+      reporter.info(`one set of versions cannot serve every Python in range; resolving separately for ${event.python}`);
+    } else if (event.type === 'hashing' && global.verbose) {
+      reporter.info(`downloading ${event.filename} to compute its sha256 (the index gave none)`);
+    } else if (event.type === 'locked') {
+      reporter.progress(1, 1, `locked ${event.packages} packages`);
+    }
+  };
+}
+
+function syncProgress(reporter: Reporter): (event: SyncLockEvent) => void {
+  let toInstall = 0;
+  let installed = 0;
+  return (event) => {
+    if (event.type === 'venv-created') reporter.info(`created ${shownPath(event.path)} with Python ${event.pythonVersion} (${event.python})`);
+    else if (event.type === 'fetched') reporter.progress(event.done, event.total, `downloaded ${event.filename}`);
+    else if (event.type === 'sync') {
+      const e = event.event;
+      if (e.type === 'plan') toInstall = e.plan.install.length + e.plan.upgrade.length;
+      else if (e.type === 'installed') {
+        installed++;
+        reporter.progress(installed, toInstall, `installed ${e.name} ${e.version}`);
+      } else if (e.type === 'warning') reporter.warn(e.message);
+    }
+  };
+}
+
+/** What `relock` did. */
+interface RelockResult {
+  lock: Pylock;
+  /** The file's text changed (or would, with `check`). */
+  changed: boolean;
+  packages: number;
+  forks: string[];
+}
+
+/**
+ * Locks the project: keeps the pins of the existing lock unless an upgrade is asked, and
+ * writes `pylock.toml` only when its text changes (so a re-lock without changes leaves the
+ * file byte-identical). With `check`, nothing is written.
+ */
+async function relock(project: OpenProject, client: IndexClient, options: { upgrade?: boolean | string[]; check?: boolean; reporter: Reporter; global: GlobalOptions }): Promise<RelockResult> {
+  const previousText = existsSync(project.lockPath) ? await readFile(project.lockPath, 'utf8') : null;
+  const previous = previousText === null ? null : parsePylock(previousText, project.lockPath).lock;
+  const inputs = lockInputsFromPyproject(project.pyproject, project.config.environments);
+  let defaultRequiresPython = '>=3.8';
+  if (inputs.requiresPython === null) {
+    const interpreter = await findInterpreter({ ...(project.config.python === null ? {} : { python: project.config.python }), inspect: { cacheDir: project.config.cacheDir } });
+    const [major, minor] = interpreter.version.split('.');
+    defaultRequiresPython = `>=${major}.${minor}`;
+    options.reporter.warn(`pyproject.toml has no requires-python; locking for ${defaultRequiresPython} (the Python found, ${interpreter.version})`);
+  }
+  const { lock, resolution } = await lockProject({
+    inputs,
+    projectName: project.pyproject.project?.name ?? null,
+    defaultRequiresPython,
+    defaultGroups: project.config.defaultGroups,
+    client,
+    previous,
+    ...(options.upgrade === undefined ? {} : { upgrade: options.upgrade }),
+    onEvent: lockProgress(options.reporter, options.global),
+  });
+  const text = serializePylock(lock);
+  const changed = text !== previousText;
+  if (changed && options.check !== true) await writeAtomically(project.lockPath, text);
+  return { lock, changed, packages: lock.packages.length, forks: resolution.forks };
+}
+
+/** The lock `sync`, `run`, `tree` and `export` work from: the file as it is with `--frozen` (it must match pyproject.toml), else a fresh re-lock. */
+async function currentLock(project: OpenProject, client: IndexClient, frozen: boolean, reporter: Reporter, global: GlobalOptions): Promise<Pylock> {
+  if (frozen) {
+    const lock = await readLockIfAny(project.lockPath);
+    if (lock === null) {
+      throw new PavedError('PAVED_E_NO_LOCK', `${shownPath(project.lockPath)} does not exist, and --frozen does not create it`, { hint: 'Run `paved lock` first and commit pylock.toml.' });
+    }
+    const inputs = lockInputsFromPyproject(project.pyproject, project.config.environments);
+    if (!lockMatchesInputs(lock, inputs)) {
+      const changes = describeInputChanges(lock, inputs);
+      throw new PavedError('PAVED_E_LOCK_OUTDATED', `${shownPath(project.lockPath)} does not match pyproject.toml:\n  ${changes.join('\n  ')}`, {
+        hint: 'Run `paved lock` and commit the new pylock.toml, or drop --frozen.',
+        details: { changes },
+      });
+    }
+    return lock;
+  }
+  return (await relock(project, client, { reporter, global })).lock;
+}
+
+function selectedExtrasAndGroups(flags: SyncFlags, lock: Pylock, config: ClientConfig): { extras: string[]; groups: string[] } {
+  const extras = flags.allExtras === true ? [...lock.extras] : flags.extra.map(normalizeExtra);
+  const defaults = flags.defaultGroups === false ? [] : config.defaultGroups.filter((g) => lock.dependencyGroups.includes(g));
+  const groups = [...new Set([...defaults, ...flags.group.map(normalizeName)])];
+  return { extras, groups };
+}
+
+async function syncProject(project: OpenProject, client: IndexClient, lock: Pylock, flags: SyncFlags, reporter: Reporter): Promise<SyncLockResult> {
+  const { extras, groups } = selectedExtrasAndGroups(flags, lock, project.config);
+  return syncLock({
+    lock,
+    lockDir: project.root,
+    venvDir: project.venvDir,
+    ...(project.config.python === null ? {} : { python: project.config.python }),
+    client,
+    cacheDir: project.config.cacheDir,
+    extras,
+    groups,
+    // Files come from the index or folder given now (a lock made elsewhere), checked against the lock's hashes.
+    indexUrlOverride: flags.indexUrl !== undefined || flags.findLinks.length > 0 || project.config.offline,
+    dryRun: flags.dryRun === true,
+    onEvent: syncProgress(reporter),
+  });
+}
+
+function describeSync(result: SyncLockResult, seconds: number): string {
+  const { plan } = result;
+  const lines: string[] = [];
+  const verb = result.dryRun ? 'would' : 'did';
+  if (plan.install.length + plan.upgrade.length + plan.remove.length === 0) {
+    lines.push(`${shownPath(result.venv)} already matches the lock (${plan.keep.length} packages, Python ${result.python})`);
+  } else {
+    lines.push(`${result.dryRun ? 'would sync' : 'synced'} ${shownPath(result.venv)} (Python ${result.python}) in ${seconds}s:`);
+    for (const s of plan.install) lines.push(`  + ${s.name} ${s.version}`);
+    for (const s of plan.upgrade) lines.push(`  ~ ${s.name} ${s.from} -> ${s.version}`);
+    for (const s of plan.remove) lines.push(`  - ${s.name} ${s.version}`);
+    lines.push(`${plan.keep.length} unchanged; ${result.downloaded} downloaded (${verb} not need the rest)`);
+  }
+  return lines.join('\n');
+}
+
+const seconds = (start: bigint): number => Math.round(Number(process.hrtime.bigint() - start) / 1e6) / 1000;
+
+function withProjectOptions(cmd: Command): Command {
+  return cmd
+    .option('--project <dir>', 'the project directory (default: the nearest pyproject.toml above the working directory)')
+    .option('--index-url <url>', 'the default index (env PAVED_INDEX_URL, or index-url in [tool.paved])')
+    .option('--extra-index-url <url>', 'a further index, asked when earlier ones lack a name (repeatable)', collect, [])
+    .option('--find-links <dir>', 'a folder of wheels and sdists to use as well (repeatable)', collect, [])
+    .option('--python <version|path>', 'the interpreter for the environment (env PAVED_PYTHON), e.g. 3.12')
+    .option('--offline', 'use only the cache and local folders (env PAVED_OFFLINE=1)')
+    .option('--cache-dir <dir>', 'global cache (env PAVED_CACHE_DIR, default ~/.cache/paved)')
+    .option('--no-config', 'do not read the user config file');
+}
+
+function withSyncOptions(cmd: Command): Command {
+  return cmd
+    .option('--extra <name>', 'install an extra of the project (repeatable)', collect, [])
+    .option('--all-extras', 'install every extra of the project')
+    .option('--group <name>', 'install a dependency group as well (repeatable)', collect, [])
+    .option('--no-default-groups', 'leave out the default groups (dev, or [tool.paved] default-groups)')
+    .option('--frozen', 'use pylock.toml as it is, and fail if pyproject.toml no longer matches it');
+}
+
+function dependencyTarget(flags: { optional?: string; group?: string; dev?: boolean }): DependencyTarget {
+  if (flags.optional !== undefined) return { kind: 'optional', extra: flags.optional };
+  if (flags.group !== undefined) return { kind: 'group', group: flags.group };
+  if (flags.dev === true) return { kind: 'group', group: 'dev' };
+  return { kind: 'project' };
+}
+
+interface TreeNode {
+  name: string;
+  version: string | null;
+  marker: string | null;
+  children: TreeNode[];
+  /** Shown already above: its children are not repeated. */
+  repeated?: boolean;
+}
+
+/** The dependency tree of a lock from the project's own requirements (or, inverted, from each package up to what needs it). */
+function buildTree(lock: Pylock, roots: string[], invert: boolean, depth: number): TreeNode[] {
+  const byName = new Map<string, LockedPackage[]>();
+  for (const p of lock.packages) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+  const dependents = new Map<string, Set<string>>();
+  for (const p of lock.packages) for (const d of p.dependencies) dependents.set(d.name, (dependents.get(d.name) ?? new Set()).add(p.name));
+  const seen = new Set<string>();
+  const node = (name: string, level: number, path: Set<string>): TreeNode => {
+    const pkg = byName.get(name)?.[0];
+    const result: TreeNode = { name, version: pkg?.version ?? null, marker: pkg?.marker ?? null, children: [] };
+    if (path.has(name) || level >= depth) return result;
+    if (seen.has(name)) return { ...result, repeated: true };
+    seen.add(name);
+    const next = invert ? [...(dependents.get(name) ?? [])].sort() : [...new Set((byName.get(name) ?? []).flatMap((p) => p.dependencies.map((d) => d.name)))].sort();
+    const inner = new Set([...path, name]);
+    result.children = next.map((child) => node(child, level + 1, inner));
+    return result;
+  };
+  const starts = invert ? lock.packages.map((p) => p.name).filter((n, i, all) => all.indexOf(n) === i && !roots.includes(n) && (dependents.get(n)?.size ?? 0) > 0).sort() : roots;
+  return starts.map((name) => node(name, 0, new Set()));
+}
+
+function renderTree(nodes: TreeNode[], prefix = ''): string[] {
+  const lines: string[] = [];
+  nodes.forEach((n, i) => {
+    const last = i === nodes.length - 1;
+    const label = `${n.name}${n.version === null ? ' (not in the lock)' : ` ${n.version}`}${n.marker === null ? '' : ` ; ${n.marker}`}${n.repeated === true ? ' (*)' : ''}`;
+    lines.push(`${prefix}${last ? '└── ' : '├── '}${label}`);
+    lines.push(...renderTree(n.children, `${prefix}${last ? '    ' : '│   '}`));
+  });
+  return lines;
+}
+
+/** The names the project asks for itself (dependencies, extras, groups), which the tree starts from. */
+function projectRoots(lock: Pylock): string[] {
+  const inputs = lock.pavedInputs;
+  if (inputs === null) return [...new Set(lock.packages.map((p) => p.name))].filter((n) => !lock.packages.some((p) => p.dependencies.some((d) => d.name === n)));
+  const lines = [...inputs.dependencies, ...Object.values(inputs.optionalDependencies).flat(), ...Object.values(inputs.dependencyGroups).flat()];
+  return [...new Set(lines.map((l) => normalizeName(parseRequirement(l).name)))].sort();
+}
+
+/** Runs a program with the environment's bin directory first on PATH; resolves to its exit code. */
+function runIn(venvDir: string | null, command: string, args: string[]): Promise<number> {
+  const env = { ...process.env };
+  if (venvDir !== null) {
+    env['VIRTUAL_ENV'] = venvDir;
+    env['PATH'] = `${join(venvDir, 'bin')}${delimiter}${env['PATH'] ?? ''}`;
+    delete env['PYTHONHOME'];
+  }
+  return new Promise((resolveExit, reject) => {
+    const child = spawn(command, args, { stdio: 'inherit', env });
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        new PavedError('PAVED_E_RUN_FAILED', `could not run ${command}: ${error.code === 'ENOENT' ? 'not found' : error.message}`, {
+          hint: venvDir === null ? 'Check the command name.' : `Is it installed in ${shownPath(venvDir)}? Add it with \`paved add\`.`,
+        }),
+      );
+    });
+    child.on('exit', (code, signal) => resolveExit(code ?? (signal === null ? 1 : 128 + 15)));
+  });
+}
+
+/** Registers lock, sync, add, remove, tree, export and run. */
+export function registerProjectCommands(program: Command): void {
+  withProjectOptions(program.command('lock').description('resolve pyproject.toml for every Python and platform it admits and write pylock.toml (PEP 751)'))
+    .option('--upgrade', 'ignore the pins of the existing lock')
+    .option('--upgrade-package <name>', 'ignore the existing pin of this project (repeatable)', collect, [])
+    .option('--check', 'write nothing; exit 1 if pylock.toml is not up to date')
+    .action((flags: ProjectFlags & { upgrade?: boolean; upgradePackage: string[]; check?: boolean }, cmd: Command) =>
+      runCommand(cmd, async (global, reporter) => {
+        const start = process.hrtime.bigint();
+        const project = await openProject(flags, reporter);
+        const client = openClient(project.config);
+        try {
+          const upgrade = flags.upgrade === true ? true : flags.upgradePackage.length > 0 ? flags.upgradePackage.map(normalizeName) : undefined;
+          const result = await relock(project, client, { ...(upgrade === undefined ? {} : { upgrade }), check: flags.check === true, reporter, global });
+          const data = { lockfile: project.lockPath, packages: result.packages, changed: result.changed, forks: result.forks, seconds: seconds(start) };
+          if (flags.check === true && result.changed) {
+            throw new PavedError('PAVED_E_LOCK_OUTDATED', `${shownPath(project.lockPath)} is not up to date with pyproject.toml and the index`, { hint: 'Run `paved lock` and commit the result.' });
+          }
+          reporter.result(data, () =>
+            flags.check === true
+              ? `${shownPath(project.lockPath)} is up to date (${result.packages} packages)`
+              : `${result.changed ? 'wrote' : 'unchanged:'} ${shownPath(project.lockPath)}: ${result.packages} packages for Python ${result.lock.requiresPython ?? ''}${result.forks.length > 1 ? ` (resolved separately for ${result.forks.join(', ')})` : ''} in ${data.seconds}s`,
+          );
+        } finally {
+          await client.close();
+        }
+      }),
+    );
+
+  withSyncOptions(withProjectOptions(program.command('sync').description('make .venv match pylock.toml exactly: create it, install, upgrade, and remove what the lock does not have')))
+    .option('--dry-run', 'show what would change, change nothing')
+    .action((flags: SyncFlags, cmd: Command) =>
+      runCommand(cmd, async (global, reporter) => {
+        const start = process.hrtime.bigint();
+        const project = await openProject(flags, reporter);
+        const client = openClient(project.config);
+        try {
+          const lock = await currentLock(project, client, flags.frozen === true, reporter, global);
+          const result = await syncProject(project, client, lock, flags, reporter);
+          const elapsed = seconds(start);
+          reporter.result({ venv: result.venv, python: result.python, dryRun: result.dryRun, install: result.plan.install.map((s) => ({ name: s.name, version: s.version })), upgrade: result.plan.upgrade.map((s) => ({ name: s.name, from: s.from, version: s.version })), remove: result.plan.remove.map((s) => ({ name: s.name, version: s.version })), unchanged: result.plan.keep.length, downloaded: result.downloaded, seconds: elapsed }, () => describeSync(result, elapsed));
+        } finally {
+          await client.close();
+        }
+      }),
+    );
+
+  const editCommand = (name: 'add' | 'remove'): void => {
+    withSyncOptions(withProjectOptions(program.command(name).description(name === 'add' ? 'add requirements to pyproject.toml (formatting kept), then lock and sync' : 'remove requirements from pyproject.toml (formatting kept), then lock and sync')))
+      .argument('<requirements...>', name === 'add' ? 'requirements such as "flask>=3" or rich' : 'project names')
+      .option('--optional <extra>', 'edit this extra of [project.optional-dependencies]')
+      .option('--dev', 'edit the dev dependency group (--group NAME edits that group)')
+      .option('--no-sync', 'lock, but leave .venv as it is')
+      .action((requirements: string[], flags: SyncFlags & { optional?: string; dev?: boolean; sync?: boolean }, cmd: Command) =>
+        runCommand(cmd, async (global, reporter) => {
+          const start = process.hrtime.bigint();
+          const project = await openProject(flags, reporter);
+          const path = join(project.root, 'pyproject.toml');
+          const original = await readFile(path, 'utf8');
+          const target = dependencyTarget({ ...(flags.optional === undefined ? {} : { optional: flags.optional }), ...(flags.dev === true ? { dev: true } : {}), ...(flags.group.length > 0 ? { group: flags.group[0] as string } : {}) });
+          const edited = name === 'add' ? addRequirements(original, requirements, target, path) : removeRequirements(original, requirements, target, path);
+          const originalLock = existsSync(project.lockPath) ? await readFile(project.lockPath, 'utf8') : null;
+          await writeAtomically(path, edited.text);
+          const client = openClient(project.config);
+          try {
+            const reopened = { ...project, pyproject: await readPyproject(path) };
+            const { lock } = await relock(reopened, client, { reporter, global });
+            const result = flags.sync === false ? null : await syncProject(reopened, client, lock, { ...flags, group: target.kind === 'group' ? [target.group] : [] }, reporter);
+            const changes = 'removed' in edited ? { removed: edited.removed } : { added: edited.added, replaced: edited.replaced };
+            reporter.result({ ...changes, packages: lock.packages.length, sync: result === null ? null : { install: result.plan.install.length, upgrade: result.plan.upgrade.length, remove: result.plan.remove.length } }, () => {
+              const head = 'removed' in edited ? `removed ${edited.removed.join(', ')} from pyproject.toml` : `added ${[...edited.added, ...edited.replaced.map((r) => r.to)].join(', ')} to pyproject.toml`;
+              return [head, `locked ${lock.packages.length} packages`, ...(result === null ? [] : [describeSync(result, seconds(start))])].join('\n');
+            });
+          } catch (error) {
+            // A requirement that cannot be locked or installed leaves the project as it was.
+            await writeAtomically(path, original);
+            if (originalLock !== null) await writeAtomically(project.lockPath, originalLock);
+            throw error;
+          } finally {
+            await client.close();
+          }
+        }),
+      );
+  };
+  editCommand('add');
+  editCommand('remove');
+
+  withProjectOptions(program.command('tree').description("show the locked dependency tree, from the project's own requirements"))
+    .option('--invert', 'show what depends on each package instead')
+    .option('--depth <n>', 'how deep to go', '255')
+    .option('--frozen', 'use pylock.toml as it is')
+    .action((flags: ProjectFlags & { invert?: boolean; depth: string; frozen?: boolean }, cmd: Command) =>
+      runCommand(cmd, async (global, reporter) => {
+        const project = await openProject(flags, reporter);
+        const lock = flags.frozen === true ? await readLockIfAny(project.lockPath) : null;
+        let used = lock;
+        if (used === null) {
+          const client = openClient(project.config);
+          try {
+            used = await currentLock(project, client, false, reporter, global);
+          } finally {
+            await client.close();
+          }
+        }
+        const depth = Number(flags.depth);
+        if (!Number.isInteger(depth) || depth < 0) throw new PavedError('PAVED_E_INVALID_ARGUMENT', '--depth must be a whole number');
+        const roots = projectRoots(used);
+        const tree = buildTree(used, roots, flags.invert === true, depth);
+        const name = project.pyproject.project?.name ?? shownPath(project.root);
+        reporter.result({ project: name, invert: flags.invert === true, tree }, () => [flags.invert === true ? `${name} (inverted: each package, then what needs it)` : name, ...renderTree(tree)].join('\n'));
+      }),
+    );
+
+  withProjectOptions(program.command('export').description('write the lock as a hashed requirements.txt (pip install --require-hashes -r)'))
+    .option('--format <format>', 'requirements (the only format so far)', 'requirements')
+    .option('-o, --output-file <file>', 'write to this file instead of standard output')
+    .option('--extra <name>', 'include an extra (repeatable)', collect, [])
+    .option('--all-extras', 'include every extra')
+    .option('--group <name>', 'include a dependency group (repeatable)', collect, [])
+    .option('--no-default-groups', 'leave out the default groups')
+    .option('--frozen', 'use pylock.toml as it is, and fail if pyproject.toml no longer matches it')
+    .action((flags: SyncFlags & { format: string; outputFile?: string }, cmd: Command) =>
+      runCommand(cmd, async (global, reporter) => {
+        if (flags.format !== 'requirements' && flags.format !== 'requirements.txt') {
+          throw new PavedError('PAVED_E_INVALID_ARGUMENT', `unknown export format ${JSON.stringify(flags.format)}`, { hint: 'Use --format requirements (pylock.toml itself is the PEP 751 format).' });
+        }
+        const project = await openProject(flags, reporter);
+        const client = openClient(project.config);
+        let lock: Pylock;
+        try {
+          lock = await currentLock(project, client, flags.frozen === true, reporter, global);
+        } finally {
+          await client.close();
+        }
+        const { extras, groups } = selectedExtrasAndGroups(flags, lock, project.config);
+        const text = exportRequirements(lock, { extras, groups, source: 'pylock.toml' });
+        if (flags.outputFile !== undefined) {
+          await writeAtomically(resolve(flags.outputFile), text);
+          reporter.result({ file: resolve(flags.outputFile), extras, groups }, () => `wrote ${flags.outputFile}`);
+        } else if (reporter.json) {
+          reporter.result({ requirements: text, extras, groups }, () => '');
+        } else {
+          process.stdout.write(text);
+        }
+      }),
+    );
+
+  withSyncOptions(withProjectOptions(program.command('run').description('run a command in the synced project environment, or a script with PEP 723 metadata in its own cached environment')))
+    .argument('<command...>', 'the program and its arguments (put -- before options meant for the program)')
+    .option('--no-sync', 'run in .venv as it is')
+    .action((command: string[], flags: SyncFlags & { sync?: boolean }, cmd: Command) =>
+      runCommand(cmd, async (global, reporter) => {
+        const [program0, ...args] = command as [string, ...string[]];
+        const scriptPath = resolve(program0);
+        const isScript = program0.endsWith('.py') && existsSync(scriptPath);
+        const metadata = isScript ? await readScriptMetadata(scriptPath) : null;
+        const insideProject = (await findProjectRoot(flags.project === undefined ? process.cwd() : resolve(flags.project))) !== null;
+        if (metadata !== null || (isScript && !insideProject)) {
+          // A script with its own metadata runs in its own environment, whatever project it sits in.
+          const config = await resolveClientConfig({ flags: { ...(flags.indexUrl === undefined ? {} : { indexUrl: flags.indexUrl }), ...(flags.extraIndexUrl.length === 0 ? {} : { extraIndexUrls: flags.extraIndexUrl }), ...(flags.findLinks.length === 0 ? {} : { findLinks: flags.findLinks }), ...(flags.cacheDir === undefined ? {} : { cacheDir: flags.cacheDir }), ...(flags.offline === true ? { offline: true } : {}), ...(flags.python === undefined ? {} : { python: flags.python }) }, env: process.env, project: null, home: homedir() });
+          const wanted = metadata ?? { dependencies: [], requiresPython: null };
+          let python: string;
+          if (wanted.dependencies.length === 0 && metadata === null) {
+            python = (await findInterpreter({ ...(config.python === null ? {} : { python: config.python }), inspect: { cacheDir: config.cacheDir } })).path;
+          } else {
+            const client = openClient(config);
+            try {
+              const env = await ensureScriptEnvironment({ metadata: wanted, client, cacheDir: config.cacheDir, ...(config.python === null ? {} : { python: config.python }) });
+              if (global.verbose) reporter.info(`${env.reused ? 'using' : 'created'} script environment ${env.venv}`);
+              python = env.python;
+            } finally {
+              await client.close();
+            }
+          }
+          process.exitCode = await runIn(null, python, [scriptPath, ...args]);
+          return;
+        }
+        const project = await openProject(flags, reporter);
+        if (flags.sync !== false) {
+          const client = openClient(project.config);
+          try {
+            const lock = await currentLock(project, client, flags.frozen === true, reporter, global);
+            await syncProject(project, client, lock, flags, reporter);
+          } finally {
+            await client.close();
+          }
+        } else if (!existsSync(join(project.venvDir, 'pyvenv.cfg'))) {
+          throw new PavedError('PAVED_E_NO_VENV', `${shownPath(project.venvDir)} does not exist and --no-sync does not create it`, { hint: 'Run `paved sync` first.' });
+        }
+        const executable = isScript ? join(project.venvDir, 'bin', 'python') : program0;
+        process.exitCode = await runIn(project.venvDir, executable, isScript ? [scriptPath, ...args] : args);
+      }),
+    );
+}
