@@ -375,3 +375,42 @@ describe('removeRequirements', () => {
     }
   });
 });
+
+describe('add/remove sequences (seeded random)', () => {
+  const layouts = [
+    '[project]\nname = "a"\ndependencies = ["x", "y"]  # c\n\n[tool.z]\nk = "]"\n',
+    '[project]\nname = "a"\ndependencies = [\n    "x",  # one\n    # gap ]\n    \'y\',\n]\n[tool.z]\nk = 1\n',
+    '[project]\nname = "a"\ndependencies = [\n  "x",\n  "y"\n]\n[tool.z]\nk = 1\n',
+    '[project]\r\nname = "a"\r\ndependencies = [\r\n    "x",\r\n]\r\n[tool.z]\r\nk = 1\r\n',
+    '[project]\nname = "a"\ndependencies = ["x",\n                "y"]\n[tool.z]\nk = 1\n',
+    '[project]\nname = "a"\ndependencies = []\n[tool.z]\nk = 1\n',
+  ];
+  const names = ['x', 'y', 'z', 'w', 'Long_Name.pkg'];
+  const specs = ['', '>=1', '[extra]==2', "; os_name == 'nt'", ' ; python_version < "3.12"'];
+
+  it('keeps the file valid, the list as intended and the text outside the array unchanged', () => {
+    let seed = 42;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (const layout of layouts) {
+      let text = layout;
+      const head = layout.slice(0, layout.indexOf('dependencies = ['));
+      const tail = layout.slice(layout.indexOf('[tool.z]'));
+      for (let step = 0; step < 40; step++) {
+        const name = names[random(names.length)] as string;
+        const current = parsePyproject(text).project?.dependencies ?? [];
+        if (random(2) === 0) {
+          text = addRequirements(text, [`${name}${specs[random(specs.length)] as string}`], PROJECT).text;
+        } else if (current.some((entry) => entry.toLowerCase().replace(/[-_.]+/g, '-').startsWith(name.toLowerCase().replace(/[-_.]+/g, '-')))) {
+          text = removeRequirements(text, [name], PROJECT).text;
+        } else {
+          assert.throws(() => removeRequirements(text, [name], PROJECT), (error: unknown) => isPavedError(error, 'PAVED_E_NOT_A_DEPENDENCY'));
+        }
+        assert.ok(text.startsWith(head), `head unchanged at step ${step}`);
+        assert.ok(text.endsWith(tail), `tail unchanged at step ${step}:\n${text}`);
+      }
+    }
+  });
+});
