@@ -1,0 +1,203 @@
+/**
+ * `paved sync`: makes a virtual environment hold exactly what a PEP 751 lock selects for its
+ * interpreter. Like `uv sync`, anything installed that the lock does not select is removed —
+ * `pip` and `setuptools` included, unless the lock has them — so the environment is the lock
+ * and nothing else (paved's own environments have no pip; use `python3 -m pip --python`).
+ *
+ * Order of work, so that a failure changes nothing: pick the interpreter, select the packages
+ * and files, download every missing file and check it against the LOCK's sha256 (never the
+ * index's), and only then create the environment (when missing) and sync it; `syncVenv` unpacks
+ * and checks every wheel before it touches the environment.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import { PavedError } from '../errors.js';
+import type { IndexClient } from './indexClient/indexClient.js';
+import { fetchToCache } from './fetchToCache.js';
+import { locateLockedFile, lockedSha256, verifiedAgainstLock } from './fetchLockedFile.js';
+import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
+import { findInterpreter, type PythonInterpreter } from '../installer/interpreter.js';
+import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
+import { runBounded } from '../installer/runBounded.js';
+import { syncVenv, type SyncEvent, type SyncPlan, type WantedDistribution } from '../installer/syncVenv.js';
+import { createWheelCache } from '../installer/wheelCache.js';
+import type { Pylock } from '../project/pylockModel.js';
+import { selectPackagesForEnvironment, type SelectedPackage } from '../project/selectLockedPackages.js';
+import { normalizeName } from '../standards/names.js';
+import { parseRequirement } from '../standards/requirement.js';
+import { tagToString } from '../standards/tags.js';
+import { normalizeVersion } from '../standards/version.js';
+
+/** What syncing a lock reports while it works; the CLI's reporter renders these. */
+export type SyncLockEvent =
+  | { type: 'interpreter'; python: string; pythonVersion: string; venvExists: boolean }
+  | { type: 'selected'; packages: number }
+  /** `cached`: wheels already in the global cache or already installed at the locked version. */
+  | { type: 'fetch-plan'; total: number; cached: number }
+  | { type: 'fetched'; name: string; filename: string; bytes: number; done: number; total: number }
+  | { type: 'venv-created'; path: string; python: string; pythonVersion: string }
+  | { type: 'sync'; event: SyncEvent };
+
+/** Options for `syncLock`. */
+export interface SyncLockOptions {
+  lock: Pylock;
+  /** Directory of the lockfile (`path` entries are relative to it). */
+  lockDir: string;
+  venvDir: string;
+  /** For a new environment: a version prefix or an interpreter path; wins over the lock's `requires-python` choice. */
+  python?: string;
+  /** Downloads go through it (credentials, proxies, find-links, offline, retries). */
+  client: IndexClient;
+  cacheDir: string;
+  extras?: readonly string[];
+  /** Default: the lock's `default-groups`. */
+  groups?: readonly string[];
+  /**
+   * Look every file up by its name on `client`'s indexes and find-links instead of the lock's
+   * URLs, accepting it only with the lock's sha256. Set it when the user names an index or
+   * find-links folder to install from (the lock was made elsewhere) and when offline.
+   */
+  indexUrlOverride?: boolean;
+  /** Plan only: nothing is downloaded, created or changed. */
+  dryRun?: boolean;
+  /** Parallel downloads; default 16. */
+  concurrency?: number;
+  onEvent?: (event: SyncLockEvent) => void;
+}
+
+/** What `syncLock` did (or, on a dry run, would do). */
+export interface SyncLockResult {
+  venv: string;
+  python: string;
+  /** The packages the lock selects here, with the file chosen for each. */
+  selected: SelectedPackage[];
+  plan: SyncPlan;
+  /** Files downloaded (the rest were cached or already installed). */
+  downloaded: number;
+  dryRun: boolean;
+}
+
+function sameVersion(a: string, b: string): boolean {
+  try {
+    return normalizeVersion(a) === normalizeVersion(b);
+  } catch {
+    return a === b;
+  }
+}
+
+/** Names the project asks for directly (pip's REQUESTED), when paved wrote the lock. */
+function requestedNames(lock: Pylock): Set<string> {
+  const names = new Set<string>();
+  const inputs = lock.pavedInputs;
+  if (inputs === null) return names;
+  for (const text of [...inputs.dependencies, ...Object.values(inputs.optionalDependencies).flat(), ...Object.values(inputs.dependencyGroups).flat()]) {
+    try {
+      names.add(normalizeName(parseRequirement(text).name));
+    } catch {
+      // An input that does not parse marks nothing; the lock itself was validated.
+    }
+  }
+  return names;
+}
+
+/** A plan for an environment that does not exist yet: everything is installed. */
+function planForNewVenv(wanted: WantedDistribution[]): SyncPlan {
+  return { install: wanted.map((w) => ({ action: 'install', name: w.name, version: w.version, wanted: w })), upgrade: [], remove: [], keep: [] };
+}
+
+/**
+ * Makes the environment at `venvDir` match `lock` for its interpreter (creating it when
+ * missing). Throws, with nothing changed: `PAVED_E_LOCK_NOT_FOR_ENVIRONMENT`,
+ * `PAVED_E_UNKNOWN_EXTRA` / `PAVED_E_UNKNOWN_GROUP`, `PAVED_E_NO_WHEEL` (a package only an sdist
+ * serves: building is not supported yet), `PAVED_E_HASH_REQUIRED`, `PAVED_E_HASH_MISMATCH` (bytes
+ * or an index's file differ from the lock), `PAVED_E_FILE_NOT_FOUND` (by-filename lookup), the
+ * client's network errors, and the wheel cache's refusals of hostile wheels.
+ */
+export async function syncLock(options: SyncLockOptions): Promise<SyncLockResult> {
+  const emit = options.onEvent ?? ((): void => {});
+  const cacheDir = resolvePath(options.cacheDir);
+  const venvDir = resolvePath(options.venvDir);
+  const dryRun = options.dryRun ?? false;
+
+  let venv: Venv | null = null;
+  let interpreter: PythonInterpreter;
+  if (existsSync(join(venvDir, 'pyvenv.cfg'))) {
+    venv = await openVenv(venvDir, { cacheDir });
+    interpreter = venv.interpreter;
+  } else {
+    interpreter = await findInterpreter({
+      ...(options.python === undefined ? {} : { python: options.python }),
+      // An explicit --python is checked against requires-python by the selection below, with the lock's own message.
+      ...(options.python === undefined && options.lock.requiresPython !== null ? { requiresPython: options.lock.requiresPython } : {}),
+      inspect: { cacheDir },
+    });
+  }
+  emit({ type: 'interpreter', python: interpreter.path, pythonVersion: interpreter.version, venvExists: venv !== null });
+
+  const selected = selectPackagesForEnvironment(options.lock, {
+    environment: interpreter.markerEnvironment,
+    tags: interpreter.tags,
+    pythonVersion: interpreter.version,
+    ...(options.extras === undefined ? {} : { extras: options.extras }),
+    ...(options.groups === undefined ? {} : { dependencyGroups: options.groups }),
+  });
+  const sdistOnly = selected.find((s) => s.kind === 'sdist');
+  if (sdistOnly !== undefined) {
+    const best = interpreter.tags[0] === undefined ? 'none' : tagToString(interpreter.tags[0]);
+    throw new PavedError('PAVED_E_NO_WHEEL', `${sdistOnly.package.name} ${sdistOnly.package.version ?? ''} has no wheel in the lock for this interpreter (Python ${interpreter.version}, best tag ${best}), only the sdist ${sdistOnly.filename}`, {
+      hint: 'Building sdists from a lock is not supported yet; lock on an index that has wheels for this platform.',
+      details: { package: sdistOnly.package.name, version: sdistOnly.package.version, bestTag: best },
+    });
+  }
+  for (const s of selected) lockedSha256(s);
+  emit({ type: 'selected', packages: selected.length });
+
+  const installed = venv === null ? [] : (await readInstalledDistributions(venv.root)).distributions;
+  const installedVersions = new Map(installed.map((d) => [normalizeName(d.name), d.version]));
+  const requested = requestedNames(options.lock);
+  const cache = createWheelCache(cacheDir);
+  const wanted = new Map<string, WantedDistribution>();
+  const toFetch: SelectedPackage[] = [];
+  for (const s of selected) {
+    const sha256 = lockedSha256(s);
+    const base: WantedDistribution = { name: s.package.name, version: s.package.version as string, requested: requested.has(s.package.name) };
+    const have = installedVersions.get(s.package.name);
+    if (have !== undefined && sameVersion(have, base.version)) wanted.set(s.package.name, base);
+    else if ((await cache.get(sha256)) !== null) wanted.set(s.package.name, { ...base, sha256 });
+    else {
+      wanted.set(s.package.name, { ...base, sha256 });
+      toFetch.push(s);
+    }
+  }
+  emit({ type: 'fetch-plan', total: selected.length, cached: selected.length - toFetch.length });
+
+  if (dryRun) {
+    const plan = venv === null ? planForNewVenv([...wanted.values()]) : (await syncVenv(venv, [...wanted.values()], { cache, keep: [], dryRun: true })).plan;
+    return { venv: venvDir, python: interpreter.version, selected, plan, downloaded: 0, dryRun };
+  }
+
+  // Locate everything first: a by-filename lookup that fails should fail before any download.
+  const sources = new Map<string, Awaited<ReturnType<typeof locateLockedFile>>>();
+  for (const s of toFetch) {
+    sources.set(s.package.name, await locateLockedFile(s, { client: options.client, lockDir: options.lockDir, byFilename: options.indexUrlOverride ?? false }));
+  }
+  let done = selected.length - toFetch.length;
+  await runBounded(toFetch, options.concurrency ?? 16, async (s) => {
+    const sha256 = lockedSha256(s);
+    const file = sources.get(s.package.name);
+    if (file === undefined) throw new Error(`no source for ${s.package.name}`);
+    const fetched = await verifiedAgainstLock(s, () => fetchToCache(options.client, file, { cacheDir, sha256 }));
+    wanted.set(s.package.name, { ...(wanted.get(s.package.name) as WantedDistribution), wheelPath: fetched.path, sha256 });
+    done++;
+    emit({ type: 'fetched', name: s.package.name, filename: s.filename, bytes: fetched.size, done, total: selected.length });
+  });
+
+  if (venv === null) {
+    // Made only now, so a failed download leaves no empty environment behind.
+    venv = await createVenv(venvDir, interpreter);
+    emit({ type: 'venv-created', path: venv.root, python: interpreter.path, pythonVersion: interpreter.version });
+  }
+  const result = await syncVenv(venv, [...wanted.values()], { cache, keep: [], onEvent: (event) => emit({ type: 'sync', event }) });
+  return { venv: venv.root, python: interpreter.version, selected, plan: result.plan, downloaded: toFetch.length, dryRun };
+}
+
