@@ -6,6 +6,10 @@
  * distribution that is not part of the resolution, as `pip install` never removes unrelated
  * packages. What is installed already is preferred, so nothing is upgraded without need.
  *
+ * Direct wheel references (`name @ URL`, a bare wheel path) become fixed candidates whose own
+ * metadata gives their dependencies (see `directWheel.ts`); they are installed with PEP 610
+ * `direct_url.json`.
+ *
  * The same resolve-and-pick step serves `paved download` (see `resolveWheels`).
  * Error codes: PAVED_E_NO_SOLUTION (with a note on releases skipped for lack of a wheel),
  * PAVED_E_HASH_REQUIRED, PAVED_E_HASH_MISMATCH, PAVED_E_NO_WHEEL, and whatever the index client,
@@ -13,20 +17,27 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { PavedError, isPavedError } from '../errors.js';
 import type { IndexClient, IndexFile } from './indexClient/indexClient.js';
 import { createIndexPackageProvider, type SkippedRelease } from './indexPackageProvider.js';
 import { sdistBuilderFor, type SdistBuildEvent, type SdistBuilder, type SdistBuildSettings } from './buildSdist.js';
+import { fetchDirectWheel, parseDirectRequirement, type DirectRequirement, type DirectWheel } from './directWheel.js';
+import { buildInstallationReport, type InstallationReport } from './installationReport.js';
 import { resolve, type Resolution, type ResolverEvent } from '../resolver/resolve.js';
+import { withPinnedCandidates, type PinnedCandidate } from '../resolver/pinnedCandidates.js';
+import type { PackageProvider } from '../resolver/provider.js';
+import { evaluateMarker } from '../standards/markers.js';
 import { normalizeName } from '../standards/names.js';
 import { parseRequirement } from '../standards/requirement.js';
 import { parseVersion, type Version } from '../standards/version.js';
 import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
 import { findInterpreter, type PythonInterpreter } from '../installer/interpreter.js';
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
-import { syncVenv, type SyncEvent, type WantedDistribution } from '../installer/syncVenv.js';
+import { planSync, syncVenv, type SyncEvent, type SyncPlan, type WantedDistribution } from '../installer/syncVenv.js';
+import type { DirectUrl } from '../installer/installWheel.js';
 import { createWheelCache } from '../installer/wheelCache.js';
 import { runBounded } from '../installer/runBounded.js';
 
@@ -57,6 +68,8 @@ export interface ResolvedWheel {
   requested: boolean;
   /** The sha256 the wheel must have: the requirement's pinned hashes, else the index's. */
   allowedSha256: string[];
+  /** Set for a wheel named by URL or path: the local file (already verified) and its PEP 610 origin. */
+  direct?: { path: string; directUrl: DirectUrl };
 }
 
 /** Options shared by every command that resolves wheels for an interpreter. */
@@ -70,6 +83,14 @@ export interface ResolveWheelsOptions {
   preferred?: ReadonlyMap<string, Version>;
   /** Every requirement must pin `==` with a sha256, and the whole closure must be listed (pip's `--require-hashes`). */
   requireHashes?: boolean;
+  /** true: ignore every preferred version; a list: ignore them for these projects. */
+  upgrade?: boolean | readonly string[];
+  /** Resolve the requirements themselves only, none of their dependencies (pip's `--no-deps`). */
+  noDeps?: boolean;
+  /** Where wheels named by http(s) URL are downloaded (`<cacheDir>/archives-v1`); default a folder under the system's temporary directory. */
+  cacheDir?: string;
+  /** Relative wheel paths are read from here; default the working directory. */
+  baseDir?: string;
   /** Builds sdists of releases without a fitting wheel (see `buildSdist.ts`); none: such releases are skipped. */
   builder?: SdistBuilder;
   onEvent?: (event: InstallEvent) => void;
@@ -94,7 +115,8 @@ function hashesByProject(requirements: readonly InstallRequirement[], requireHas
     const name = normalizeName(parsed.name);
     const hashes = sha256sOf(r.hashes);
     if (requireHashes) {
-      const pinned = parsed.url === null && parsed.specifier.specifiers.some((s) => (s.operator === '==' && !s.hasWildcard) || s.operator === '===');
+      // A wheel named by URL is one exact file, so it is pinned as much as `==` can pin.
+      const pinned = parsed.url !== null || parsed.specifier.specifiers.some((s) => (s.operator === '==' && !s.hasWildcard) || s.operator === '===');
       if (!pinned) {
         throw new PavedError('PAVED_E_HASH_REQUIRED', `${r.requirement} is not pinned with ==, which --require-hashes needs`, {
           hint: 'Pin every requirement exactly (name==version --hash=sha256:…), e.g. with `paved export --format requirements`.',
@@ -118,45 +140,107 @@ function skippedNote(skipped: readonly SkippedRelease[]): string {
   return `\nNot considered, because they have no wheel this interpreter can use (and no sdist, or building sdists is off): ${shown.join(', ')}${more}.`;
 }
 
+/** Requirements with bare wheel paths rewritten as `name @ file:///…`, and the direct ones by project. */
+interface PreparedRequirements {
+  requirements: InstallRequirement[];
+  direct: Map<string, { requirement: DirectRequirement; hashes: string[] }>;
+}
+
+/**
+ * Recognises direct wheel references among `requirements`. A `#sha256=` fragment counts as a
+ * pinned hash. Throws `PAVED_E_URL_REQUIREMENT` when one project is named by two different URLs.
+ */
+function prepareRequirements(requirements: readonly InstallRequirement[], baseDir: string): PreparedRequirements {
+  const out: PreparedRequirements = { requirements: [], direct: new Map() };
+  for (const r of requirements) {
+    const direct = parseDirectRequirement(r.requirement, baseDir);
+    if (direct === null) {
+      out.requirements.push(r);
+      continue;
+    }
+    const hashes = [...(r.hashes ?? []), ...(direct.fragmentSha256 === null ? [] : [`sha256:${direct.fragmentSha256}`])];
+    out.requirements.push({ requirement: direct.text, hashes });
+    const seen = out.direct.get(direct.name);
+    if (seen !== undefined && seen.requirement.url !== direct.url) {
+      throw new PavedError('PAVED_E_URL_REQUIREMENT', `${direct.name} is required from two different files: ${seen.requirement.url} and ${direct.url}`, {
+        hint: 'Name each project by one URL or path only.',
+      });
+    }
+    out.direct.set(direct.name, { requirement: direct, hashes: [...(seen?.hashes ?? []), ...sha256sOf(hashes)] });
+  }
+  return out;
+}
+
+/** The root line the resolver sees for a requirement: a direct one becomes an exact pin of its wheel's version. */
+function rootLine(requirement: string, directWheels: ReadonlyMap<string, DirectWheel>): string {
+  const parsed = parseRequirement(requirement);
+  if (parsed.url === null) return requirement;
+  const wheel = directWheels.get(normalizeName(parsed.name));
+  const direct = wheel?.requirement;
+  if (wheel === undefined || direct === undefined) return requirement;
+  return `${direct.name}${direct.extras.length > 0 ? `[${direct.extras.join(',')}]` : ''}==${wheel.version}${direct.marker === null ? '' : ` ; ${direct.marker}`}`;
+}
+
 /**
  * Resolves `requirements` for `interpreter` and picks the wheel of each resolved release.
+ * Direct wheel references are fetched first and take part as fixed candidates.
  * Throws `PAVED_E_NO_SOLUTION` with the resolver's derivation (plus the releases skipped for
- * lack of a usable wheel) and `PAVED_E_HASH_REQUIRED` / `PAVED_E_HASH_MISMATCH` under
- * `requireHashes`.
+ * lack of a usable wheel), `PAVED_E_HASH_REQUIRED` / `PAVED_E_HASH_MISMATCH` under
+ * `requireHashes`, and what `fetchDirectWheel` throws.
  */
 export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wheels: ResolvedWheel[]; resolution: Resolution; skipped: SkippedRelease[] }> {
   const emit = options.onEvent ?? ((): void => {});
   const requireHashes = options.requireHashes ?? false;
-  const pinnedHashes = hashesByProject(options.requirements, requireHashes);
-  const provider = createIndexPackageProvider(options.client, { tags: options.interpreter.tags, ...(options.builder === undefined ? {} : { buildMetadata: options.builder.metadata }) });
-  emit({ type: 'resolving', requirements: options.requirements.length });
+  const prepared = prepareRequirements(options.requirements, options.baseDir ?? process.cwd());
+  const pinnedHashes = hashesByProject(prepared.requirements, requireHashes);
+  const indexProvider = createIndexPackageProvider(options.client, { tags: options.interpreter.tags, ...(options.builder === undefined ? {} : { buildMetadata: options.builder.metadata }) });
+
+  const directWheels = new Map<string, DirectWheel>();
+  const directCache = options.cacheDir ?? join(tmpdir(), 'paved-direct-wheels');
+  await Promise.all(
+    [...prepared.direct.values()].map(async ({ requirement, hashes }) => {
+      const marker = requirement.marker === null ? null : parseRequirement(requirement.text).marker;
+      if (marker !== null && !evaluateMarker(marker, options.interpreter.markerEnvironment)) return;
+      const wheel = await fetchDirectWheel(requirement, { client: options.client, cacheDir: directCache, tags: options.interpreter.tags, hashes });
+      directWheels.set(requirement.name, wheel);
+    }),
+  );
+  const pins = new Map<string, PinnedCandidate>();
+  for (const [name, wheel] of directWheels) pins.set(name, { version: parseVersion(wheel.version), requiresPython: wheel.requiresPython, dependencies: wheel.requiresDist });
+  const pinned = withPinnedCandidates(indexProvider, pins);
+  // --no-deps: every release depends on nothing, so only the requirements themselves are chosen.
+  const provider: PackageProvider = options.noDeps === true ? { listVersions: (name) => pinned.listVersions(name), getDependencies: async () => [] } : pinned;
+
+  emit({ type: 'resolving', requirements: prepared.requirements.length });
   let resolution: Resolution;
   try {
     resolution = await resolve(
-      options.requirements.map((r) => r.requirement),
+      prepared.requirements.map((r) => rootLine(r.requirement, directWheels)),
       provider,
       {
         environment: options.interpreter.markerEnvironment,
         pythonVersion: options.interpreter.version,
         ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
         ...(options.preferred === undefined ? {} : { preferred: options.preferred }),
+        ...(options.upgrade === undefined ? {} : { upgrade: options.upgrade }),
         onEvent: (event) => emit({ type: 'resolver', event }),
       },
     );
   } catch (error) {
     if (isPavedError(error, 'PAVED_E_NO_SOLUTION')) {
-      throw new PavedError('PAVED_E_NO_SOLUTION', `${error.message}${skippedNote(provider.skipped())}`, {
+      throw new PavedError('PAVED_E_NO_SOLUTION', `${error.message}${skippedNote(indexProvider.skipped())}`, {
         ...(error.hint === undefined ? {} : { hint: error.hint }),
         cause: error,
       });
     }
     throw error;
   }
-  const roots = new Set(options.requirements.map((r) => normalizeName(parseRequirement(r.requirement).name)));
+  const roots = new Set(prepared.requirements.map((r) => normalizeName(parseRequirement(r.requirement).name)));
   const wheels: ResolvedWheel[] = [];
   for (const pkg of resolution.packages.values()) {
+    const direct = directWheels.get(pkg.name);
     // With a builder, a release with no fitting wheel is installed from its sdist (built when fetched).
-    const file = (await provider.bestWheel(pkg.name, pkg.version)) ?? (await provider.bestSdist(pkg.name, pkg.version));
+    const file = direct !== undefined ? direct.file : ((await indexProvider.bestWheel(pkg.name, pkg.version)) ?? (await indexProvider.bestSdist(pkg.name, pkg.version)));
     if (file === null) {
       throw new PavedError('PAVED_E_NO_WHEEL', `${pkg.name} ${pkg.version.toString()} has no wheel for Python ${options.interpreter.version}`, {
         hint: 'Use an index that has wheels for this platform, or allow building sdists.',
@@ -180,13 +264,19 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wh
     } else {
       allowed = file.sha256 !== null && SHA256_HEX.test(file.sha256) ? [file.sha256] : [];
     }
-    wheels.push({ name: pkg.name, version: pkg.version.toString(), file, requested: roots.has(pkg.name), allowedSha256: allowed });
+    wheels.push({
+      name: pkg.name,
+      version: pkg.version.toString(),
+      file,
+      requested: roots.has(pkg.name),
+      allowedSha256: direct !== undefined ? [direct.sha256] : allowed,
+      ...(direct === undefined ? {} : { direct: { path: direct.path, directUrl: direct.directUrl } }),
+    });
   }
-  const skipped = provider.skipped();
+  const skipped = indexProvider.skipped();
   emit({ type: 'resolved', packages: wheels.length, skipped });
   return { wheels, resolution, skipped };
 }
-
 
 /**
  * Downloads `wheel` to `dest`, accepting it only with one of its allowed sha256 values (the
@@ -213,9 +303,25 @@ export interface InstallRequirementsOptions {
   venvDir: string;
   /** For a new environment: a version prefix or an interpreter path (default: the newest found). */
   python?: string;
+  /** For a new environment: the interpreter's version must satisfy this specifier set (a script's `requires-python`). */
+  requiresPython?: string;
   /** The global cache (wheels downloaded and unpacked). */
   cacheDir: string;
   requireHashes?: boolean;
+  /** pip's `-U`: the requested projects do not keep their installed versions (their dependencies do, unless needed). */
+  upgrade?: boolean;
+  /** pip's `--upgrade-package`: these projects do not keep their installed versions. */
+  upgradePackages?: readonly string[];
+  /** Install the requirements only, none of their dependencies (hashes are still verified). */
+  noDeps?: boolean;
+  /** Resolve and plan only: nothing is downloaded (except wheels named by URL, to read them), installed or created. */
+  dryRun?: boolean;
+  /** Install again even when the same version is there: true for every resolved project, or these names. */
+  reinstall?: boolean | readonly string[];
+  /** Compile the installed `.py` files to bytecode (failures to compile are not errors, as with pip). */
+  compile?: boolean;
+  /** Fill `InstallResult.report` (pip's installation report), reading each installed release's metadata. */
+  report?: boolean;
   /** Parallel downloads; default 16. */
   concurrency?: number;
   /** Building sdists when no wheel fits (on unless `noBuild`). */
@@ -223,24 +329,45 @@ export interface InstallRequirementsOptions {
   onEvent?: (event: InstallEvent) => void;
 }
 
-/** What `installRequirements` did. */
+/** What `installRequirements` did (or, on a dry run, would do). */
 export interface InstallResult {
   venv: string;
   python: string;
-  /** Newly installed or upgraded/downgraded distributions. */
-  installed: { name: string; version: string; upgradedFrom?: string }[];
+  /** True when nothing was changed (`dryRun`). */
+  dryRun: boolean;
+  /** Newly installed, upgraded/downgraded or reinstalled distributions. */
+  installed: { name: string; version: string; upgradedFrom?: string; reinstalled?: boolean }[];
   /** Versions replaced by an upgrade or downgrade. */
   removed: { name: string; version: string }[];
   /** Distributions left as they were (already right, or not part of the request). */
   kept: number;
-  /** Wheels that had to be downloaded (the rest came from the cache). */
+  /** Wheels that had to be downloaded (the rest came from the cache or a local path). */
   downloaded: number;
+  /** pip's installation report of `installed`, when `report` was asked for. */
+  report?: InstallationReport;
 }
 
 /** The existing environment, or the interpreter a new one will get (made only once resolving and downloading succeeded). */
-async function existingVenvOrInterpreter(dir: string, python: string | undefined, cacheDir: string): Promise<{ venv: Venv } | { interpreter: PythonInterpreter }> {
+async function existingVenvOrInterpreter(dir: string, python: string | undefined, requiresPython: string | undefined, cacheDir: string): Promise<{ venv: Venv } | { interpreter: PythonInterpreter }> {
   if (existsSync(join(dir, 'pyvenv.cfg'))) return { venv: await openVenv(dir, { cacheDir }) };
-  return { interpreter: await findInterpreter({ ...(python === undefined ? {} : { python }), inspect: { cacheDir } }) };
+  return {
+    interpreter: await findInterpreter({ ...(python === undefined ? {} : { python }), ...(requiresPython === undefined ? {} : { requiresPython }), inspect: { cacheDir } }),
+  };
+}
+
+/** The URL of the installed distribution's `direct_url.json`, or null. */
+async function installedDirectUrl(distInfo: string): Promise<string | null> {
+  try {
+    const parsed = JSON.parse(await readFile(join(distInfo, 'direct_url.json'), 'utf8')) as { url?: unknown };
+    return typeof parsed.url === 'string' ? parsed.url : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The plan when there is no environment yet: everything is a new install. */
+function planForNewVenv(wanted: readonly WantedDistribution[]): SyncPlan {
+  return { install: wanted.map((w) => ({ action: 'install' as const, name: w.name, version: w.version, wanted: w })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), upgrade: [], remove: [], keep: [] };
 }
 
 /**
@@ -252,9 +379,10 @@ export async function installRequirements(options: InstallRequirementsOptions): 
   const emit = options.onEvent ?? ((): void => {});
   const cacheDir = resolvePath(options.cacheDir);
   const venvDir = resolvePath(options.venvDir);
-  // Check the hash rules before anything is created.
-  hashesByProject(options.requirements, options.requireHashes ?? false);
-  const target = await existingVenvOrInterpreter(venvDir, options.python, cacheDir);
+  // Check the requirements and the hash rules before anything is created or fetched.
+  const prepared = prepareRequirements(options.requirements, process.cwd());
+  hashesByProject(prepared.requirements, options.requireHashes ?? false);
+  const target = await existingVenvOrInterpreter(venvDir, options.python, options.requiresPython, cacheDir);
   const interpreter = 'venv' in target ? target.venv.interpreter : target.interpreter;
 
   const installed = 'venv' in target ? await readInstalledDistributions(target.venv.root) : { distributions: [] };
@@ -266,6 +394,8 @@ export async function installRequirements(options: InstallRequirementsOptions): 
       // An unparsable installed version is simply not preferred.
     }
   }
+  const requestedNames = prepared.requirements.map((r) => normalizeName(parseRequirement(r.requirement).name));
+  const upgrade = [...(options.upgrade === true ? requestedNames : []), ...(options.upgradePackages ?? []).map(normalizeName)];
   const builder = sdistBuilderFor({ client: options.client, interpreter, cacheDir, ...(options.build === undefined ? {} : { build: options.build }), onEvent: emit });
   const { wheels } = await resolveWheels({
     requirements: options.requirements,
@@ -273,32 +403,90 @@ export async function installRequirements(options: InstallRequirementsOptions): 
     client: options.client,
     interpreter,
     preferred,
+    ...(upgrade.length === 0 ? {} : { upgrade }),
     ...(options.requireHashes === undefined ? {} : { requireHashes: options.requireHashes }),
+    ...(options.noDeps === undefined ? {} : { noDeps: options.noDeps }),
+    cacheDir,
     ...(builder === undefined ? {} : { builder }),
     onEvent: emit,
   });
 
   const cache = createWheelCache(cacheDir);
-  const installedVersions = new Map(installed.distributions.map((d) => [normalizeName(d.name), d.version]));
+  const installedByName = new Map(installed.distributions.map((d) => [normalizeName(d.name), d]));
+  const reinstall = new Set(Array.isArray(options.reinstall) ? options.reinstall.map(normalizeName) : options.reinstall === true ? wheels.map((w) => w.name) : []);
   const wanted = new Map<string, WantedDistribution>();
   const toFetch: ResolvedWheel[] = [];
   for (const wheel of wheels) {
     const base: WantedDistribution = { name: wheel.name, version: wheel.version, requested: wheel.requested };
-    const have = installedVersions.get(wheel.name);
+    const have = installedByName.get(wheel.name);
     let sameAsInstalled = false;
     try {
-      sameAsInstalled = have !== undefined && parseVersion(have).toString() === wheel.version;
+      sameAsInstalled = have !== undefined && parseVersion(have.version).toString() === wheel.version;
     } catch {
       sameAsInstalled = false;
     }
+    // The same version from another file (an index release, or another URL) is replaced by the wheel named by URL.
+    if (sameAsInstalled && have !== undefined && wheel.direct !== undefined && (await installedDirectUrl(have.path)) !== wheel.direct.directUrl.url) reinstall.add(wheel.name);
     const known = wheel.allowedSha256.find((sha) => SHA256_HEX.test(sha));
-    if (sameAsInstalled) {
+    if (wheel.direct !== undefined) {
+      wanted.set(wheel.name, { ...base, wheelPath: wheel.direct.path, sha256: wheel.direct.directUrl.archive_info?.hashes?.['sha256'] ?? (known as string), directUrl: wheel.direct.directUrl });
+    } else if (sameAsInstalled && !reinstall.has(wheel.name)) {
       wanted.set(wheel.name, base);
     } else if (known !== undefined && wheel.allowedSha256.length === 1 && (await cache.get(known)) !== null) {
       wanted.set(wheel.name, { ...base, sha256: known });
     } else {
       toFetch.push(wheel);
+      // Planned now, fetched below (not at all on a dry run).
+      wanted.set(wheel.name, base);
     }
+  }
+
+  const keep = installed.distributions.map((d) => d.name);
+  const result = (plan: SyncPlan, downloaded: number, venvRoot: string, python: string): InstallResult => {
+    const byName = new Map(wheels.map((w) => [w.name, w]));
+    const items: InstallResult['installed'] = [
+      ...plan.install.map((s) => ({ name: s.name, version: s.version })),
+      ...plan.upgrade.map((s) => {
+        const version = byName.get(normalizeName(s.name))?.version ?? s.version;
+        return s.from === version ? { name: s.name, version, reinstalled: true } : { name: s.name, version, upgradedFrom: s.from };
+      }),
+    ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return {
+      venv: venvRoot,
+      python,
+      dryRun: options.dryRun === true,
+      installed: items,
+      removed: plan.upgrade.filter((s) => s.from !== (byName.get(normalizeName(s.name))?.version ?? s.version)).map((s) => ({ name: s.name, version: s.from })),
+      kept: plan.keep.length,
+      downloaded,
+    };
+  };
+  const withReport = async (out: InstallResult): Promise<InstallResult> => {
+    if (options.report !== true) return out;
+    const byName = new Map(wheels.map((w) => [w.name, w]));
+    const items = await Promise.all(
+      out.installed.map(async (item) => {
+        const wheel = byName.get(normalizeName(item.name)) as ResolvedWheel;
+        const metadata = wheel.direct !== undefined || wheel.file.sourceKind === 'index' || wheel.file.coreMetadata !== false ? await options.client.getMetadata(wheel.file).catch(() => null) : null;
+        return {
+          name: metadata?.name ?? item.name,
+          version: item.version,
+          url: wheel.direct?.directUrl.url ?? wheel.file.url,
+          sha256: wheel.allowedSha256[0] ?? wheel.file.sha256,
+          direct: wheel.direct !== undefined,
+          yanked: wheel.file.yanked !== false,
+          requested: wheel.requested,
+          ...(metadata === null ? {} : { requiresDist: metadata.requiresDist, requiresPython: metadata.requiresPython }),
+        };
+      }),
+    );
+    return { ...out, report: buildInstallationReport(items, interpreter.markerEnvironment) };
+  };
+
+  if (options.dryRun === true) {
+    const plan = 'venv' in target ? await planSync(target.venv, [...wanted.values()], { keep, reinstall: [...reinstall] }) : planForNewVenv([...wanted.values()]);
+    emit({ type: 'sync', event: { type: 'plan', plan } });
+    return withReport(result(plan, 0, venvDir, interpreter.version));
   }
 
   const cached = wheels.length - toFetch.length;
@@ -322,18 +510,12 @@ export async function installRequirements(options: InstallRequirementsOptions): 
     emit({ type: 'venv-created', path: venv.root, python: target.interpreter.path, pythonVersion: target.interpreter.version });
   }
   // pip install never removes what it was not asked about.
-  const keep = installed.distributions.map((d) => d.name);
-  const result = await syncVenv(venv, [...wanted.values()], { cache, keep, onEvent: (event) => emit({ type: 'sync', event }) });
-  const byName = new Map(wheels.map((w) => [w.name, w.version]));
-  return {
-    venv: venv.root,
-    python: venv.interpreter.version,
-    installed: [
-      ...result.plan.install.map((s) => ({ name: s.name, version: s.version })),
-      ...result.plan.upgrade.map((s) => ({ name: s.name, version: byName.get(normalizeName(s.name)) ?? s.version, upgradedFrom: s.from })),
-    ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-    removed: result.plan.upgrade.map((s) => ({ name: s.name, version: s.from })),
-    kept: result.kept.length,
-    downloaded: toFetch.length,
-  };
+  const synced = await syncVenv(venv, [...wanted.values()], {
+    cache,
+    keep,
+    reinstall: [...reinstall],
+    ...(options.compile === undefined ? {} : { compile: options.compile }),
+    onEvent: (event) => emit({ type: 'sync', event }),
+  });
+  return withReport(result(synced.plan, toFetch.length, venv.root, venv.interpreter.version));
 }

@@ -63,6 +63,8 @@ export interface SyncOptions {
   keep?: string[];
   /** Plan only. */
   dryRun?: boolean;
+  /** Install these again even when the same version is installed (true: every wanted distribution). */
+  reinstall?: boolean | readonly string[];
 }
 
 /** What a sync did. */
@@ -88,7 +90,7 @@ const byName = <T extends { name: string }>(a: T, b: T): number => (normalizeNam
  * Compares what is installed in `venv` with `wanted`. Throws `PAVED_E_DUPLICATE_DISTRIBUTION`
  * when `wanted` names a project twice.
  */
-export async function planSync(venv: Venv, wanted: readonly WantedDistribution[], options: { keep?: string[] } = {}): Promise<SyncPlan> {
+export async function planSync(venv: Venv, wanted: readonly WantedDistribution[], options: { keep?: string[]; reinstall?: boolean | readonly string[] } = {}): Promise<SyncPlan> {
   const wantedByName = new Map<string, WantedDistribution>();
   for (const w of wanted) {
     const key = normalizeName(w.name);
@@ -99,11 +101,14 @@ export async function planSync(venv: Venv, wanted: readonly WantedDistribution[]
   const installedByName = new Map<string, { name: string; version: string; path: string }>();
   for (const d of installed.distributions) installedByName.set(normalizeName(d.name), d);
   const keepNames = new Set((options.keep ?? []).map(normalizeName));
+  const reinstallNames = new Set(Array.isArray(options.reinstall) ? options.reinstall.map(normalizeName) : []);
+  // A reinstall is planned as an upgrade to the same version: the old files go, the wheel's come.
+  const reinstall = (key: string): boolean => options.reinstall === true || reinstallNames.has(key);
   const plan: SyncPlan = { install: [], upgrade: [], remove: [], keep: [] };
   for (const [key, w] of wantedByName) {
     const have = installedByName.get(key);
     if (have === undefined) plan.install.push({ action: 'install', name: w.name, version: w.version, wanted: w });
-    else if (sameVersion(have.version, w.version)) plan.keep.push({ action: 'keep', name: have.name, version: have.version });
+    else if (sameVersion(have.version, w.version) && !reinstall(key)) plan.keep.push({ action: 'keep', name: have.name, version: have.version });
     else plan.upgrade.push({ action: 'upgrade', name: w.name, from: have.version, version: w.version, wanted: w });
   }
   for (const [key, have] of installedByName) {
@@ -143,7 +148,10 @@ async function unpackWanted(cache: WheelCache, w: WantedDistribution): Promise<U
 export async function syncVenv(venv: Venv, wanted: readonly WantedDistribution[], options: SyncOptions): Promise<SyncResult> {
   const emit = options.onEvent ?? ((): void => {});
   const concurrency = options.concurrency ?? 8;
-  const plan = await planSync(venv, wanted, options.keep === undefined ? {} : { keep: options.keep });
+  const plan = await planSync(venv, wanted, {
+    ...(options.keep === undefined ? {} : { keep: options.keep }),
+    ...(options.reinstall === undefined ? {} : { reinstall: options.reinstall }),
+  });
   emit({ type: 'plan', plan });
   const result: SyncResult = { plan, installed: [], upgraded: [], removed: [], kept: plan.keep.map((k) => k.name) };
   if (options.dryRun === true) return result;

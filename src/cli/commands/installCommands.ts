@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -73,14 +74,27 @@ function openClient(settings: InstallSettings): IndexClient {
   return createIndexClient({ indexUrls: settings.indexUrls, findLinks: settings.findLinks, offline: settings.offline, cacheDir: settings.cacheDir });
 }
 
+/** The flags only `install` has. */
+interface InstallFlags {
+  targetVenv: string;
+  upgrade?: boolean;
+  upgradePackage: string[];
+  deps: boolean;
+  dryRun?: boolean;
+  report?: string;
+  reinstall?: boolean;
+  compile?: boolean;
+}
+
 /** Renders install/download events as progress (resolution, downloads, install counts). */
-function progressFor(reporter: Reporter, global: GlobalOptions): (event: InstallEvent) => void {
+function progressFor(reporter: Reporter, global: GlobalOptions, quietInfo = false): (event: InstallEvent) => void {
   let decisions = 0;
   let toInstall = 0;
   let installed = 0;
   return (event) => {
     switch (event.type) {
       case 'venv-created':
+        if (quietInfo) break;
         reporter.info(`created ${shownPath(event.path)} with Python ${event.pythonVersion} (${event.python})`);
         break;
       case 'resolver':
@@ -133,15 +147,23 @@ export function registerInstallCommands(program: Command): void {
       .option('--cache-dir <dir>', 'global cache (env PAVED_CACHE_DIR, default ~/.cache/paved)');
 
   withResolveOptions(program.command('install').description('resolve and install packages into a virtual environment (created when missing), pip-style'))
-    .argument('[names...]', 'requirements such as flask or "rich>=13"')
+    .argument('[names...]', 'requirements such as flask, "rich>=13", "name @ https://…/x.whl" or ./dist/x-1.0-py3-none-any.whl')
     .option('--target-venv <dir>', 'the environment to install into', '.venv')
-    .action((names: string[], flags: ResolveFlags & { targetVenv: string }, cmd: Command) =>
+    .option('-U, --upgrade', 'upgrade the named requirements to the newest versions that fit (their dependencies only as needed)')
+    .option('--upgrade-package <name>', 'do not keep the installed version of this project (repeatable)', collect, [])
+    .option('--no-deps', 'install the named requirements only, none of their dependencies')
+    .option('--dry-run', 'resolve and show what would be installed; change nothing, create no environment')
+    .option('--report <file>', "write pip's installation report (JSON, version 1) to a file, or - for standard output")
+    .option('--reinstall', 'install every resolved package again, even when the same version is there')
+    .option('--compile', 'compile the installed Python files to bytecode')
+    .action((names: string[], flags: ResolveFlags & InstallFlags, cmd: Command) =>
       runCommand(cmd, async (global, reporter) => {
         const start = process.hrtime.bigint();
         const settings = await readSettings(flags, names, reporter);
+        const reportToStdout = flags.report === '-' && !reporter.json;
         const client = openClient(settings);
         try {
-          const result = await installRequirements({
+          const { report, ...result } = await installRequirements({
             requirements: settings.requirements,
             constraints: settings.constraints,
             client,
@@ -149,17 +171,28 @@ export function registerInstallCommands(program: Command): void {
             ...(flags.python === undefined ? {} : { python: flags.python }),
             cacheDir: settings.cacheDir,
             requireHashes: flags.requireHashes === true,
-            onEvent: progressFor(reporter, global),
+            upgrade: flags.upgrade === true,
+            upgradePackages: flags.upgradePackage,
+            noDeps: flags.deps === false,
+            dryRun: flags.dryRun === true,
+            reinstall: flags.reinstall === true,
+            compile: flags.compile === true,
+            report: flags.report !== undefined,
+            onEvent: progressFor(reporter, global, reportToStdout),
           });
-          const data = { ...result, seconds: seconds(start), index: settings.indexUrls.map((u) => redactUrl(u)) };
+          if (report !== undefined && flags.report !== undefined && flags.report !== '-') await writeFile(resolve(flags.report), `${JSON.stringify(report, null, 2)}\n`);
+          const data = { ...result, seconds: seconds(start), index: settings.indexUrls.map((u) => redactUrl(u)), ...(flags.report === '-' ? { report } : {}) };
           reporter.result(data, () => {
+            if (reportToStdout) return JSON.stringify(report, null, 2);
             const lines: string[] = [];
-            if (result.installed.length === 0) lines.push(`nothing to install: the requirements are already satisfied in ${shownPath(result.venv)}`);
+            const where = shownPath(result.venv);
+            const count = `${result.installed.length} package${result.installed.length === 1 ? '' : 's'}`;
+            if (result.installed.length === 0) lines.push(`nothing to install: the requirements are already satisfied in ${where}`);
             else {
-              lines.push(`installed ${result.installed.length} package${result.installed.length === 1 ? '' : 's'} into ${shownPath(result.venv)} (Python ${result.python}) in ${data.seconds}s:`);
-              for (const p of result.installed) lines.push(`  + ${p.name} ${p.version}${p.upgradedFrom === undefined ? '' : ` (was ${p.upgradedFrom})`}`);
+              lines.push(result.dryRun ? `would install ${count} into ${where} (Python ${result.python}); nothing was changed:` : `installed ${count} into ${where} (Python ${result.python}) in ${data.seconds}s:`);
+              for (const p of result.installed) lines.push(`  + ${p.name} ${p.version}${p.upgradedFrom !== undefined ? ` (was ${p.upgradedFrom})` : p.reinstalled === true ? ' (reinstalled)' : ''}`);
             }
-            lines.push(`${result.kept} already installed and kept; ${result.downloaded} downloaded, the rest from the cache`);
+            if (!result.dryRun) lines.push(`${result.kept} already installed and kept; ${result.downloaded} downloaded, the rest from the cache`);
             return lines.join('\n');
           });
         } finally {
