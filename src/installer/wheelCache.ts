@@ -12,6 +12,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { inflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { PavedError } from '../errors.js';
@@ -110,14 +111,62 @@ export function unsafeMemberReason(name: string): string | null {
   return null;
 }
 
-function openZip(path: string): Promise<ZipFile> {
+/**
+ * Wheels up to this size are read into memory once: hashed from that buffer, and their members
+ * inflated from slices of it in one call each. Per-member streams (a file descriptor read, a
+ * zlib stream and a write stream per member) cost more than the inflating itself on the
+ * thousands of small files a typical closure holds. Bigger wheels are streamed.
+ */
+const IN_MEMORY_WHEEL_BYTES = 64 * 1024 ** 2;
+/** Members up to this size (inflated) are inflated in one call; bigger ones are streamed. */
+const IN_MEMORY_MEMBER_BYTES = 16 * 1024 ** 2;
+
+function openZip(source: string | Buffer): Promise<ZipFile> {
   return new Promise((resolve, reject) => {
     // decodeStrings: false: our own name checks run on every raw name, with clearer errors than yauzl's.
-    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false }, (error, zip) => {
+    const options = { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false };
+    const done = (error: Error | null, zip?: ZipFile): void => {
       if (error !== null || zip === undefined) reject(error ?? new Error('cannot open zip'));
       else resolve(zip);
+    };
+    if (typeof source === 'string') yauzl.open(source, options, done);
+    else yauzl.fromBuffer(source, options, done);
+  });
+}
+
+function inflateMember(data: Buffer, size: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    // One output chunk of the declared size; more than declared is an error, not a bigger buffer.
+    inflateRaw(data, { maxOutputLength: Math.max(1, size), chunkSize: Math.max(64, Math.min(size, IN_MEMORY_MEMBER_BYTES)) }, (error, out) => {
+      if (error !== null) reject(error);
+      else resolve(out);
     });
   });
+}
+
+/** A member's content, from the in-memory wheel: located through its local header, inflated in one call, size-checked. */
+async function readMemberFromBuffer(wheelBytes: Buffer, entry: Entry, name: string, wheel: string): Promise<Buffer> {
+  const at = entry.relativeOffsetOfLocalHeader;
+  if (at + 30 > wheelBytes.length || wheelBytes.readUInt32LE(at) !== 0x04034b50) throw unsafeWheel(wheel, `member ${JSON.stringify(name)} has no valid local header`, 'PAVED_E_INVALID_WHEEL');
+  const start = at + 30 + wheelBytes.readUInt16LE(at + 26) + wheelBytes.readUInt16LE(at + 28);
+  const end = start + entry.compressedSize;
+  if (end > wheelBytes.length) throw unsafeWheel(wheel, `member ${JSON.stringify(name)} runs past the end of the file`, 'PAVED_E_INVALID_WHEEL');
+  if (entry.isEncrypted()) throw unsafeWheel(wheel, `member ${JSON.stringify(name)} is encrypted`, 'PAVED_E_INVALID_WHEEL');
+  const raw = wheelBytes.subarray(start, end);
+  let content: Buffer;
+  if (entry.compressionMethod === 0) content = raw;
+  else if (entry.compressionMethod === 8) {
+    try {
+      content = await inflateMember(raw, entry.uncompressedSize);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw unsafeWheel(wheel, `member ${JSON.stringify(name)} inflates to more than the ${entry.uncompressedSize} bytes it declares`);
+      throw unsafeWheel(wheel, `member ${JSON.stringify(name)} does not inflate: ${error instanceof Error ? error.message : String(error)}`, 'PAVED_E_INVALID_WHEEL');
+    }
+  } else throw unsafeWheel(wheel, `member ${JSON.stringify(name)} uses zip compression method ${entry.compressionMethod} (only stored and deflate are allowed)`, 'PAVED_E_INVALID_WHEEL');
+  if (content.length !== entry.uncompressedSize) {
+    throw unsafeWheel(wheel, `member ${JSON.stringify(name)} is ${content.length} bytes, its zip entry says ${entry.uncompressedSize}`, 'PAVED_E_INVALID_WHEEL');
+  }
+  return content;
 }
 
 function readEntries(zip: ZipFile, limit: number, wheel: string): Promise<Entry[]> {
@@ -212,11 +261,11 @@ async function hashOf(path: string, algorithm: string): Promise<string> {
   return hash.digest('base64url');
 }
 
-async function unpackInto(wheelPath: string, staging: string, sha256: string, limits: Required<WheelCacheLimits>): Promise<UnpackedWheel> {
+async function unpackInto(wheelPath: string, wheelBytes: Buffer | null, staging: string, sha256: string, limits: Required<WheelCacheLimits>): Promise<UnpackedWheel> {
   const wheel = wheelPath;
   let zip: ZipFile;
   try {
-    zip = await openZip(wheelPath);
+    zip = await openZip(wheelBytes ?? wheelPath);
   } catch (error) {
     throw new PavedError('PAVED_E_INVALID_WHEEL', `${wheel} is not a readable zip archive: ${error instanceof Error ? error.message : String(error)}`, {
       hint: 'The download may be truncated; fetch the wheel again.',
@@ -224,7 +273,10 @@ async function unpackInto(wheelPath: string, staging: string, sha256: string, li
     });
   }
   try {
-    const entries = await readEntries(zip, limits.maxEntries, wheel);
+    const entries = await readEntries(zip, limits.maxEntries, wheel).catch((error: unknown) => {
+      if (error instanceof PavedError) throw error;
+      throw unsafeWheel(wheel, `its zip directory is invalid: ${error instanceof Error ? error.message : String(error)}`, 'PAVED_E_INVALID_WHEEL');
+    });
     // Check every member before writing any.
     const files: { entry: Entry; name: string; executable: boolean }[] = [];
     const seen = new Set<string>();
@@ -279,19 +331,30 @@ async function unpackInto(wheelPath: string, staging: string, sha256: string, li
     const made = new Set<string>([filesDir]);
     const hashes = new Map<string, { sha256: string; size: number }>();
     let writtenTotal = 0;
-    await mapLimit(files, 8, async ({ entry, name, executable }) => {
+    await mapLimit(files, 16, async ({ entry, name, executable }) => {
       const target = join(filesDir, name);
       const parent = dirname(target);
       if (!made.has(parent)) {
         await mkdir(parent, { recursive: true });
         made.add(parent);
       }
-      const counter = new CountingHash(limits.maxFileBytes, () => unsafeWheel(wheel, `member ${JSON.stringify(name)} inflates to more than ${limits.maxFileBytes} bytes`));
-      const script = name.startsWith(`${dataDir}/scripts/`);
-      await pipeline(await openEntry(zip, entry), counter, createWriteStream(target, { flags: 'wx', mode: executable || script ? 0o755 : 0o644 }));
-      writtenTotal += counter.bytes;
+      const mode = executable || name.startsWith(`${dataDir}/scripts/`) ? 0o755 : 0o644;
+      let size: number;
+      let digest: string;
+      if (wheelBytes !== null && entry.uncompressedSize <= IN_MEMORY_MEMBER_BYTES) {
+        const content = await readMemberFromBuffer(wheelBytes, entry, name, wheel);
+        await writeFile(target, content, { flag: 'wx', mode });
+        size = content.length;
+        digest = createHash('sha256').update(content).digest('base64url');
+      } else {
+        const counter = new CountingHash(limits.maxFileBytes, () => unsafeWheel(wheel, `member ${JSON.stringify(name)} inflates to more than ${limits.maxFileBytes} bytes`));
+        await pipeline(await openEntry(zip, entry), counter, createWriteStream(target, { flags: 'wx', mode }));
+        size = counter.bytes;
+        digest = counter.hash.digest('base64url');
+      }
+      writtenTotal += size;
       if (writtenTotal > limits.maxTotalBytes) throw unsafeWheel(wheel, `members inflate to more than ${limits.maxTotalBytes} bytes`);
-      hashes.set(name, { sha256: counter.hash.digest('base64url'), size: counter.bytes });
+      hashes.set(name, { sha256: digest, size });
     });
 
     const rootIsPurelib = parseWheelFile(await readFile(join(filesDir, distInfo, 'WHEEL'), 'utf8'), wheel);
@@ -360,12 +423,12 @@ export function createWheelCache(cacheDir: string, limits: WheelCacheLimits = {}
     return { ...manifest.wheel, filesDir: join(dir, 'files') };
   }
 
-  async function unpackNew(wheelPath: string, sha256: string): Promise<UnpackedWheel> {
+  async function unpackNew(wheelPath: string, wheelBytes: Buffer | null, sha256: string): Promise<UnpackedWheel> {
     await mkdir(root, { recursive: true });
     const staging = join(root, `.tmp-${sha256.slice(0, 16)}-${randomBytes(6).toString('hex')}`);
     const final = join(root, sha256);
     try {
-      const wheel = await unpackInto(wheelPath, staging, sha256, bounds);
+      const wheel = await unpackInto(wheelPath, wheelBytes, staging, sha256, bounds);
       const { filesDir: _stagingFiles, ...described } = wheel;
       const manifest: Manifest = { manifestVersion: MANIFEST_VERSION, wheel: described };
       await writeFile(join(staging, 'manifest.json'), JSON.stringify(manifest));
@@ -390,12 +453,15 @@ export function createWheelCache(cacheDir: string, limits: WheelCacheLimits = {}
       const cached = await get(expected);
       if (cached !== null) return cached;
     }
+    let size: number;
     try {
-      await stat(wheelPath);
+      size = (await stat(wheelPath)).size;
     } catch (error) {
       throw new PavedError('PAVED_E_NOT_FOUND', `no wheel at ${wheelPath}`, { hint: 'Download it again.', cause: error });
     }
-    const actual = await sha256File(wheelPath);
+    // Most wheels are read once: hashed and unpacked from the same buffer.
+    const wheelBytes = size <= IN_MEMORY_WHEEL_BYTES ? await readFile(wheelPath) : null;
+    const actual = wheelBytes === null ? await sha256File(wheelPath) : createHash('sha256').update(wheelBytes).digest('hex');
     if (expected !== undefined && actual !== expected) {
       throw new PavedError('PAVED_E_HASH_MISMATCH', `${wheelPath} has sha256 ${actual}, expected ${expected}`, {
         hint: 'The file is not the one the lock names (corrupted, truncated or replaced). Download it again; if it persists, the index serves a different file.',
@@ -405,7 +471,7 @@ export function createWheelCache(cacheDir: string, limits: WheelCacheLimits = {}
     if (cached !== null) return cached;
     let pending = inFlight.get(actual);
     if (pending === undefined) {
-      pending = unpackNew(wheelPath, actual).finally(() => inFlight.delete(actual));
+      pending = unpackNew(wheelPath, wheelBytes, actual).finally(() => inFlight.delete(actual));
       inFlight.set(actual, pending);
     }
     return pending;

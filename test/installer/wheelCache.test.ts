@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { isPavedError } from '../../src/errors.js';
 import { parseRecord, renderRecord } from '../../src/installer/record.js';
 import { createWheelCache, unsafeMemberReason } from '../../src/installer/wheelCache.js';
-import { buildWheel, type WheelOptions } from '../fixtures/buildDistributions.js';
+import { buildWheel, buildZip, type WheelOptions, type ZipEntrySpec } from '../fixtures/buildDistributions.js';
 import { PYPI_SUBSET } from '../fixtures/corpus.js';
 
 const sha = (data: Buffer | string): string => `sha256=${createHash('sha256').update(data).digest('base64url')}`;
@@ -23,6 +23,13 @@ function handRecord(files: Record<string, string>, record: string): WheelOptions
     omit: ['RECORD', 'METADATA', 'WHEEL'],
     extraEntries: [{ name: 'evil-1.0.dist-info/RECORD', data: record }],
   };
+}
+
+/** A wheel whose RECORD is right but one member's zip entry states a wrong inflated size. */
+function lyingSizeWheel(member: ZipEntrySpec): Buffer {
+  const data = typeof member.data === 'string' ? Buffer.from(member.data) : (member.data ?? Buffer.alloc(0));
+  const record = `${member.name},${sha(data)},${data.length}\nevil-1.0.dist-info/METADATA,${sha(META)},\nevil-1.0.dist-info/WHEEL,${sha(WHEEL)},\nevil-1.0.dist-info/RECORD,,\n`;
+  return buildZip([member, { name: 'evil-1.0.dist-info/METADATA', data: META }, { name: 'evil-1.0.dist-info/WHEEL', data: WHEEL }, { name: 'evil-1.0.dist-info/RECORD', data: record }]);
 }
 
 describe('wheel cache', () => {
@@ -66,6 +73,9 @@ describe('wheel cache', () => {
     ['an unknown .data scheme', { name: 'evil', version: '1.0', files: { 'evil-1.0.data/etc/passwd': 'x' } }, 'PAVED_E_INVALID_WHEEL'],
     ['a dist-info of another project', { name: 'evil', version: '1.0', distInfoName: 'pip-1.0.dist-info' }, 'PAVED_E_INVALID_WHEEL'],
     ['a truncated file', () => Buffer.from('PK\u0003\u0004 truncated'), 'PAVED_E_INVALID_WHEEL'],
+    ['a member inflating past its declared size', () => lyingSizeWheel({ name: 'evil/big.py', data: Buffer.alloc(50_000, 0x20), declaredSize: 10 }), 'PAVED_E_UNSAFE_WHEEL'],
+    ['a member shorter than its declared size', () => lyingSizeWheel({ name: 'evil/short.py', data: 'x = 1\n', declaredSize: 5000 }), 'PAVED_E_INVALID_WHEEL'],
+    ['a stored member shorter than its declared size', () => lyingSizeWheel({ name: 'evil/stored.py', data: 'x = 1\n', compress: false, declaredSize: 5000 }), 'PAVED_E_INVALID_WHEEL'],
   ];
   for (const [title, spec, code] of hostile) {
     it(`refuses a wheel with ${title}, leaving nothing in the cache`, async () => {
