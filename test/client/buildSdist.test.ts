@@ -88,6 +88,7 @@ describe('building sdists for installRequirements', () => {
       await sdistOf({ name: 'cyc-a', version: '1.0', buildRequires: ['cyc-b'] }),
       await sdistOf({ name: 'cyc-b', version: '1.0', buildRequires: ['cyc-a'] }),
       await sdistOf({ name: 'broken', version: '1.0', mode: 'fail' }),
+      await sdistOf({ name: 'hangs', version: '1.0', mode: 'hang' }),
     ]);
     await server.listen();
     client = createIndexClient({ indexUrls: [`${server.url}/simple/`], cacheDir: join(work, 'client-cache'), env: {} });
@@ -186,6 +187,37 @@ describe('building sdists for installRequirements', () => {
     assert.match(e.message, /building broken-1\.0\.tar\.gz failed: build_wheel/);
     assert.match(e.message, /the compiler exploded/);
     assert.ok(!existsSync(venv));
+  });
+
+  it('a hanging build is stopped after build.timeoutMs', { timeout: 60_000 }, async () => {
+    const started = Date.now();
+    const e = await failure(installRequirements({ requirements: [{ requirement: 'hangs' }], client, venvDir: join(work, 'venv-hangs'), python: interpreter.path, cacheDir: join(work, 'cache-hangs'), build: { timeoutMs: 1500 } }));
+    assert.equal(e.code, 'PAVED_E_BUILD_TIMEOUT');
+    assert.match(e.message, /building hangs-1\.0\.tar\.gz failed: build_wheel .* did not finish within 2 s/);
+    assert.ok(Date.now() - started < 30_000);
+  });
+
+  it('a hostile sdist from a find-links folder is refused before anything runs', { timeout: 60_000 }, async () => {
+    const folder = join(work, 'hostile-links');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(folder);
+    await writeFile(
+      join(folder, 'evil-1.0.tar.gz'),
+      await buildSdist({ name: 'evil', version: '1.0', extraEntries: [{ name: 'evil-1.0/../../escaped.txt', data: 'x' }] }),
+    );
+    await writeFile(join(folder, 'linky-1.0.tar.gz'), await buildSdist({ name: 'linky', version: '1.0', extraEntries: [{ name: 'linky-1.0/etc', type: 'symlink', linkname: '/etc' }] }));
+    const local = createIndexClient({ indexUrls: [], findLinks: [folder], env: {} });
+    try {
+      for (const name of ['evil', 'linky']) {
+        const e = await failure(installRequirements({ requirements: [{ requirement: name }], client: local, venvDir: join(work, `venv-${name}`), python: interpreter.path, cacheDir: join(work, 'cache-hostile') }));
+        assert.equal(e.code, 'PAVED_E_UNSAFE_SDIST', e.message);
+        assert.match(e.message, new RegExp(`${name}-1\\.0\\.tar\\.gz is refused`));
+        assert.ok(!existsSync(join(work, `venv-${name}`)));
+      }
+      assert.ok(!existsSync(join(work, 'escaped.txt')) && !existsSync(join(work, 'cache-hostile', 'escaped.txt')));
+    } finally {
+      await local.close();
+    }
   });
 
   it('isStaticSdistMetadata follows PEP 643', () => {
