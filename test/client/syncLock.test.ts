@@ -18,6 +18,7 @@ import { createIndexClient, type IndexClient } from '../../src/client/indexClien
 import { syncLock, type SyncLockEvent } from '../../src/client/syncLock.js';
 import { isPavedError } from '../../src/errors.js';
 import { collectDistributionFiles, createLocalImporter, importFiles } from '../../src/index/importDistributions.js';
+import { openVenv } from '../../src/installer/createVenv.js';
 import { readInstalledDistributions } from '../../src/installer/readInstalledDistributions.js';
 import { exportRequirements } from '../../src/project/exportRequirements.js';
 import { parsePylock, serializePylock } from '../../src/project/pylock.js';
@@ -306,6 +307,28 @@ describe('syncLock against a real paved server', () => {
     } finally {
       await offline.close();
     }
+  });
+
+  it('installs files the lock names by path relative to its directory; downloadLock for an interpreter takes only its files', { timeout: 60_000 }, async () => {
+    const lockDir = join(work, 'project');
+    const wheelhouse = join(lockDir, 'wheels');
+    const lock = lockOf(['idna']);
+    const fetched = await downloadLock({ lock, dest: wheelhouse, client, lockDir });
+    const local = lockOf(['idna'], (p) => ({ ...p, wheels: p.wheels.map((w) => ({ ...w, url: null, path: `wheels/${w.name ?? ''}` })) }));
+    const text = serializePylock(local);
+    assert.match(text, /path = "wheels\/idna-3\.20-py3-none-any\.whl"/);
+    const venv = join(work, 'path-venv');
+    const result = await syncLock({ lock: parsePylock(text).lock, lockDir, venvDir: venv, python: PYTHON, client: newClient([], { offline: true }), cacheDir: join(work, 'path-cache') });
+    assert.deepEqual(result.plan.install.map((s) => `${s.name} ${s.version}`), ['idna 3.20']);
+    assert.equal(fetched.files.length, 1);
+
+    // Two wheels locked for one package: an interpreter's download takes the one it would install.
+    const interpreter = (await openVenv(venv)).interpreter;
+    const twoWheels = lockOf(['idna'], (p) => ({ ...p, wheels: [...p.wheels, { name: 'idna-3.20-cp27-cp27m-win32.whl', url: 'http://127.0.0.1:9/idna-3.20-cp27-cp27m-win32.whl', path: null, uploadTime: null, size: null, hashes: { sha256: 'f'.repeat(64) } }] }));
+    const only = await downloadLock({ lock: twoWheels, dest: join(work, 'only'), client, lockDir, interpreter });
+    assert.deepEqual(only.files.map((f) => f.filename), ['idna-3.20-py3-none-any.whl']);
+    const all = await failure(downloadLock({ lock: twoWheels, dest: join(work, 'all'), client, lockDir }));
+    assert.equal(all.code, 'PAVED_E_NETWORK', all.message);
   });
 
   it('pip --require-hashes accepts the exported requirements of a lock and installs exactly it', { timeout: 180_000 }, async () => {
