@@ -40,6 +40,7 @@ import { planSync, syncVenv, type SyncEvent, type SyncPlan, type WantedDistribut
 import type { DirectUrl } from '../installer/installWheel.js';
 import { createWheelCache } from '../installer/wheelCache.js';
 import { runBounded } from '../installer/runBounded.js';
+import { archivePathFor } from './fetchToCache.js';
 
 /** One requirement line: PEP 508 text plus the `--hash` options that came with it. */
 export interface InstallRequirement {
@@ -494,8 +495,7 @@ export async function installRequirements(options: InstallRequirementsOptions): 
   let done = cached;
   await runBounded(toFetch, options.concurrency ?? 16, async (wheel) => {
     const known = wheel.allowedSha256.length === 1 ? (wheel.allowedSha256[0] as string) : null;
-    const folder = known !== null ? join(cacheDir, 'archives-v1', known.slice(0, 2), known) : join(cacheDir, 'archives-v1', 'unhashed', randomBytes(8).toString('hex'));
-    const path = join(folder, wheel.file.filename);
+    const path = known !== null ? archivePathFor(cacheDir, known, wheel.file.filename) : join(cacheDir, 'archives-v1', 'unhashed', randomBytes(8).toString('hex'), wheel.file.filename);
     const fetched = wheel.file.parsed.kind === 'sdist' && builder !== undefined ? await builder.wheel(wheel.file, { allowedSha256: wheel.allowedSha256 }) : await fetchWheel(options.client, wheel, path);
     wanted.set(wheel.name, { name: wheel.name, version: wheel.version, requested: wheel.requested, wheelPath: fetched.path, sha256: fetched.sha256 });
     done++;
