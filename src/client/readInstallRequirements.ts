@@ -58,6 +58,8 @@ export async function readInstallRequirements(requirementFiles: readonly string[
       if (constraint || entry.constraint) out.constraints.push(text);
       else out.requirements.push({ requirement: text, hashes: entry.hashes });
     }
+    // Bare wheel paths and URLs: the install recognises them (see directWheel.ts).
+    for (const reference of contents.references) if (!reference.constraint) out.requirements.push({ requirement: reference.text, hashes: reference.hashes });
   }
   return out;
 }

@@ -44,6 +44,8 @@ export interface RequirementsFileContents {
   /** Index options (`--index-url`, `--extra-index-url`, `--find-links`, …) in order, with their values. */
   options: { name: string; value: string | null; file: string; line: number }[];
   warnings: RequirementsWarning[];
+  /** Lines that are a bare path or URL (`./dist/x-1.0-py3-none-any.whl`), which installs can use; `text` is without options. */
+  references: { text: string; file: string; line: number; hashes: string[]; constraint: boolean }[];
 }
 
 /** Deeper include chains than this are refused (pip has no limit; a real project needs three or four). */
@@ -117,7 +119,7 @@ function pinnedVersion(clauses: readonly { operator: string; version: string; ha
  * requirement, an include cycle, an editable or URL requirement) becomes a warning.
  */
 export async function readRequirementsFile(path: string): Promise<RequirementsFileContents> {
-  const result: RequirementsFileContents = { requirements: [], options: [], warnings: [] };
+  const result: RequirementsFileContents = { requirements: [], options: [], warnings: [], references: [] };
   const active = new Set<string>();
   const done = new Set<string>();
 
@@ -174,6 +176,7 @@ export async function readRequirementsFile(path: string): Promise<RequirementsFi
     } catch (error) {
       if (!(error instanceof PavedError)) throw error;
       const looksLikePath = /^(\.|\/|[a-z][a-z0-9+.-]*:\/\/)|\.(whl|zip|tar\.gz)$/i.test(requirement);
+      if (looksLikePath) result.references.push({ text: requirement, file, line: line.number, hashes, constraint });
       return warn(looksLikePath ? `${requirement} is a path or URL without a project name and version; not audited` : `cannot read requirement: ${error.message.split('\n')[0]}`);
     }
     const version = parsed.url === null ? pinnedVersion(parsed.specifier.specifiers) : null;

@@ -219,6 +219,21 @@ describe('paved install flags and direct wheel references', () => {
     assert.equal(fromPath.url, pathToFileURL(urlWheel).href);
   });
 
+  it('reads bare wheel paths from -r files, with --hash options under --require-hashes', { timeout: 60_000 }, async () => {
+    const venv = join(work, 'reqfile-venv');
+    const reqs = join(work, 'direct-reqs.txt');
+    await writeFile(reqs, `# a local build\n${urlWheel} --hash=sha256:${urlSha}\n`);
+    const r = await install(['-r', reqs, '--require-hashes', '--no-deps'], venv);
+    assert.equal(r.code, 0, describeRun(r));
+    assert.deepEqual(jsonResult<InstallData>(r).installed.map((p) => `${p.name} ${p.version}`), ['urlpkg 1.5']);
+
+    await writeFile(reqs, `${urlWheel} --hash=sha256:${'2'.repeat(64)}\n`);
+    const bad = await install(['-r', reqs, '--require-hashes', '--no-deps', '--reinstall'], join(work, 'reqfile-bad-venv'));
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stdout + bad.stderr, /sha256/);
+    assert.ok(!existsSync(join(work, 'reqfile-bad-venv')));
+  });
+
   it('refuses a wheel whose #sha256 does not match, or whose name is not the one required, installing nothing', { timeout: 60_000 }, async () => {
     const venv = join(work, 'bad-hash-venv');
     const wrong = await install([`urlpkg @ ${fileBase}/urlpkg-1.5-py3-none-any.whl#sha256=${'0'.repeat(64)}`], venv);
