@@ -63,6 +63,13 @@ describe('resolveWheels', () => {
     assert.deepEqual(skipped.map((s) => `${s.name} ${s.version} ${s.reason}`), ['lib 2.0 sdist-only']);
   });
 
+  it('--no-deps resolves the requirements only, still checking pinned hashes', async () => {
+    const { wheels } = await resolveWheels({ requirements: [{ requirement: 'app' }], client: INDEX, interpreter: INTERPRETER, noDeps: true });
+    assert.deepEqual(wheels.map((w) => w.name), ['app']);
+    const e = await failure(resolveWheels({ requirements: [{ requirement: 'app==1.0', hashes: [`sha256:${sha('f')}`] }], client: INDEX, interpreter: INTERPRETER, noDeps: true, requireHashes: true }));
+    assert.equal(e.code, 'PAVED_E_HASH_MISMATCH');
+  });
+
   it('names sdist-only releases when nothing fits', async () => {
     const e = await failure(resolveWheels({ requirements: [{ requirement: 'src' }], client: INDEX, interpreter: INTERPRETER }));
     assert.equal(e.code, 'PAVED_E_NO_SOLUTION');
