@@ -1,20 +1,48 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { registerAdvisories } from './commands/advisoriesCommand.js';
-import { registerAudit } from './commands/auditCommand.js';
-import { registerImport } from './commands/importCommand.js';
-import { registerPolicyCommands } from './commands/policyCommands.js';
-import { registerProjectCommands } from './commands/projectCommands.js';
-import { registerIndexCommands } from './commands/indexCommands.js';
-import { registerInstallCommands } from './commands/installCommands.js';
-import { registerServe } from './commands/serve.js';
-import { registerTokenCommands } from './commands/tokenCommands.js';
-import { registerUserCommands } from './commands/userCommands.js';
-import { registerYankCommands } from './commands/yankCommands.js';
 import { createReporter } from './reporter.js';
 
-/** Builds the `paved` command line (exported for in-process tests). */
-export function buildProgram(): Command {
+/**
+ * Every command module with the top-level commands it registers, in help order. A run loads
+ * only the module of the command it names: `paved install` must not load the index server
+ * (fastify, SQLite, the scanner), which costs more start-up time than the install itself when
+ * the cache is warm. A new command module gets a line here.
+ */
+const COMMAND_MODULES: { commands: string[]; load: () => Promise<(program: Command) => void> }[] = [
+  { commands: ['serve'], load: async () => (await import('./commands/serve.js')).registerServe },
+  { commands: ['index'], load: async () => (await import('./commands/indexCommands.js')).registerIndexCommands },
+  { commands: ['token'], load: async () => (await import('./commands/tokenCommands.js')).registerTokenCommands },
+  { commands: ['user'], load: async () => (await import('./commands/userCommands.js')).registerUserCommands },
+  { commands: ['yank', 'unyank'], load: async () => (await import('./commands/yankCommands.js')).registerYankCommands },
+  { commands: ['import'], load: async () => (await import('./commands/importCommand.js')).registerImport },
+  { commands: ['policy', 'audit-log'], load: async () => (await import('./commands/policyCommands.js')).registerPolicyCommands },
+  { commands: ['advisories'], load: async () => (await import('./commands/advisoriesCommand.js')).registerAdvisories },
+  { commands: ['audit'], load: async () => (await import('./commands/auditCommand.js')).registerAudit },
+  { commands: ['install', 'uninstall', 'download'], load: async () => (await import('./commands/installCommands.js')).registerInstallCommands },
+  { commands: ['lock', 'sync', 'add', 'remove', 'tree', 'export', 'run'], load: async () => (await import('./commands/projectCommands.js')).registerProjectCommands },
+];
+
+/** Global options that take a value (skipped when looking for the command name). */
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--data', '--server', '--token']);
+
+/** The command `argv` names (the first word that is not a global option), if any. */
+function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const word = argv[i] as string;
+    if (word === '--') return undefined;
+    if (!word.startsWith('-')) return word;
+    if (GLOBAL_OPTIONS_WITH_VALUE.has(word)) i++;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the `paved` command line (exported for in-process tests). With `argv`, only the module
+ * of the command it names is loaded; without (or for help, or an unknown command), all of them.
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
+  const name = argv === undefined ? undefined : commandName(argv);
+  const only = name === undefined ? undefined : COMMAND_MODULES.find((m) => m.commands.includes(name));
   const program = new Command('paved')
     .description('the paved road for Python inside a company: private vetted index, locked environments, runtimes, bundles, tools')
     .version('0.1.0')
@@ -25,22 +53,15 @@ export function buildProgram(): Command {
     .option('--token <token>', 'token for --server (env PAVED_TOKEN; prefer the env var, flags show in ps)')
     .showHelpAfterError()
     .exitOverride();
-  registerServe(program);
-  registerIndexCommands(program);
-  registerTokenCommands(program);
-  registerUserCommands(program);
-  registerYankCommands(program);
-  registerImport(program);
-  registerPolicyCommands(program);
-  registerAdvisories(program);
-  registerAudit(program);
-  registerInstallCommands(program);
-  registerProjectCommands(program);
+  const modules = only === undefined ? COMMAND_MODULES : [only];
+  for (const register of await Promise.all(modules.map((m) => m.load()))) register(program);
+  // A stale line in the table costs start-up time, never a working command.
+  if (only !== undefined && !program.commands.some((c) => c.name() === name || c.aliases().includes(name as string))) return buildProgram();
   return program;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {

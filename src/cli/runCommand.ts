@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openAdminTarget, type AdminTarget } from './adminTarget.js';
+import type { AdminTarget } from './adminTarget.js';
 import { readGlobalOptions, type GlobalOptions } from './globalOptions.js';
 import { createReporter, type Reporter } from './reporter.js';
 
@@ -20,6 +20,9 @@ export async function runCommand(cmd: Command, body: (global: GlobalOptions, rep
 /** runCommand with an admin target (data directory or server) opened and closed around the body. */
 export function runWithAdminTarget(cmd: Command, body: (target: AdminTarget, reporter: Reporter, global: GlobalOptions) => Promise<void>): Promise<void> {
   return runCommand(cmd, async (global, reporter) => {
+    // Loaded here, not at the top: it pulls in the index server (catalog, SQLite, scanner,
+    // policy), which commands that run without an admin target (install, lock, sync) never need.
+    const { openAdminTarget } = await import('./adminTarget.js');
     const target = await openAdminTarget(global);
     try {
       await body(target, reporter, global);
