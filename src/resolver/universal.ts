@@ -228,25 +228,16 @@ export async function resolveUniversal(roots: readonly string[], provider: Packa
     }
   }
 
-  // Forks that chose the same versions need no separate entries: join their Python ranges.
-  const groups = new Map<string, { dnf: Dnf; forks: Fork[]; resolutions: Resolution[] }>();
+  // For the report: forks whose pins agree on every project both have are one group.
+  const groups: { versions: Map<string, string>; forks: Fork[] }[] = [];
   for (const { fork, resolution } of solved) {
-    const signature = [...resolution.packages.values()].map((p) => `${p.name}==${p.version.toString()}`).join(',');
-    const group = groups.get(signature) ?? { dnf: DNF_FALSE, forks: [], resolutions: [] };
-    group.forks.push(fork);
-    group.resolutions.push(resolution);
-    groups.set(signature, group);
-  }
-
-  for (const group of groups.values()) {
-    // Adjacent minors join into one range, so the markers read `python_version >= "3.10"`.
-    const runs: Fork[] = [];
-    for (const fork of group.forks) {
-      const last = runs[runs.length - 1];
-      if (last !== undefined && last.high !== null && minorNumber(fork.low) === minorNumber(last.high) + 1) last.high = fork.high;
-      else runs.push({ ...fork });
+    const versions = new Map([...resolution.packages.values()].map((p) => [p.name, p.version.toString()]));
+    const group = groups.find((g) => [...versions].every(([name, v]) => (g.versions.get(name) ?? v) === v));
+    if (group === undefined) groups.push({ versions, forks: [fork] });
+    else {
+      for (const [name, v] of versions) group.versions.set(name, v);
+      group.forks.push(fork);
     }
-    group.dnf = runs.reduce<Dnf>((acc, run) => algebra.or(acc, forkDnf(run)), DNF_FALSE);
   }
 
   interface Entry {
@@ -257,12 +248,13 @@ export async function resolveUniversal(roots: readonly string[], provider: Packa
     dependencies: Set<string>;
   }
   const entries = new Map<string, Entry>();
-  for (const group of groups.values()) {
-    for (const resolution of group.resolutions) {
+  for (const { fork, resolution } of solved) {
+    {
+      // A fork's markers hold within its own Python range; the simplifier joins the ranges again.
       const markers = keyMarkers(algebra, resolution);
       for (const pkg of resolution.packages.values()) {
         const id = `${pkg.name}@${pkg.version.toString()}`;
-        const marker = algebra.and(group.dnf, markers.get(pkg.name) ?? DNF_FALSE);
+        const marker = algebra.and(forkDnf(fork), markers.get(pkg.name) ?? DNF_FALSE);
         const entry = entries.get(id) ?? { name: pkg.name, version: pkg.version, marker: DNF_FALSE, extras: new Set<string>(), dependencies: new Set<string>() };
         entry.marker = algebra.or(entry.marker, marker);
         for (const e of pkg.extras) entry.extras.add(e);
@@ -288,6 +280,14 @@ export async function resolveUniversal(roots: readonly string[], provider: Packa
     packages.push({ name: entry.name, version: entry.version, marker: algebra.toMarkerText(simplified), extras: [...entry.extras].sort(), dependencies });
   }
   packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version.compare(b.version)));
-  const forks = [...groups.values()].map((g) => g.forks.map(forkText).join(' | '));
+  const forks = groups.map((g) => {
+    const runs: Fork[] = [];
+    for (const fork of g.forks) {
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last.high !== null && minorNumber(fork.low) === minorNumber(last.high) + 1) last.high = fork.high;
+      else runs.push({ ...fork });
+    }
+    return runs.map(forkText).join(' | ');
+  });
   return { packages, forks, stats };
 }

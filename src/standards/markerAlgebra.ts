@@ -269,6 +269,65 @@ export function createMarkerAlgebra(context: MarkerContext): MarkerAlgebra {
     return counterexample === false;
   };
 
+  // The Python minors the context admits, in order: 3.20 stands for "3.20 and later".
+  const pythonDomain: number[] = [];
+  for (let minor = 0; minor <= 20; minor++) {
+    const admitted =
+      context.requiresPython === null ||
+      Array.from({ length: 41 }, (_, patch) => tryParseVersion(`3.${minor}.${patch}`)).some((v) => v !== null && (context.requiresPython as SpecifierSet).contains(v, { prereleases: true }));
+    if (admitted) pythonDomain.push(minor);
+  }
+  const isMinorAtom = (text: string): boolean => {
+    const atom = atoms.get(text) as Atom;
+    return atom.dimension === 'python' && variableOf(atom.expression) === 'python_version';
+  };
+  const minorEnvironment = (minor: number): MarkerEnvironment => ({ ...BASE_ENVIRONMENT, python_version: `3.${minor}`, python_full_version: `3.${minor}.0` });
+
+  /**
+   * Terms that differ only in `python_version` comparisons become one term per run of
+   * consecutive minors: `python_version == "3.9" or python_version >= "3.10"` is no marker at
+   * all within >=3.9, and per-fork pieces read as one range again.
+   */
+  const mergePythonRanges = (terms: readonly Conjunction[]): Conjunction[] => {
+    const out: Conjunction[] = [];
+    const groups = new Map<string, { rest: string[]; parts: string[][] }>();
+    for (const term of terms) {
+      if (term.some((a) => (atoms.get(a) as Atom).dimension === 'python' && !isMinorAtom(a))) {
+        out.push(term);
+        continue;
+      }
+      const rest = term.filter((a) => !isMinorAtom(a));
+      const key = conjunctionKey(rest);
+      const group = groups.get(key) ?? { rest, parts: [] };
+      group.parts.push(term.filter(isMinorAtom));
+      groups.set(key, group);
+    }
+    for (const { rest, parts } of groups.values()) {
+      const admitted = new Set(pythonDomain.filter((m) => parts.some((part) => part.every((a) => safeEvaluate((atoms.get(a) as Atom).expression, minorEnvironment(m), [], [])))));
+      let runStart: number | null = null;
+      for (let i = 0; i <= pythonDomain.length; i++) {
+        const minor = pythonDomain[i];
+        const inside = minor !== undefined && admitted.has(minor);
+        if (inside && runStart === null) runStart = i;
+        if (!inside && runStart !== null) {
+          const low = pythonDomain[runStart] as number;
+          const high = pythonDomain[i - 1] as number;
+          const range: string[] = [];
+          const hasLow = runStart > 0;
+          const hasHigh = i < pythonDomain.length;
+          if (hasLow && hasHigh && low === high) range.push(register(parseMarker(`python_version == "3.${low}"`) as MarkerExpression));
+          else {
+            if (hasLow) range.push(register(parseMarker(`python_version >= "3.${low}"`) as MarkerExpression));
+            if (hasHigh) range.push(register(parseMarker(`python_version < "3.${high + 1}"`) as MarkerExpression));
+          }
+          out.push(sortedUnique([...rest, ...range]));
+          runStart = null;
+        }
+      }
+    }
+    return out;
+  };
+
   const simplify = (d: Dnf): Dnf => {
     let terms = d.filter((t) => possible([t]));
     terms = terms.map((term) => {
@@ -285,7 +344,7 @@ export function createMarkerAlgebra(context: MarkerContext): MarkerAlgebra {
       }
       return current;
     });
-    const result = absorb(terms);
+    const result = absorb(mergePythonRanges(terms));
     if (result.length > 0 && always(result)) return DNF_TRUE;
     // A term implied by the others adds nothing.
     const kept = [...result];
@@ -301,7 +360,8 @@ export function createMarkerAlgebra(context: MarkerContext): MarkerAlgebra {
   const toMarkerText = (d: Dnf): string | null => {
     if (d.length === 0) throw new PavedError('PAVED_E_INVALID_MARKER', 'a marker that never holds has no PEP 508 text');
     if (d.some((t) => t.length === 0)) return null;
-    const terms = d.map((t) => (t.length > 1 && d.length > 1 ? `(${t.join(' and ')})` : t.join(' and ')));
+    const ordered = (t: Conjunction): string[] => [...t].sort((a, b) => printOrder(a) - printOrder(b) || (a < b ? -1 : a > b ? 1 : 0));
+    const terms = d.map((t) => (t.length > 1 && d.length > 1 ? `(${ordered(t).join(' and ')})` : ordered(t).join(' and ')));
     return terms.join(' or ');
   };
 
@@ -324,6 +384,13 @@ export function createMarkerAlgebra(context: MarkerContext): MarkerAlgebra {
     toMarkerText,
     pythonMinorRange,
   };
+}
+
+/** Lower bounds before upper ones when a term names a range (`python_version >= "3.10" and python_version < "3.12"`). */
+function printOrder(atomText: string): number {
+  if (/ (>=|>) /.test(atomText)) return 0;
+  if (/ (<=|<) /.test(atomText)) return 1;
+  return 0;
 }
 
 /** Evaluates one atom; one that cannot be evaluated (e.g. `~=` on a non-version) counts as holding, so nothing is dropped for it. */

@@ -73,7 +73,7 @@ describe('universal resolution', () => {
     // A requirement only 3.10+ can meet forces per-version pins.
     const result = await lock(forking, ['scipy', 'numpy>=2 ; python_version >= "3.10"', 'numpy<2 ; python_version < "3.10"']);
     const s = summary(result);
-    assert.equal(s['numpy==1.26'], 'python_version == "3.9"');
+    assert.equal(s['numpy==1.26'], 'python_version < "3.10"');
     assert.equal(s['numpy==2.1'], 'python_version >= "3.10"');
     assert.equal(result.packages.filter((p) => p.name === 'scipy').length, 2);
     assert.ok(result.forks.length >= 2);

@@ -48,7 +48,16 @@ test('python_full_version boundaries and minor ranges', () => {
   assert.equal(a.possible(m), true);
   assert.equal(a.always(m), false);
   const range = a.pythonMinorRange('3.10', '3.11');
-  assert.equal(a.toMarkerText(range), 'python_version < "3.12" and python_version >= "3.10"');
+  assert.equal(a.toMarkerText(range), 'python_version >= "3.10" and python_version < "3.12"');
   assert.equal(a.always(a.or(a.pythonMinorRange('3.8', '3.9'), a.pythonMinorRange('3.10', null))), true);
   assert.equal(a.possible(a.and(range, a.fromMarker(parseMarker('python_version < "3.10"')))), false);
+});
+
+test('pieces of Python ranges join into one range', () => {
+  const a = algebra('>=3.9');
+  const pieces = a.or(a.fromMarker(parseMarker('python_version == "3.9"')), a.fromMarker(parseMarker('python_version == "3.10"')));
+  assert.equal(a.toMarkerText(a.simplify(pieces)), 'python_version < "3.11"');
+  const split = a.or(a.and(pieces, a.fromMarker(parseMarker('sys_platform == "win32"'))), a.fromMarker(parseMarker('python_version >= "3.11" and sys_platform == "win32"')));
+  assert.equal(a.toMarkerText(a.simplify(split)), 'sys_platform == "win32"');
+  assert.equal(a.toMarkerText(a.simplify(a.fromMarker(parseMarker('python_version == "3.9" or python_version >= "3.12"')))), 'python_version < "3.10" or python_version >= "3.12"');
 });

@@ -11,7 +11,7 @@ import { homedir } from 'node:os';
 import { delimiter, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PavedError } from '../../errors.js';
-import { createIndexClient, type IndexClient } from '../../client/indexClient/indexClient.js';
+import { createIndexClient, type IndexClient, type IndexClientEvent } from '../../client/indexClient/indexClient.js';
 import { lockProject, type LockEvent } from '../../client/lockProject.js';
 import { ensureScriptEnvironment } from '../../client/scriptEnvironment.js';
 import { syncLock, type SyncLockEvent, type SyncLockResult } from '../../client/syncLock.js';
@@ -92,7 +92,7 @@ async function openProject(flags: ProjectFlags, reporter: Reporter): Promise<Ope
   return { root, pyproject, config, lockPath: lockPathFor(root), venvDir: join(root, '.venv') };
 }
 
-function openClient(config: ClientConfig): IndexClient {
+function openClient(config: ClientConfig, onWarning?: (message: string) => void): IndexClient {
   if (config.indexUrls.length === 0 && config.findLinks.length === 0) {
     throw new PavedError('PAVED_E_NO_INDEX', 'no index configured', {
       hint: 'Give --index-url URL, set PAVED_INDEX_URL, or add index-url to [tool.paved] in pyproject.toml or to ~/.config/paved/config.toml.',
@@ -103,8 +103,9 @@ function openClient(config: ClientConfig): IndexClient {
     findLinks: config.findLinks,
     offline: config.offline,
     cacheDir: config.cacheDir,
-    ...(config.keyring === null ? {} : { credentials: { keyringCommand: config.keyring.command } }),
-  } as Parameters<typeof createIndexClient>[0]);
+    ...(config.keyring === null ? {} : { credentials: { keyring: { command: config.keyring.command } } }),
+    ...(onWarning === undefined ? {} : { onEvent: (event: IndexClientEvent) => (event.type === 'warning' ? onWarning(event.message) : undefined) }),
+  });
 }
 
 async function readLockIfAny(path: string): Promise<Pylock | null> {
@@ -379,7 +380,7 @@ export function registerProjectCommands(program: Command): void {
       runCommand(cmd, async (global, reporter) => {
         const start = process.hrtime.bigint();
         const project = await openProject(flags, reporter);
-        const client = openClient(project.config);
+        const client = openClient(project.config, (m) => reporter.warn(m));
         try {
           const upgrade = flags.upgrade === true ? true : flags.upgradePackage.length > 0 ? flags.upgradePackage.map(normalizeName) : undefined;
           const result = await relock(project, client, { ...(upgrade === undefined ? {} : { upgrade }), check: flags.check === true, reporter, global });
@@ -404,7 +405,7 @@ export function registerProjectCommands(program: Command): void {
       runCommand(cmd, async (global, reporter) => {
         const start = process.hrtime.bigint();
         const project = await openProject(flags, reporter);
-        const client = openClient(project.config);
+        const client = openClient(project.config, (m) => reporter.warn(m));
         try {
           const lock = await currentLock(project, client, flags.frozen === true, reporter, global);
           const result = await syncProject(project, client, lock, flags, reporter);
@@ -432,7 +433,7 @@ export function registerProjectCommands(program: Command): void {
           const edited = name === 'add' ? addRequirements(original, requirements, target, path) : removeRequirements(original, requirements, target, path);
           const originalLock = existsSync(project.lockPath) ? await readFile(project.lockPath, 'utf8') : null;
           await writeAtomically(path, edited.text);
-          const client = openClient(project.config);
+          const client = openClient(project.config, (m) => reporter.warn(m));
           try {
             const reopened = { ...project, pyproject: await readPyproject(path) };
             const { lock } = await relock(reopened, client, { reporter, global });
@@ -466,7 +467,7 @@ export function registerProjectCommands(program: Command): void {
         const lock = flags.frozen === true ? await readLockIfAny(project.lockPath) : null;
         let used = lock;
         if (used === null) {
-          const client = openClient(project.config);
+          const client = openClient(project.config, (m) => reporter.warn(m));
           try {
             used = await currentLock(project, client, false, reporter, global);
           } finally {
@@ -496,7 +497,7 @@ export function registerProjectCommands(program: Command): void {
           throw new PavedError('PAVED_E_INVALID_ARGUMENT', `unknown export format ${JSON.stringify(flags.format)}`, { hint: 'Use --format requirements (pylock.toml itself is the PEP 751 format).' });
         }
         const project = await openProject(flags, reporter);
-        const client = openClient(project.config);
+        const client = openClient(project.config, (m) => reporter.warn(m));
         let lock: Pylock;
         try {
           lock = await currentLock(project, client, flags.frozen === true, reporter, global);
@@ -534,7 +535,7 @@ export function registerProjectCommands(program: Command): void {
           if (wanted.dependencies.length === 0 && metadata === null) {
             python = (await findInterpreter({ ...(config.python === null ? {} : { python: config.python }), inspect: { cacheDir: config.cacheDir } })).path;
           } else {
-            const client = openClient(config);
+            const client = openClient(config, (m) => reporter.warn(m));
             try {
               const env = await ensureScriptEnvironment({ metadata: wanted, client, cacheDir: config.cacheDir, ...(config.python === null ? {} : { python: config.python }) });
               if (global.verbose) reporter.info(`${env.reused ? 'using' : 'created'} script environment ${env.venv}`);
@@ -548,7 +549,7 @@ export function registerProjectCommands(program: Command): void {
         }
         const project = await openProject(flags, reporter);
         if (flags.sync !== false) {
-          const client = openClient(project.config);
+          const client = openClient(project.config, (m) => reporter.warn(m));
           try {
             const lock = await currentLock(project, client, flags.frozen === true, reporter, global);
             await syncProject(project, client, lock, flags, reporter);

@@ -1,0 +1,300 @@
+/**
+ * `paved lock`, `sync`, `add`, `remove`, `tree`, `export` and `run` as a user runs them: the
+ * real CLI as a child process on a project folder, against a live paved server holding the
+ * corpus, judged by importing what was installed and by the machine's own pip.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { collectDistributionFiles, createLocalImporter, importFiles } from '../../src/index/importDistributions.js';
+import { parsePylock } from '../../src/project/pylock.js';
+import { buildWheel, wheelFilenameFor } from '../fixtures/buildDistributions.js';
+import { HISTORY, PYPI_SUBSET } from '../fixtures/corpus.js';
+import { describeRun, isolatedPipEnv, run, type RunResult } from '../fixtures/pythonTools.js';
+import { startTestServer, type TestServer } from '../fixtures/testServer.js';
+import { jsonResult, paved } from './pavedCli.js';
+
+function machinePip(venvPython: string, args: string[]): Promise<RunResult> {
+  return run('python3', ['-m', 'pip', '--python', venvPython, '--disable-pip-version-check', ...args], { env: isolatedPipEnv(), timeoutMs: 60_000 });
+}
+
+async function installedNames(venv: string): Promise<string[]> {
+  const lib = join(venv, 'lib');
+  const [pythonDir] = await readdir(lib);
+  const entries = await readdir(join(lib, pythonDir as string, 'site-packages'));
+  return entries
+    .filter((e) => e.endsWith('.dist-info'))
+    .map((e) => (e.slice(0, -'.dist-info'.length).split('-')[0] as string).toLowerCase().replace(/[-_.]+/g, '-'))
+    .sort();
+}
+
+async function writeProject(dir: string, pyproject: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'pyproject.toml'), pyproject);
+}
+
+describe('paved lock / sync on a project', () => {
+  let server: TestServer;
+  let work: string;
+  let index: string;
+  let cache: string;
+
+  before(async () => {
+    server = await startTestServer();
+    const files = (await collectDistributionFiles([PYPI_SUBSET])).files;
+    const summary = await importFiles('root/main', files, await createLocalImporter(server.storage, 'root/main'), { jobs: 8 });
+    assert.equal(summary.added, 46);
+    await server.listen();
+    index = `${server.url}/simple/`;
+    work = await mkdtemp(join(tmpdir(), 'paved-lock-e2e-'));
+    cache = join(work, 'cache');
+  });
+  after(async () => {
+    await server?.close();
+    if (work !== undefined) await rm(work, { recursive: true, force: true });
+  });
+
+  const PYPROJECT = `[project]
+name = "webapp"
+version = "1.0"
+requires-python = ">=3.11"
+# Everything the service needs at run time.
+dependencies = [
+    "flask",
+    "fastapi",
+    "httpx",
+    "rich",
+    "sqlalchemy",
+    "twisted",  # the old event loop, still used by the scheduler
+]
+
+[dependency-groups]
+dev = ["pytest", "black"]
+
+[tool.paved]
+environments = ["sys_platform == 'linux'"]
+python = "3.11"  # the corpus's compiled wheels are cp311
+`;
+
+  it('locks the corpus project, syncs it exactly, re-locks byte-identically, and removes what a removed dependency brought', { timeout: 240_000 }, async () => {
+    const project = join(work, 'webapp');
+    await writeProject(project, PYPROJECT);
+    const env = { PAVED_INDEX_URL: index, PAVED_CACHE_DIR: cache };
+
+    const locked = await paved(['lock', '--project', project, '--json'], { env });
+    assert.equal(locked.code, 0, describeRun(locked));
+    const lockResult = jsonResult<{ packages: number; changed: boolean; forks: string[] }>(locked);
+    assert.equal(lockResult.packages, 43);
+    assert.equal(lockResult.changed, true);
+    const text = await readFile(join(project, 'pylock.toml'), 'utf8');
+    const { lock } = parsePylock(text);
+    const byName = new Map(lock.packages.map((p) => [p.name, p]));
+    assert.equal(byName.get('pytest')?.marker, '"dev" in dependency_groups');
+    assert.equal(byName.get('flask')?.marker, null);
+    for (const p of lock.packages) {
+      assert.equal(p.wheels.length, 1, p.name);
+      assert.match(p.wheels[0]?.hashes['sha256'] ?? '', /^[0-9a-f]{64}$/);
+      assert.equal(p.index, index);
+    }
+
+    // Re-locking with nothing changed writes the same bytes, and --check agrees.
+    const again = await paved(['lock', '--project', project, '--json'], { env });
+    assert.equal(again.code, 0, describeRun(again));
+    assert.equal(jsonResult<{ changed: boolean }>(again).changed, false);
+    assert.equal(await readFile(join(project, 'pylock.toml'), 'utf8'), text);
+    assert.equal((await paved(['lock', '--check', '--project', project], { env })).code, 0);
+
+    const synced = await paved(['sync', '--frozen', '--project', project, '--json'], { env });
+    assert.equal(synced.code, 0, describeRun(synced));
+    const syncResult = jsonResult<{ install: { name: string }[]; remove: unknown[]; python: string }>(synced);
+    assert.equal(syncResult.install.length, 43);
+    assert.match(syncResult.python, /^3\.11\./);
+    const python = join(project, '.venv', 'bin', 'python');
+    const imported = await run(python, ['-c', 'import flask, fastapi, httpx, rich, sqlalchemy, twisted, pytest, black; print("ok")']);
+    assert.equal(imported.stdout.trim(), 'ok', describeRun(imported));
+    const check = await machinePip(python, ['check']);
+    assert.equal(check.code, 0, describeRun(check));
+
+    // Without the dev group, sync takes pytest and black (and what only they need) away.
+    const noDev = await paved(['sync', '--frozen', '--no-default-groups', '--project', project, '--json'], { env });
+    assert.equal(noDev.code, 0, describeRun(noDev));
+    const removedNames = jsonResult<{ remove: { name: string }[] }>(noDev).remove.map((r) => r.name.toLowerCase());
+    for (const name of ['pytest', 'black', 'pluggy', 'iniconfig']) assert.ok(removedNames.includes(name), `${name} removed: ${removedNames.join(',')}`);
+
+    // `paved remove` edits pyproject.toml in place (the comment on twisted's line goes with it) and sync removes twisted and what only it needed.
+    const removed = await paved(['remove', 'twisted', '--project', project, '--json'], { env });
+    assert.equal(removed.code, 0, describeRun(removed));
+    const edited = await readFile(join(project, 'pyproject.toml'), 'utf8');
+    assert.doesNotMatch(edited, /"twisted"/);
+    assert.match(edited, /# Everything the service needs at run time\./);
+    const names = await installedNames(join(project, '.venv'));
+    for (const gone of ['twisted', 'automat', 'constantly', 'hyperlink', 'incremental', 'zope-interface']) assert.ok(!names.includes(gone), `${gone} still installed`);
+    assert.ok(names.includes('flask') && names.includes('pytest'));
+    const afterCheck = await machinePip(python, ['check']);
+    assert.equal(afterCheck.code, 0, describeRun(afterCheck));
+
+    // The tree starts from the project's requirements; --invert answers "why is this here".
+    const tree = await paved(['tree', '--frozen', '--project', project], { env });
+    assert.equal(tree.code, 0, describeRun(tree));
+    assert.match(tree.stdout, /├── fastapi 0\.142\.2\n│   ├── annotated-doc/);
+    const inverted = await paved(['tree', '--frozen', '--invert', '--project', project], { env });
+    assert.match(inverted.stdout, /├── markupsafe 3\.0\.3\n│   ├── flask 3\.1\.3 \(\*\)\n│   ├── jinja2 3\.1\.6 \(\*\)\n│   └── werkzeug 3\.1\.9\n│       └── flask 3\.1\.3 \(\*\)/);
+
+    // `paved run` runs in the synced environment.
+    const ran = await paved(['run', '--frozen', '--project', project, '--', 'python', '-c', 'import sys, flask; print(sys.prefix)'], { env });
+    assert.equal(ran.code, 0, describeRun(ran));
+    assert.equal(ran.stdout.trim().split('\n').at(-1), join(project, '.venv'));
+  });
+
+  it('sync --frozen refuses a lock that pyproject.toml no longer matches, and a lock whose hash was changed installs nothing', { timeout: 120_000 }, async () => {
+    const project = join(work, 'small');
+    await writeProject(project, `[project]\nname = "small"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["rich"]\n\n[tool.paved]\npython = "3.11"\n`);
+    const env = { PAVED_INDEX_URL: index, PAVED_CACHE_DIR: join(work, 'cache-small') };
+    assert.equal((await paved(['lock', '--project', project], { env })).code, 0);
+    await writeFile(join(project, 'pyproject.toml'), `[project]\nname = "small"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["rich", "click"]\n\n[tool.paved]\npython = "3.11"\n`);
+    const frozen = await paved(['sync', '--frozen', '--project', project], { env });
+    assert.equal(frozen.code, 1, describeRun(frozen));
+    assert.match(frozen.stderr, /does not match pyproject\.toml/);
+    assert.match(frozen.stderr, /dependencies: \+ click/);
+    assert.equal(existsSync(join(project, '.venv')), false);
+
+    // Tamper with one hash: the download is refused and no environment appears.
+    await writeFile(join(project, 'pyproject.toml'), `[project]\nname = "small"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["rich"]\n\n[tool.paved]\npython = "3.11"\n`);
+    const lockPath = join(project, 'pylock.toml');
+    const original = await readFile(lockPath, 'utf8');
+    const digest = /sha256 = "([0-9a-f]{64})"/.exec(original)?.[1] as string;
+    await writeFile(lockPath, original.replace(`sha256 = "${digest}"`, `sha256 = "${digest.replace(/^./, (c) => (c === '0' ? '1' : '0'))}"`));
+    const tampered = await paved(['sync', '--frozen', '--project', project], { env });
+    assert.equal(tampered.code, 1, describeRun(tampered));
+    assert.match(tampered.stderr, /sha256/);
+    assert.equal(existsSync(join(project, '.venv', 'lib')), false);
+  });
+
+  it('a malformed pyproject.toml and an index answering garbage are clear errors', { timeout: 60_000 }, async () => {
+    const project = join(work, 'broken');
+    await writeProject(project, '[project]\nname = "broken"\ndependencies = ["flask",\n');
+    const r = await paved(['lock', '--project', project], { env: { PAVED_INDEX_URL: index } });
+    assert.equal(r.code, 1, describeRun(r));
+    assert.match(r.stderr, /pyproject\.toml/);
+    assert.match(r.stderr, /line \d+/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+
+    const garbage: Server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body><a href="../../../../etc/passwd">flask-9.9-py3-none-any.whl</a><a href="javascript:alert(1)">x</a>\u0000\u00ff<<<</body>');
+    });
+    await new Promise<void>((resolveListen) => garbage.listen(0, '127.0.0.1', resolveListen));
+    try {
+      const port = (garbage.address() as AddressInfo).port;
+      await writeProject(project, '[project]\nname = "broken"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["flask"]\n');
+      const g = await paved(['lock', '--project', project, '--index-url', `http://127.0.0.1:${port}/simple/`, '--cache-dir', join(work, 'cache-garbage')]);
+      assert.equal(g.code, 1, describeRun(g));
+      assert.match(g.stderr, /^error: /m);
+      assert.doesNotMatch(g.stderr, /\n\s+at /);
+      assert.equal(existsSync(join(project, 'pylock.toml')), false);
+    } finally {
+      await new Promise((resolveClose) => garbage.close(resolveClose));
+    }
+  });
+});
+
+describe('a universal lock synced on two Pythons', () => {
+  let server: TestServer;
+  let work: string;
+
+  before(async () => {
+    server = await startTestServer();
+    work = await mkdtemp(join(tmpdir(), 'paved-universal-'));
+    const dist = join(work, 'dist');
+    await mkdir(dist);
+    const wheel = async (name: string, version: string, metadata: Record<string, unknown> = {}): Promise<void> => {
+      await writeFile(join(dist, wheelFilenameFor({ name, version })), await buildWheel({ name, version, metadata }));
+    };
+    await wheel('app', '1.0', { requiresDist: ['backport>=1; python_version < "3.11"', 'winonly; sys_platform == "win32"', 'lib'], requiresPython: '>=3.8' });
+    await wheel('backport', '1.2', { requiresPython: '>=3.8' });
+    await wheel('winonly', '1.0');
+    await wheel('lib', '1.0', { requiresPython: '>=3.9' });
+    await wheel('lib', '2.0', { requiresPython: '>=3.10' });
+    const files = (await collectDistributionFiles([dist])).files;
+    await importFiles('root/main', files, await createLocalImporter(server.storage, 'root/main'), { jobs: 4 });
+    await server.listen();
+  });
+  after(async () => {
+    await server?.close();
+    if (work !== undefined) await rm(work, { recursive: true, force: true });
+  });
+
+  it('locks requires-python >=3.9 once, with markers, forking where one pin cannot serve all, and syncs on 3.9 and 3.12', { timeout: 180_000 }, async () => {
+    const project = join(work, 'proj');
+    await writeProject(project, `[project]\nname = "proj"\nversion = "1"\nrequires-python = ">=3.9"\ndependencies = [\n  "app",\n  "lib>=2; python_version >= '3.10'",\n]\n`);
+    const env = { PAVED_INDEX_URL: `${server.url}/simple/`, PAVED_CACHE_DIR: join(work, 'cache') };
+    const locked = await paved(['lock', '--project', project, '--json'], { env });
+    assert.equal(locked.code, 0, describeRun(locked));
+    const { lock } = parsePylock(await readFile(join(project, 'pylock.toml'), 'utf8'));
+    const entries = lock.packages.map((p) => `${p.name} ${p.version} ${p.marker ?? '*'}`);
+    assert.deepEqual(entries, [
+      'app 1.0 *',
+      'backport 1.2 python_version < "3.11"',
+      'lib 1.0 python_version < "3.10"',
+      'lib 2.0 python_version >= "3.10"',
+      'winonly 1.0 sys_platform == "win32"',
+    ]);
+
+    const expected: Record<string, string[]> = { '3.9': ['app', 'backport', 'lib==1.0'], '3.12': ['app', 'lib==2.0'] };
+    for (const [python, wanted] of Object.entries(expected)) {
+      const venv = join(project, '.venv');
+      await rm(venv, { recursive: true, force: true });
+      const synced = await paved(['sync', '--frozen', '--python', python, '--project', project, '--json'], { env });
+      assert.equal(synced.code, 0, describeRun(synced));
+      assert.match(jsonResult<{ python: string }>(synced).python, new RegExp(`^${python.replace('.', '\\.')}\\.`));
+      const listed = await run(join(venv, 'bin', 'python'), ['-c', 'import importlib.metadata as m; print(" ".join(sorted(d.metadata["Name"] + "==" + d.version for d in m.distributions())))']);
+      const have = listed.stdout.trim().split(' ');
+      for (const w of wanted) {
+        const [name, version] = w.split('==') as [string, string | undefined];
+        assert.ok(have.some((h) => h.startsWith(`${name}==`) && (version === undefined || h === `${name}==${version}`)), `${w} on ${python}: ${have.join(' ')}`);
+      }
+      assert.ok(!have.some((h) => h.startsWith('winonly')), `winonly on ${python}`);
+      if (python === '3.12') assert.ok(!have.some((h) => h.startsWith('backport')), 'backport on 3.12');
+    }
+  });
+});
+
+describe('locking from the history corpus', () => {
+  let server: TestServer;
+  let work: string;
+
+  before(async () => {
+    server = await startTestServer();
+    const files = (await collectDistributionFiles([HISTORY])).files;
+    await importFiles('root/main', files, await createLocalImporter(server.storage, 'root/main'), { jobs: 4 });
+    await server.listen();
+    work = await mkdtemp(join(tmpdir(), 'paved-history-'));
+  });
+  after(async () => {
+    await server?.close();
+    if (work !== undefined) await rm(work, { recursive: true, force: true });
+  });
+
+  it('picks the newest versions the ranges allow, and explains an impossible set', { timeout: 60_000 }, async () => {
+    const project = join(work, 'tools');
+    await writeProject(project, `[project]\nname = "tools"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["pip>=22,<24", "setuptools<66", "wheel"]\n`);
+    const env = { PAVED_INDEX_URL: `${server.url}/simple/`, PAVED_CACHE_DIR: join(work, 'cache') };
+    const ok = await paved(['lock', '--project', project], { env });
+    assert.equal(ok.code, 0, describeRun(ok));
+    const { lock } = parsePylock(await readFile(join(project, 'pylock.toml'), 'utf8'));
+    assert.deepEqual(lock.packages.map((p) => `${p.name}==${p.version}`), ['pip==23.2.1', 'setuptools==65.5.0', 'wheel==0.43.0']);
+
+    await writeProject(project, `[project]\nname = "tools"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["pip>=25", "setuptools<66"]\n`);
+    const bad = await paved(['lock', '--project', project], { env });
+    assert.equal(bad.code, 1, describeRun(bad));
+    assert.match(bad.stderr, /pip>=25/);
+    assert.match(bad.stderr, /version solving failed/);
+    // The old lock is left as it was.
+    assert.deepEqual(parsePylock(await readFile(join(project, 'pylock.toml'), 'utf8')).lock.packages.length, 3);
+  });
+});
