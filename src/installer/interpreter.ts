@@ -382,7 +382,10 @@ export async function listInterpreterCandidates(options: FindInterpretersOptions
  * (a venv's own interpreter first). Interpreters that fail to run are skipped.
  */
 export async function findInterpreters(options: FindInterpretersOptions = {}): Promise<PythonInterpreter[]> {
-  const candidates = await listInterpreterCandidates(options);
+  return inspectCandidates(await listInterpreterCandidates(options), options);
+}
+
+async function inspectCandidates(candidates: readonly string[], options: FindInterpretersOptions): Promise<PythonInterpreter[]> {
   const inspected = await Promise.all(candidates.map((path) => inspectInterpreter(path, options.inspect).catch(() => null)));
   const seen = new Set<string>();
   const found: PythonInterpreter[] = [];
@@ -415,6 +418,18 @@ function matchesVersionRequest(interpreter: PythonInterpreter, request: string):
   return wanted.every((part, index) => part === have[index]);
 }
 
+/** The version a candidate's path names (`…/versions/3.12.1/bin/python3`, `…/python3.12`), or null. */
+function versionNamedByPath(path: string): string | null {
+  return (/\/versions\/(\d+\.\d+(?:\.\d+)?)\/bin\/python3$/.exec(path) ?? /\/python(\d+\.\d+)$/.exec(path))?.[1] ?? null;
+}
+
+/** True when two dotted versions agree on every part both have (`3.11` and `3.11.7`). */
+function versionPartsAgree(a: string, b: string): boolean {
+  const x = a.split('.');
+  const y = b.split('.');
+  return x.slice(0, Math.min(x.length, y.length)).every((part, index) => part === y[index]);
+}
+
 /**
  * The newest interpreter matching `python` (a version prefix or a path) and `requiresPython`.
  * Throws `PAVED_E_NO_INTERPRETER` naming what was found when none matches.
@@ -438,9 +453,27 @@ export async function findInterpreter(options: FindInterpreterOptions = {}): Pro
   if (request !== undefined && request !== '' && !/^(python|cpython|py)?\d+(\.\d+){0,2}$/i.test(request)) {
     throw new PavedError('PAVED_E_NO_INTERPRETER', `"${request}" is neither a Python version nor a path`, { hint: 'Use a version such as 3.12 or the path of an interpreter.' });
   }
-  const all = await findInterpreters(options);
-  const matching = all.filter((interpreter) => (request === undefined || request === '' || matchesVersionRequest(interpreter, request)) && admits(interpreter));
-  const chosen = options.venv !== undefined && matching[0]?.path === join(options.venv, 'bin', 'python') ? matching[0] : matching.sort((a, b) => compareVersions(b.version, a.version))[0];
+  const choose = (found: PythonInterpreter[]): PythonInterpreter | undefined => {
+    const matching = found.filter((interpreter) => (request === undefined || request === '' || matchesVersionRequest(interpreter, request)) && admits(interpreter));
+    return options.venv !== undefined && matching[0]?.path === join(options.venv, 'bin', 'python') ? matching[0] : matching.sort((a, b) => compareVersions(b.version, a.version))[0];
+  };
+  const candidates = await listInterpreterCandidates(options);
+  if (request !== undefined && request !== '') {
+    // A version request first runs only the candidates whose path names no other version: on a
+    // cold cache that is one or two interpreters instead of every one installed (each run costs
+    // tens of milliseconds). When those hold no match, every candidate is looked at.
+    const wanted = request.replace(/^(python|cpython|py)/i, '');
+    const likely = candidates.filter((path) => {
+      const named = versionNamedByPath(path);
+      return named === null || versionPartsAgree(named, wanted);
+    });
+    if (likely.length < candidates.length) {
+      const chosen = choose(await inspectCandidates(likely, options));
+      if (chosen !== undefined) return chosen;
+    }
+  }
+  const all = await inspectCandidates(candidates, options);
+  const chosen = choose(all);
   if (chosen === undefined) {
     const wanted = [request === undefined || request === '' ? null : `Python ${request}`, requires === null ? null : `requires-python ${options.requiresPython}`].filter((x) => x !== null).join(' and ');
     const seen = all.map((interpreter) => `${interpreter.version} (${interpreter.path})`).join(', ') || 'none';

@@ -73,6 +73,23 @@ describe('interpreter discovery and inspection', () => {
     assert.deepEqual(found.map((i) => i.path), [join(bin, 'python3')]);
   });
 
+  it('runs only the candidates whose path names no other version for a version request, all of them when those do not match', async () => {
+    const pyenv = join(root, 'pyenv-hints');
+    const counter = join(root, 'other-version-runs');
+    await mkdir(join(pyenv, 'versions', '3.10.99', 'bin'), { recursive: true });
+    const other = join(pyenv, 'versions', '3.10.99', 'bin', 'python3');
+    await writeFile(other, `#!/bin/sh\necho run >> ${counter}\nexit 3\n`);
+    await chmod(other, 0o755);
+    const bin = join(root, 'bin-hints');
+    await mkdir(bin, { recursive: true });
+    await symlink(python311, join(bin, 'python3'));
+    const chosen = await findInterpreter({ python: '3.11', path: bin, pyenvRoots: [pyenv] });
+    assert.equal(chosen.path, join(bin, 'python3'));
+    assert.equal((await run('cat', [counter])).code, 1, 'versions/3.10.99 was not run');
+    await assert.rejects(findInterpreter({ python: '3.10', path: bin, pyenvRoots: [pyenv] }), (error: unknown) => isPavedError(error, 'PAVED_E_NO_INTERPRETER'));
+    assert.equal((await run('cat', [counter])).stdout.trim(), 'run', 'with no match among the likely ones, every candidate is run');
+  });
+
   it('chooses by version request and requires-python, newest first', async () => {
     const all = await findInterpreters();
     assert.ok(all.length >= 1);
