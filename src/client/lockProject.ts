@@ -6,15 +6,26 @@
  * where it is needed. Pins of the previous lock are kept unless an upgrade is asked for, and the
  * output is deterministic, so locking twice without changes gives the same bytes.
  *
- * Error codes: PAVED_E_NO_SOLUTION, PAVED_E_NO_HASH, and whatever the index client throws.
+ * Releases published only as an sdist are locked too (with their `sdist` entry and no wheels)
+ * when `build` is given: their dependencies come from the sdist's PKG-INFO when PEP 643 makes it
+ * static, else from the back-end's `prepare_metadata_for_build_wheel`, run on ONE interpreter
+ * found for the lock's requires-python. As uv does, paved assumes that metadata built on one
+ * interpreter holds for every Python and platform of the lock (a setup.py that computes its
+ * dependencies per platform would be locked with the build machine's answer). With
+ * `build.noBuild`, or without `build`, such releases stay unavailable to the resolver.
+ *
+ * Error codes: PAVED_E_NO_SOLUTION, PAVED_E_NO_HASH, the build errors of `buildSdist.ts`, and
+ * whatever the index client and interpreter discovery throw.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PavedError } from '../errors.js';
+import { PavedError, isPavedError } from '../errors.js';
+import { findInterpreter, type PythonInterpreter } from '../installer/interpreter.js';
 import { resolveUniversal, type UniversalEvent, type UniversalResolution } from '../resolver/universal.js';
 import { lockRoots } from '../project/lockInputs.js';
 import type { LockedFile, LockedPackage, PavedLockInputs, Pylock } from '../project/pylockModel.js';
+import type { CoreMetadata } from '../standards/coreMetadata.js';
 import { createMarkerAlgebra } from '../standards/markerAlgebra.js';
 import { parseMarker } from '../standards/markers.js';
 import { parseSpecifierSet } from '../standards/specifier.js';
@@ -22,9 +33,25 @@ import { redactUrl } from '../standards/urls.js';
 import { tryParseVersion, type Version } from '../standards/version.js';
 import type { IndexClient, IndexFile } from './indexClient/indexClient.js';
 import { createIndexPackageProvider } from './indexPackageProvider.js';
+import { createSdistBuilder, type SdistBuildEvent, type SdistBuilder, type SdistBuildSettings } from './buildSdist.js';
 
 /** What locking reports while it works. */
-export type LockEvent = UniversalEvent | { type: 'locked'; packages: number; forks: string[] } | { type: 'hashing'; filename: string };
+export type LockEvent =
+  | UniversalEvent
+  | { type: 'locked'; packages: number; forks: string[] }
+  | { type: 'hashing'; filename: string }
+  /** Learning an sdist-only release's metadata (`sdist-metadata` says from where). */
+  | { type: 'build'; event: SdistBuildEvent };
+
+/** How `lockProject` learns the metadata of releases that have only an sdist. */
+export interface LockBuildSettings extends SdistBuildSettings {
+  /** Where sdists, learned metadata and build environments are cached. */
+  cacheDir: string;
+  /** The interpreter the back-ends run on; default one found for the lock's requires-python (and `python`). */
+  interpreter?: PythonInterpreter;
+  /** A version prefix or interpreter path to look for when `interpreter` is absent. */
+  python?: string;
+}
 
 /** Options of `lockProject`. */
 export interface LockProjectOptions {
@@ -39,6 +66,8 @@ export interface LockProjectOptions {
   previous?: Pylock | null;
   /** true: re-resolve everything; names: re-resolve those projects. */
   upgrade?: boolean | readonly string[];
+  /** Lock sdist-only releases by learning their metadata (see the module comment); absent or `noBuild`: they are unavailable. */
+  build?: LockBuildSettings;
   onEvent?: (event: LockEvent) => void;
 }
 
@@ -104,20 +133,67 @@ function previousPins(previous: Pylock | null | undefined): Map<string, Version>
   return pins;
 }
 
+/**
+ * The provider's `buildMetadata` callback, or undefined when building is off. The builder (and the
+ * interpreter search) is made on first use, so a lock without sdist-only releases needs no Python.
+ */
+function metadataBuilder(options: LockProjectOptions, requiresPython: string, emit: (event: LockEvent) => void): ((sdist: IndexFile) => Promise<CoreMetadata>) | undefined {
+  const build = options.build;
+  if (build === undefined || build.noBuild === true) return undefined;
+  let builder: Promise<SdistBuilder> | null = null;
+  const make = async (): Promise<SdistBuilder> => {
+    const interpreter =
+      build.interpreter ??
+      (await findInterpreter({ ...(build.python === undefined ? {} : { python: build.python }), requiresPython, inspect: { cacheDir: build.cacheDir } }));
+    return createSdistBuilder({
+      client: options.client,
+      interpreter,
+      cacheDir: build.cacheDir,
+      ...(build.timeoutMs === undefined ? {} : { timeoutMs: build.timeoutMs }),
+      ...(build.parents === undefined ? {} : { parents: build.parents }),
+      onEvent: (event) => emit({ type: 'build', event }),
+    });
+  };
+  return async (sdist) => {
+    if (builder === null) {
+      builder = make();
+      builder.catch(() => {
+        builder = null;
+      });
+    }
+    return (await builder).metadata(sdist);
+  };
+}
+
 /** Resolves and builds the lock. Nothing is written; see `serializePylock`. */
 export async function lockProject(options: LockProjectOptions): Promise<{ lock: Pylock; resolution: UniversalResolution }> {
   const emit = options.onEvent ?? ((): void => {});
   const inputs = options.inputs;
   const requiresPython = inputs.requiresPython ?? options.defaultRequiresPython;
   const environments = inputs.environments.length > 0 ? inputs.environments : null;
-  const provider = createIndexPackageProvider(options.client, { tags: null });
-  const resolution = await resolveUniversal(lockRoots(inputs, options.projectName), provider, {
-    requiresPython,
-    environments,
-    preferred: previousPins(options.previous),
-    ...(options.upgrade === undefined ? {} : { upgrade: options.upgrade }),
-    onEvent: emit,
-  });
+  const buildMetadata = metadataBuilder(options, requiresPython, emit);
+  const provider = createIndexPackageProvider(options.client, { tags: null, ...(buildMetadata === undefined ? {} : { buildMetadata }) });
+  let resolution: UniversalResolution;
+  try {
+    resolution = await resolveUniversal(lockRoots(inputs, options.projectName), provider, {
+      requiresPython,
+      environments,
+      preferred: previousPins(options.previous),
+      ...(options.upgrade === undefined ? {} : { upgrade: options.upgrade }),
+      onEvent: emit,
+    });
+  } catch (error) {
+    const sdistOnly = provider.skipped().filter((s) => s.reason === 'sdist-only');
+    if (!isPavedError(error, 'PAVED_E_NO_SOLUTION') || sdistOnly.length === 0) throw error;
+    // Say which releases building would have made available.
+    const shown = sdistOnly.slice(0, 12).map((s) => `${s.name} ${s.version}`);
+    const more = sdistOnly.length > shown.length ? `, and ${sdistOnly.length - shown.length} more` : '';
+    throw new PavedError('PAVED_E_NO_SOLUTION', `${error.message}\nNot considered, because they are published only as sdists and building is off${options.build?.noBuild === true ? ' (--no-build)' : ''}: ${shown.join(', ')}${more}.`, {
+      hint: 'Drop --no-build to lock these releases from their sdists, or publish wheels of them.',
+      details: { sdistOnly: sdistOnly.map((s) => ({ name: s.name, version: s.version })) },
+      cause: error,
+    });
+  }
 
   const algebra = createMarkerAlgebra({ requiresPython: parseSpecifierSet(requiresPython), environments: environments === null ? null : environments.map((m) => parseMarker(m)) });
   const platformPossible = (sysPlatform: string): boolean => algebra.possible(algebra.fromMarker(parseMarker(`sys_platform == "${sysPlatform}"`)));
@@ -131,7 +207,11 @@ export async function lockProject(options: LockProjectOptions): Promise<{ lock: 
 
   const packages: LockedPackage[] = [];
   for (const pkg of resolution.packages) {
-    const { index, files } = await provider.releaseFiles(pkg.name, pkg.version);
+    const release = await provider.releaseFiles(pkg.name, pkg.version);
+    const index = release.index;
+    // A release offered through its sdist alone has no wheel the provider kept: lock that sdist.
+    const sdistOnly = release.files.length === 0 ? await provider.bestSdist(pkg.name, pkg.version) : null;
+    const files = sdistOnly === null ? release.files : [sdistOnly];
     const wheels: LockedFile[] = [];
     let sdist: LockedFile | null = null;
     const sorted = [...files].sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));

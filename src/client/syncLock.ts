@@ -8,11 +8,18 @@
  * and files, download every missing file and check it against the LOCK's sha256 (never the
  * index's), and only then create the environment (when missing) and sync it; `syncVenv` unpacks
  * and checks every wheel before it touches the environment.
+ *
+ * A package the lock serves here only by its sdist is built (see `buildSdist.ts`): the sdist is
+ * fetched and checked against the lock's sha256 like any file, built through its PEP 517
+ * back-end for the environment's interpreter, and the built wheel installed. Built wheels are
+ * cached by the sdist's sha256 and the interpreter's tag, so a second environment builds nothing.
+ * Builds run before the environment is created or changed, so a failed build changes nothing.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { PavedError } from '../errors.js';
 import type { IndexClient } from './indexClient/indexClient.js';
+import { createSdistBuilder, type SdistBuildEvent, type SdistBuilder, type SdistBuildSettings } from './buildSdist.js';
 import { fetchToCache } from './fetchToCache.js';
 import { locateLockedFile, lockedSha256, verifiedAgainstLock } from './fetchLockedFile.js';
 import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
@@ -36,7 +43,8 @@ export type SyncLockEvent =
   | { type: 'fetch-plan'; total: number; cached: number }
   | { type: 'fetched'; name: string; filename: string; bytes: number; done: number; total: number }
   | { type: 'venv-created'; path: string; python: string; pythonVersion: string }
-  | { type: 'sync'; event: SyncEvent };
+  | { type: 'sync'; event: SyncEvent }
+  | { type: 'build'; event: SdistBuildEvent };
 
 /** Options for `syncLock`. */
 export interface SyncLockOptions {
@@ -58,8 +66,12 @@ export interface SyncLockOptions {
    * find-links folder to install from (the lock was made elsewhere) and when offline.
    */
   indexUrlOverride?: boolean;
-  /** Plan only: nothing is downloaded, created or changed. */
+  /** Plan only: nothing is downloaded, built, created or changed. */
   dryRun?: boolean;
+  /** Building the sdists the lock selects where no wheel fits (on unless `noBuild`). */
+  build?: SdistBuildSettings;
+  /** Compile the installed `.py` files to bytecode. */
+  compile?: boolean;
   /** Parallel downloads; default 16. */
   concurrency?: number;
   onEvent?: (event: SyncLockEvent) => void;
@@ -109,7 +121,7 @@ function planForNewVenv(wanted: WantedDistribution[]): SyncPlan {
  * Makes the environment at `venvDir` match `lock` for its interpreter (creating it when
  * missing). Throws, with nothing changed: `PAVED_E_LOCK_NOT_FOR_ENVIRONMENT`,
  * `PAVED_E_UNKNOWN_EXTRA` / `PAVED_E_UNKNOWN_GROUP`, `PAVED_E_NO_WHEEL` (a package only an sdist
- * serves: building is not supported yet), `PAVED_E_HASH_REQUIRED`, `PAVED_E_HASH_MISMATCH` (bytes
+ * serves while `build.noBuild`), the build errors of `buildSdist.ts`, `PAVED_E_HASH_REQUIRED`, `PAVED_E_HASH_MISMATCH` (bytes
  * or an index's file differ from the lock), `PAVED_E_FILE_NOT_FOUND` (by-filename lookup), the
  * client's network errors, and the wheel cache's refusals of hostile wheels.
  */
@@ -142,10 +154,10 @@ export async function syncLock(options: SyncLockOptions): Promise<SyncLockResult
     ...(options.groups === undefined ? {} : { dependencyGroups: options.groups }),
   });
   const sdistOnly = selected.find((s) => s.kind === 'sdist');
-  if (sdistOnly !== undefined) {
+  if (sdistOnly !== undefined && options.build?.noBuild === true) {
     const best = interpreter.tags[0] === undefined ? 'none' : tagToString(interpreter.tags[0]);
-    throw new PavedError('PAVED_E_NO_WHEEL', `${sdistOnly.package.name} ${sdistOnly.package.version ?? ''} has no wheel in the lock for this interpreter (Python ${interpreter.version}, best tag ${best}), only the sdist ${sdistOnly.filename}`, {
-      hint: 'Building sdists from a lock is not supported yet; lock on an index that has wheels for this platform.',
+    throw new PavedError('PAVED_E_NO_WHEEL', `${sdistOnly.package.name} ${sdistOnly.package.version ?? ''} has no wheel in the lock for this interpreter (Python ${interpreter.version}, best tag ${best}), only the sdist ${sdistOnly.filename}, and --no-build forbids building it`, {
+      hint: 'Drop --no-build to build the sdist, or lock on an index that has wheels for this platform.',
       details: { package: sdistOnly.package.name, version: sdistOnly.package.version, bestTag: best },
     });
   }
@@ -181,13 +193,27 @@ export async function syncLock(options: SyncLockOptions): Promise<SyncLockResult
   for (const s of toFetch) {
     sources.set(s.package.name, await locateLockedFile(s, { client: options.client, lockDir: options.lockDir, byFilename: options.indexUrlOverride ?? false }));
   }
+  let builder: SdistBuilder | null = null;
+  if (toFetch.some((s) => s.kind === 'sdist')) {
+    builder = createSdistBuilder({
+      client: options.client,
+      interpreter,
+      cacheDir,
+      ...(options.build?.timeoutMs === undefined ? {} : { timeoutMs: options.build.timeoutMs }),
+      onEvent: (event) => emit({ type: 'build', event }),
+    });
+  }
   let done = selected.length - toFetch.length;
   await runBounded(toFetch, options.concurrency ?? 16, async (s) => {
     const sha256 = lockedSha256(s);
     const file = sources.get(s.package.name);
     if (file === undefined) throw new Error(`no source for ${s.package.name}`);
-    const fetched = await verifiedAgainstLock(s, () => fetchToCache(options.client, file, { cacheDir, sha256 }));
-    wanted.set(s.package.name, { ...(wanted.get(s.package.name) as WantedDistribution), wheelPath: fetched.path, sha256 });
+    // An sdist is checked against the lock's sha256 as it is fetched, then built; the wheel is what gets installed.
+    const fetched =
+      s.kind === 'sdist' && builder !== null
+        ? await verifiedAgainstLock(s, () => (builder as SdistBuilder).wheel({ ...file, sha256, hashes: { sha256 } }, { allowedSha256: [sha256] }))
+        : await verifiedAgainstLock(s, () => fetchToCache(options.client, file, { cacheDir, sha256 }));
+    wanted.set(s.package.name, { ...(wanted.get(s.package.name) as WantedDistribution), wheelPath: fetched.path, sha256: fetched.sha256 });
     done++;
     emit({ type: 'fetched', name: s.package.name, filename: s.filename, bytes: fetched.size, done, total: selected.length });
   });
@@ -197,7 +223,12 @@ export async function syncLock(options: SyncLockOptions): Promise<SyncLockResult
     venv = await createVenv(venvDir, interpreter);
     emit({ type: 'venv-created', path: venv.root, python: interpreter.path, pythonVersion: interpreter.version });
   }
-  const result = await syncVenv(venv, [...wanted.values()], { cache, keep: [], onEvent: (event) => emit({ type: 'sync', event }) });
+  const result = await syncVenv(venv, [...wanted.values()], {
+    cache,
+    keep: [],
+    ...(options.compile === undefined ? {} : { compile: options.compile }),
+    onEvent: (event) => emit({ type: 'sync', event }),
+  });
   return { venv: venv.root, python: interpreter.version, selected, plan: result.plan, downloaded: toFetch.length, dryRun };
 }
 

@@ -11,7 +11,8 @@ import { homedir } from 'node:os';
 import { delimiter, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PavedError } from '../../errors.js';
-import { createIndexClient, type IndexClient, type IndexClientEvent } from '../../client/indexClient/indexClient.js';
+import type { SdistBuildSettings } from '../../client/buildSdist.js';
+import type { IndexClient } from '../../client/indexClient/indexClient.js';
 import { lockProject, type LockEvent } from '../../client/lockProject.js';
 import { ensureScriptEnvironment } from '../../client/scriptEnvironment.js';
 import { syncLock, type SyncLockEvent, type SyncLockResult } from '../../client/syncLock.js';
@@ -27,6 +28,9 @@ import { readScriptMetadata } from '../../project/scriptMetadata.js';
 import { normalizeExtra, normalizeName } from '../../standards/names.js';
 import { parseRequirement } from '../../standards/requirement.js';
 import type { GlobalOptions } from '../globalOptions.js';
+import { buildSettingsFromFlags } from '../buildSettingsFromFlags.js';
+import { openIndexClient } from '../openIndexClient.js';
+import { buildEventRenderer } from '../renderBuildEvents.js';
 import type { Reporter } from '../reporter.js';
 import { runCommand } from '../runCommand.js';
 
@@ -40,6 +44,9 @@ interface ProjectFlags {
   offline?: boolean;
   cacheDir?: string;
   config?: boolean;
+  /** false with `--no-build`. */
+  build?: boolean;
+  buildTimeout?: string;
 }
 
 /** Flags of the commands that install (`sync`, `add`, `remove`, `run`). */
@@ -50,6 +57,7 @@ interface SyncFlags extends ProjectFlags {
   defaultGroups?: boolean;
   frozen?: boolean;
   dryRun?: boolean;
+  compile?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -61,7 +69,9 @@ interface OpenProject {
   config: ClientConfig;
   lockPath: string;
   venvDir: string;
+  build: SdistBuildSettings;
 }
+
 
 async function openProject(flags: ProjectFlags, reporter: Reporter): Promise<OpenProject> {
   const start = flags.project === undefined ? process.cwd() : resolve(flags.project);
@@ -89,23 +99,11 @@ async function openProject(flags: ProjectFlags, reporter: Reporter): Promise<Ope
     home: homedir(),
   });
   for (const warning of config.warnings) reporter.warn(warning);
-  return { root, pyproject, config, lockPath: lockPathFor(root), venvDir: join(root, '.venv') };
+  return { root, pyproject, config, lockPath: lockPathFor(root), venvDir: join(root, '.venv'), build: buildSettingsFromFlags(flags) };
 }
 
 function openClient(config: ClientConfig, onWarning?: (message: string) => void): IndexClient {
-  if (config.indexUrls.length === 0 && config.findLinks.length === 0) {
-    throw new PavedError('PAVED_E_NO_INDEX', 'no index configured', {
-      hint: 'Give --index-url URL, set PAVED_INDEX_URL, or add index-url to [tool.paved] in pyproject.toml or to ~/.config/paved/config.toml.',
-    });
-  }
-  return createIndexClient({
-    indexUrls: config.indexUrls,
-    findLinks: config.findLinks,
-    offline: config.offline,
-    cacheDir: config.cacheDir,
-    ...(config.keyring === null ? {} : { credentials: { keyring: { command: config.keyring.command } } }),
-    ...(onWarning === undefined ? {} : { onEvent: (event: IndexClientEvent) => (event.type === 'warning' ? onWarning(event.message) : undefined) }),
-  });
+  return openIndexClient(config, onWarning === undefined ? {} : { onWarning });
 }
 
 async function readLockIfAny(path: string): Promise<Pylock | null> {
@@ -132,8 +130,10 @@ function shownPath(path: string): string {
 
 function lockProgress(reporter: Reporter, global: GlobalOptions): (event: LockEvent) => void {
   let decisions = 0;
+  const build = buildEventRenderer(reporter, global);
   return (event) => {
-    if (event.type === 'resolver') {
+    if (event.type === 'build') build(event.event);
+    else if (event.type === 'resolver') {
       if (event.event.type === 'decision') {
         decisions++;
         reporter.progress(decisions, decisions + 1, `resolving (${event.fork}): ${event.event.package} ${event.event.version.toString()}`);
@@ -150,11 +150,13 @@ function lockProgress(reporter: Reporter, global: GlobalOptions): (event: LockEv
   };
 }
 
-function syncProgress(reporter: Reporter): (event: SyncLockEvent) => void {
+function syncProgress(reporter: Reporter, global: GlobalOptions): (event: SyncLockEvent) => void {
   let toInstall = 0;
   let installed = 0;
+  const build = buildEventRenderer(reporter, global);
   return (event) => {
-    if (event.type === 'venv-created') reporter.info(`created ${shownPath(event.path)} with Python ${event.pythonVersion} (${event.python})`);
+    if (event.type === 'build') build(event.event);
+    else if (event.type === 'venv-created') reporter.info(`created ${shownPath(event.path)} with Python ${event.pythonVersion} (${event.python})`);
     else if (event.type === 'fetched') reporter.progress(event.done, event.total, `downloaded ${event.filename}`);
     else if (event.type === 'sync') {
       const e = event.event;
@@ -200,6 +202,8 @@ async function relock(project: OpenProject, client: IndexClient, options: { upgr
     client,
     previous,
     ...(options.upgrade === undefined ? {} : { upgrade: options.upgrade }),
+    // Sdist-only releases: metadata learned on one interpreter found for the lock's requires-python.
+    build: { ...project.build, cacheDir: project.config.cacheDir, ...(project.config.python === null ? {} : { python: project.config.python }) },
     onEvent: lockProgress(options.reporter, options.global),
   });
   const text = serializePylock(lock);
@@ -235,7 +239,7 @@ function selectedExtrasAndGroups(flags: SyncFlags, lock: Pylock, config: ClientC
   return { extras, groups };
 }
 
-async function syncProject(project: OpenProject, client: IndexClient, lock: Pylock, flags: SyncFlags, reporter: Reporter): Promise<SyncLockResult> {
+async function syncProject(project: OpenProject, client: IndexClient, lock: Pylock, flags: SyncFlags, reporter: Reporter, global: GlobalOptions): Promise<SyncLockResult> {
   const { extras, groups } = selectedExtrasAndGroups(flags, lock, project.config);
   return syncLock({
     lock,
@@ -249,7 +253,9 @@ async function syncProject(project: OpenProject, client: IndexClient, lock: Pylo
     // Files come from the index or folder given now (a lock made elsewhere), checked against the lock's hashes.
     indexUrlOverride: flags.indexUrl !== undefined || flags.findLinks.length > 0 || project.config.offline,
     dryRun: flags.dryRun === true,
-    onEvent: syncProgress(reporter),
+    build: project.build,
+    compile: flags.compile === true,
+    onEvent: syncProgress(reporter, global),
   });
 }
 
@@ -280,7 +286,9 @@ function withProjectOptions(cmd: Command): Command {
     .option('--python <version|path>', 'the interpreter for the environment (env PAVED_PYTHON), e.g. 3.12')
     .option('--offline', 'use only the cache and local folders (env PAVED_OFFLINE=1)')
     .option('--cache-dir <dir>', 'global cache (env PAVED_CACHE_DIR, default ~/.cache/paved)')
-    .option('--no-config', 'do not read the user config file');
+    .option('--no-config', 'do not read the user config file')
+    .option('--no-build', 'never build sdists: releases without a usable wheel are unavailable')
+    .option('--build-timeout <seconds>', 'stop a PEP 517 build hook running longer than this (default 1800)');
 }
 
 function withSyncOptions(cmd: Command): Command {
@@ -401,6 +409,7 @@ export function registerProjectCommands(program: Command): void {
 
   withSyncOptions(withProjectOptions(program.command('sync').description('make .venv match pylock.toml exactly: create it, install, upgrade, and remove what the lock does not have')))
     .option('--dry-run', 'show what would change, change nothing')
+    .option('--compile', 'compile the installed Python files to bytecode')
     .action((flags: SyncFlags, cmd: Command) =>
       runCommand(cmd, async (global, reporter) => {
         const start = process.hrtime.bigint();
@@ -408,7 +417,7 @@ export function registerProjectCommands(program: Command): void {
         const client = openClient(project.config, (m) => reporter.warn(m));
         try {
           const lock = await currentLock(project, client, flags.frozen === true, reporter, global);
-          const result = await syncProject(project, client, lock, flags, reporter);
+          const result = await syncProject(project, client, lock, flags, reporter, global);
           const elapsed = seconds(start);
           reporter.result({ venv: result.venv, python: result.python, dryRun: result.dryRun, install: result.plan.install.map((s) => ({ name: s.name, version: s.version })), upgrade: result.plan.upgrade.map((s) => ({ name: s.name, from: s.from, version: s.version })), remove: result.plan.remove.map((s) => ({ name: s.name, version: s.version })), unchanged: result.plan.keep.length, downloaded: result.downloaded, seconds: elapsed }, () => describeSync(result, elapsed));
         } finally {
@@ -437,7 +446,7 @@ export function registerProjectCommands(program: Command): void {
           try {
             const reopened = { ...project, pyproject: await readPyproject(path) };
             const { lock } = await relock(reopened, client, { reporter, global });
-            const result = flags.sync === false ? null : await syncProject(reopened, client, lock, { ...flags, group: target.kind === 'group' ? [target.group] : [] }, reporter);
+            const result = flags.sync === false ? null : await syncProject(reopened, client, lock, { ...flags, group: target.kind === 'group' ? [target.group] : [] }, reporter, global);
             const changes = 'removed' in edited ? { removed: edited.removed } : { added: edited.added, replaced: edited.replaced };
             reporter.result({ ...changes, packages: lock.packages.length, sync: result === null ? null : { install: result.plan.install.length, upgrade: result.plan.upgrade.length, remove: result.plan.remove.length } }, () => {
               const head = 'removed' in edited ? `removed ${edited.removed.join(', ')} from pyproject.toml` : `added ${[...edited.added, ...edited.replaced.map((r) => r.to)].join(', ')} to pyproject.toml`;
@@ -552,7 +561,7 @@ export function registerProjectCommands(program: Command): void {
           const client = openClient(project.config, (m) => reporter.warn(m));
           try {
             const lock = await currentLock(project, client, flags.frozen === true, reporter, global);
-            await syncProject(project, client, lock, flags, reporter);
+            await syncProject(project, client, lock, flags, reporter, global);
           } finally {
             await client.close();
           }
