@@ -2,11 +2,14 @@
  * `paved download`: resolves requirements for one interpreter and puts the chosen wheels in a
  * folder, each verified by sha256, so an air-gapped machine can install from that folder with
  * `--find-links DIR --offline`. A file already in the folder with the right hash is not fetched
- * again.
+ * again. With `build`, a release that has no wheel for the interpreter but an sdist is resolved
+ * from the sdist's metadata (PKG-INFO, else the back-end's) and its sdist is downloaded, as
+ * `pip download` does; the installing machine builds it.
  */
 import { join, resolve as resolvePath } from 'node:path';
 import type { IndexClient } from './indexClient/indexClient.js';
 import { fetchWheel, resolveWheels, type InstallEvent, type InstallRequirement } from './installRequirements.js';
+import { sdistBuilderFor, type SdistBuildSettings } from './buildSdist.js';
 import type { PythonInterpreter } from '../installer/interpreter.js';
 import { sha256File } from '../installer/wheelCache.js';
 
@@ -19,6 +22,8 @@ export interface DownloadRequirementsOptions {
   /** The folder to fill (created when missing). */
   dest: string;
   requireHashes?: boolean;
+  /** Consider sdist-only releases (metadata learned under `cacheDir`) unless `noBuild`; absent: wheels only. */
+  build?: SdistBuildSettings & { cacheDir: string };
   /** Parallel downloads; default 16. */
   concurrency?: number;
   onEvent?: (event: InstallEvent) => void;
@@ -39,12 +44,15 @@ export interface DownloadedWheel {
 export async function downloadRequirements(options: DownloadRequirementsOptions): Promise<DownloadedWheel[]> {
   const emit = options.onEvent ?? ((): void => {});
   const dest = resolvePath(options.dest);
+  const build = options.build;
+  const builder = build === undefined ? undefined : sdistBuilderFor({ client: options.client, interpreter: options.interpreter, cacheDir: build.cacheDir, build, onEvent: emit });
   const { wheels } = await resolveWheels({
     requirements: options.requirements,
     ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
     client: options.client,
     interpreter: options.interpreter,
     ...(options.requireHashes === undefined ? {} : { requireHashes: options.requireHashes }),
+    ...(builder === undefined || build === undefined ? {} : { builder, cacheDir: build.cacheDir }),
     onEvent: emit,
   });
   const out: DownloadedWheel[] = [];

@@ -1,9 +1,26 @@
-import { writeFile } from 'node:fs/promises';
+/**
+ * `paved install`, `uninstall` and `download`: the pip-style path for scripts and CI.
+ *
+ * Where the index settings come from, highest first (one rule for install and download):
+ *   1. command-line flags (`--index-url`, `--extra-index-url`, `--find-links`, `--python`, …);
+ *   2. the requirements files' own options: `-i/--index-url` acts exactly like the flag (it
+ *      replaces the configured default index unless the flag was given), `--extra-index-url`
+ *      and `-f/--find-links` are added after every configured index and folder;
+ *   3. `PAVED_*` environment variables (PAVED_INDEX_URL, PAVED_EXTRA_INDEX_URL, PAVED_FIND_LINKS,
+ *      PAVED_PYTHON, PAVED_CACHE_DIR, PAVED_OFFLINE, PAVED_KEYRING_PROVIDER);
+ *   4. `[tool.paved]` of `pyproject.toml` in the working directory, when there is one;
+ *   5. the user config file (`PAVED_CONFIG_FILE`, else `~/.config/paved/config.toml`), unless `--no-config`.
+ * See `resolveClientConfig` for how lists merge and how indexes are ordered.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { PavedError } from '../../errors.js';
-import { createIndexClient, type IndexClient } from '../../client/indexClient/indexClient.js';
+import { PavedError, isPavedError } from '../../errors.js';
+import type { SdistBuildSettings } from '../../client/buildSdist.js';
+import { downloadLock, type DownloadLockEvent } from '../../client/downloadLock.js';
+import type { IndexClient } from '../../client/indexClient/indexClient.js';
 import { readInstallRequirements } from '../../client/readInstallRequirements.js';
 import { openVenv } from '../../installer/createVenv.js';
 import { downloadRequirements } from '../../client/downloadRequirements.js';
@@ -11,9 +28,15 @@ import { installRequirements, type InstallEvent, type InstallRequirement } from 
 import { findInterpreter } from '../../installer/interpreter.js';
 import { uninstallDistribution } from '../../installer/installWheel.js';
 import { readInstalledDistributions } from '../../installer/readInstalledDistributions.js';
+import { resolveClientConfig, type ClientConfig } from '../../project/clientConfig.js';
+import { readPyproject, type PyprojectFile } from '../../project/pyproject.js';
+import { parsePylock } from '../../project/pylock.js';
 import { redactUrl } from '../../standards/urls.js';
-import { normalizeName } from '../../standards/names.js';
+import { normalizeExtra, normalizeName } from '../../standards/names.js';
+import { buildSettingsFromFlags } from '../buildSettingsFromFlags.js';
 import type { GlobalOptions } from '../globalOptions.js';
+import { openIndexClient, type IndexClientConfig } from '../openIndexClient.js';
+import { buildEventRenderer } from '../renderBuildEvents.js';
 import type { Reporter } from '../reporter.js';
 import { runCommand } from '../runCommand.js';
 
@@ -28,50 +51,93 @@ interface ResolveFlags {
   requireHashes?: boolean;
   offline?: boolean;
   cacheDir?: string;
+  /** false with `--no-config`. */
+  config?: boolean;
+  /** false with `--no-build`. */
+  build?: boolean;
+  buildTimeout?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
-const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
-const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 
-/** What the flags, the environment and the requirement files' own options say, read once. */
+/** The client settings of install/download: the configuration plus the requirement files' own indexes. */
+interface InstallClientSettings extends IndexClientConfig {
+  /** Redacted index URLs, for the result. */
+  shownIndexes: string[];
+  /** The interpreter request (flag, PAVED_PYTHON, config), or null. */
+  python: string | null;
+}
+
+/** What the flags, the environment, the config files and the requirement files' own options say, read once. */
 interface InstallSettings {
   requirements: InstallRequirement[];
   constraints: string[];
-  indexUrls: string[];
-  findLinks: string[];
-  offline: boolean;
-  cacheDir: string;
+  client: InstallClientSettings;
+  build: SdistBuildSettings;
 }
 
-async function readSettings(flags: ResolveFlags, names: string[], reporter: Reporter, env: NodeJS.ProcessEnv = process.env): Promise<InstallSettings> {
+/** `pyproject.toml` of the working directory, or null; one that does not parse is ignored with a warning (this is not a project command). */
+async function workingDirectoryProject(reporter: Reporter): Promise<PyprojectFile | null> {
+  const path = join(process.cwd(), 'pyproject.toml');
+  if (!existsSync(path)) return null;
+  try {
+    return await readPyproject(path);
+  } catch (error) {
+    if (!isPavedError(error)) throw error;
+    reporter.warn(`ignoring the settings of ${path}: ${error.message}`);
+    return null;
+  }
+}
+
+/**
+ * The client configuration (see the module comment for precedence). `fileOptions` are the
+ * index options read from requirement files.
+ */
+async function readClientSettings(flags: ResolveFlags, fileOptions: readonly { name: string; value: string | null }[], reporter: Reporter): Promise<InstallClientSettings> {
+  const fileOption = (...optionNames: string[]): string[] => fileOptions.filter((o) => optionNames.includes(o.name) && o.value !== null).map((o) => o.value as string);
+  const project = await workingDirectoryProject(reporter);
+  const indexUrl = flags.indexUrl ?? fileOption('-i', '--index-url')[0];
+  const config: ClientConfig = await resolveClientConfig({
+    flags: {
+      ...(indexUrl === undefined ? {} : { indexUrl }),
+      ...(flags.extraIndexUrl.length === 0 ? {} : { extraIndexUrls: flags.extraIndexUrl }),
+      ...(flags.findLinks.length === 0 ? {} : { findLinks: flags.findLinks }),
+      ...(flags.cacheDir === undefined ? {} : { cacheDir: flags.cacheDir }),
+      ...(flags.offline === true ? { offline: true } : {}),
+      ...(flags.python === undefined ? {} : { python: flags.python }),
+      ...(flags.config === false ? { noConfig: true } : {}),
+    },
+    env: process.env,
+    project,
+    ...(project === null ? {} : { projectRoot: dirname(project.shown) }),
+    home: homedir(),
+  });
+  for (const warning of config.warnings) reporter.warn(warning);
+  const indexUrls = [...config.indexUrls];
+  const shownIndexes = config.indexes.map((i) => i.shown);
+  for (const url of fileOption('--extra-index-url')) {
+    if (indexUrls.includes(url)) continue;
+    indexUrls.push(url);
+    shownIndexes.push(redactUrl(url));
+  }
+  const findLinks = [...config.findLinks];
+  for (const link of fileOption('-f', '--find-links')) if (!findLinks.includes(link)) findLinks.push(link);
+  return { indexUrls, findLinks, offline: config.offline, cacheDir: config.cacheDir, keyring: config.keyring, shownIndexes, python: config.python };
+}
+
+async function readSettings(flags: ResolveFlags, names: string[], reporter: Reporter): Promise<InstallSettings> {
   const files = await readInstallRequirements(flags.requirement, flags.constraint);
   for (const w of files.warnings) reporter.warn(`${w.file}:${w.line}: ${w.message}`);
   const requirements: InstallRequirement[] = [...files.requirements, ...names.map((n) => ({ requirement: n }))];
   if (requirements.length === 0) {
     throw new PavedError('PAVED_E_NOTHING_TO_INSTALL', 'no requirements given', { hint: 'Name packages (paved install flask) or give -r requirements.txt.' });
   }
-  const fileOption = (...optionNames: string[]): string[] => files.options.filter((o) => optionNames.includes(o.name) && o.value !== null).map((o) => o.value as string);
-  const primary = nonEmpty(flags.indexUrl) ?? fileOption('-i', '--index-url')[0] ?? nonEmpty(env['PAVED_INDEX_URL']);
-  const indexUrls = [...(primary === undefined ? [] : [primary]), ...flags.extraIndexUrl, ...fileOption('--extra-index-url')];
-  const findLinks = [...flags.findLinks, ...fileOption('-f', '--find-links')];
-  if (indexUrls.length === 0 && findLinks.length === 0) {
-    throw new PavedError('PAVED_E_NO_INDEX', 'no index to install from', {
-      hint: 'Give --index-url URL (or set PAVED_INDEX_URL), or --find-links DIR for a folder of wheels.',
-    });
-  }
-  return {
-    requirements,
-    constraints: files.constraints,
-    indexUrls,
-    findLinks,
-    offline: flags.offline === true || truthy(env['PAVED_OFFLINE']),
-    cacheDir: resolve(nonEmpty(flags.cacheDir) ?? nonEmpty(env['PAVED_CACHE_DIR']) ?? join(homedir(), '.cache', 'paved')),
-  };
+  const client = await readClientSettings(flags, files.options, reporter);
+  return { requirements, constraints: files.constraints, client, build: buildSettingsFromFlags(flags) };
 }
 
-function openClient(settings: InstallSettings): IndexClient {
-  return createIndexClient({ indexUrls: settings.indexUrls, findLinks: settings.findLinks, offline: settings.offline, cacheDir: settings.cacheDir });
+function openClient(settings: InstallClientSettings, reporter: Reporter): IndexClient {
+  return openIndexClient(settings, { onWarning: (m) => reporter.warn(m) });
 }
 
 /** The flags only `install` has. */
@@ -91,8 +157,12 @@ function progressFor(reporter: Reporter, global: GlobalOptions, quietInfo = fals
   let decisions = 0;
   let toInstall = 0;
   let installed = 0;
+  const build = buildEventRenderer(reporter, global);
   return (event) => {
     switch (event.type) {
+      case 'build':
+        build(event.event);
+        break;
       case 'venv-created':
         if (quietInfo) break;
         reporter.info(`created ${shownPath(event.path)} with Python ${event.pythonVersion} (${event.python})`);
@@ -132,6 +202,14 @@ function shownPath(path: string): string {
 
 const seconds = (start: bigint): number => Math.round(Number(process.hrtime.bigint() - start) / 1e6) / 1000;
 
+/** Renders `downloadLock` progress. */
+function lockDownloadProgress(reporter: Reporter): (event: DownloadLockEvent) => void {
+  return (event) => {
+    if (event.type === 'downloaded') reporter.progress(event.done, event.total, `downloaded ${event.filename}`);
+    else if (event.type === 'skipped') reporter.warn(`${event.name}: nothing to download (${event.reason})`);
+  };
+}
+
 /** `paved install`, `paved uninstall` and `paved download`: the pip-style path for scripts and CI. */
 export function registerInstallCommands(program: Command): void {
   const withResolveOptions = (cmd: Command): Command =>
@@ -144,7 +222,10 @@ export function registerInstallCommands(program: Command): void {
       .option('--python <version|path>', 'interpreter to resolve for: a version such as 3.12, or a path')
       .option('--require-hashes', 'every requirement must be pinned with == and --hash=sha256:…')
       .option('--offline', 'use only the cache and local folders (env PAVED_OFFLINE=1)')
-      .option('--cache-dir <dir>', 'global cache (env PAVED_CACHE_DIR, default ~/.cache/paved)');
+      .option('--cache-dir <dir>', 'global cache (env PAVED_CACHE_DIR, default ~/.cache/paved)')
+      .option('--no-config', 'do not read the user config file')
+      .option('--no-build', "never build sdists: releases without a usable wheel are unavailable (pip's --only-binary :all:)")
+      .option('--build-timeout <seconds>', 'stop a PEP 517 build hook running longer than this (default 1800)');
 
   withResolveOptions(program.command('install').description('resolve and install packages into a virtual environment (created when missing), pip-style'))
     .argument('[names...]', 'requirements such as flask, "rich>=13", "name @ https://…/x.whl" or ./dist/x-1.0-py3-none-any.whl')
@@ -161,15 +242,15 @@ export function registerInstallCommands(program: Command): void {
         const start = process.hrtime.bigint();
         const settings = await readSettings(flags, names, reporter);
         const reportToStdout = flags.report === '-' && !reporter.json;
-        const client = openClient(settings);
+        const client = openClient(settings.client, reporter);
         try {
           const { report, ...result } = await installRequirements({
             requirements: settings.requirements,
             constraints: settings.constraints,
             client,
             venvDir: flags.targetVenv,
-            ...(flags.python === undefined ? {} : { python: flags.python }),
-            cacheDir: settings.cacheDir,
+            ...(settings.client.python === null ? {} : { python: settings.client.python }),
+            cacheDir: settings.client.cacheDir,
             requireHashes: flags.requireHashes === true,
             upgrade: flags.upgrade === true,
             upgradePackages: flags.upgradePackage,
@@ -178,10 +259,11 @@ export function registerInstallCommands(program: Command): void {
             reinstall: flags.reinstall === true,
             compile: flags.compile === true,
             report: flags.report !== undefined,
+            build: settings.build,
             onEvent: progressFor(reporter, global, reportToStdout),
           });
           if (report !== undefined && flags.report !== undefined && flags.report !== '-') await writeFile(resolve(flags.report), `${JSON.stringify(report, null, 2)}\n`);
-          const data = { ...result, seconds: seconds(start), index: settings.indexUrls.map((u) => redactUrl(u)), ...(flags.report === '-' ? { report } : {}) };
+          const data = { ...result, seconds: seconds(start), index: settings.client.shownIndexes, ...(flags.report === '-' ? { report } : {}) };
           reporter.result(data, () => {
             if (reportToStdout) return JSON.stringify(report, null, 2);
             const lines: string[] = [];
@@ -228,15 +310,62 @@ export function registerInstallCommands(program: Command): void {
       }),
     );
 
-  withResolveOptions(program.command('download').description('resolve for an interpreter and download the wheels into a folder, for installing offline with --find-links'))
+  withResolveOptions(program.command('download').description('resolve for an interpreter and download the wheels into a folder, or (--lock) the files of a pylock.toml, for installing offline with --find-links'))
     .argument('[names...]', 'requirements such as flask or "rich>=13"')
     .requiredOption('-d, --dest <dir>', 'the folder to download into')
-    .action((names: string[], flags: ResolveFlags & { dest: string }, cmd: Command) =>
+    .option('--lock <file>', 'download the files this pylock.toml names, each checked against its sha256: every file of every package, or with --python only those that interpreter installs')
+    .option('--extra <name>', 'with --lock and --python: select this extra of the project too (repeatable)', collect, [])
+    .option('--all-extras', 'with --lock and --python: select every extra')
+    .option('--group <name>', "with --lock and --python: select this dependency group too (repeatable; the lock's default groups always)", collect, [])
+    .action((names: string[], flags: ResolveFlags & { dest: string; lock?: string; extra: string[]; allExtras?: boolean; group: string[] }, cmd: Command) =>
       runCommand(cmd, async (global, reporter) => {
         const start = process.hrtime.bigint();
+        if (flags.lock !== undefined) {
+          if (names.length > 0 || flags.requirement.length > 0 || flags.constraint.length > 0) {
+            throw new PavedError('PAVED_E_INVALID_ARGUMENT', '--lock downloads what the lock names; it takes no requirements, -r or -c', { hint: 'Drop the requirements, or drop --lock.' });
+          }
+          const lockPath = resolve(flags.lock);
+          let text: string;
+          try {
+            text = await readFile(lockPath, 'utf8');
+          } catch {
+            throw new PavedError('PAVED_E_NO_LOCK', `${flags.lock} does not exist or cannot be read`, { hint: 'Give the path of a pylock.toml (`paved lock` writes one).' });
+          }
+          const lock = parsePylock(text, lockPath).lock;
+          const settings = await readClientSettings(flags, [], reporter);
+          // Only an explicit --python narrows the download: a wheelhouse is usually for other machines.
+          const interpreter = flags.python === undefined ? undefined : await findInterpreter({ python: flags.python, inspect: { cacheDir: settings.cacheDir } });
+          // With no index configured the lock's own URLs are all that is needed.
+          const client = openIndexClient(settings, { onWarning: (m) => reporter.warn(m), allowNoIndex: true });
+          try {
+            const extras = flags.allExtras === true ? [...lock.extras] : flags.extra.map(normalizeExtra);
+            const groups = [...new Set([...lock.defaultGroups, ...flags.group.map(normalizeName)])];
+            const { files } = await downloadLock({
+              lock,
+              lockDir: dirname(lockPath),
+              dest: flags.dest,
+              client,
+              ...(interpreter === undefined ? {} : { interpreter, extras, groups }),
+              // An index or folder named now serves the files by name (the lock was made elsewhere), checked against the lock.
+              indexUrlOverride: flags.indexUrl !== undefined || flags.findLinks.length > 0 || settings.offline,
+              onEvent: lockDownloadProgress(reporter),
+            });
+            const fetched = files.filter((f) => f.downloaded).length;
+            const data = { dest: resolve(flags.dest), lock: lockPath, python: interpreter?.version ?? null, files, seconds: seconds(start) };
+            reporter.result(data, () =>
+              [
+                ...files.map((f) => `  ${f.filename}${f.downloaded ? '' : ' (already there)'}`),
+                `${files.length} files of ${shownPath(lockPath)}${interpreter === undefined ? '' : ` for Python ${interpreter.version}`} in ${shownPath(data.dest)} (${fetched} downloaded) in ${data.seconds}s`,
+              ].join('\n'),
+            );
+          } finally {
+            await client.close();
+          }
+          return;
+        }
         const settings = await readSettings(flags, names, reporter);
-        const interpreter = await findInterpreter({ ...(flags.python === undefined ? {} : { python: flags.python }), inspect: { cacheDir: settings.cacheDir } });
-        const client = openClient(settings);
+        const interpreter = await findInterpreter({ ...(settings.client.python === null ? {} : { python: settings.client.python }), inspect: { cacheDir: settings.client.cacheDir } });
+        const client = openClient(settings.client, reporter);
         try {
           const files = await downloadRequirements({
             requirements: settings.requirements,
@@ -245,12 +374,13 @@ export function registerInstallCommands(program: Command): void {
             interpreter,
             dest: flags.dest,
             requireHashes: flags.requireHashes === true,
+            build: { ...settings.build, cacheDir: settings.client.cacheDir },
             onEvent: progressFor(reporter, global),
           });
           const fetched = files.filter((f) => f.fetched).length;
           const data = { dest: resolve(flags.dest), python: interpreter.version, files, seconds: seconds(start) };
           reporter.result(data, () =>
-            [...files.map((f) => `  ${f.filename}${f.fetched ? '' : ' (already there)'}`), `${files.length} wheels for Python ${interpreter.version} in ${shownPath(data.dest)} (${fetched} downloaded) in ${data.seconds}s`].join('\n'),
+            [...files.map((f) => `  ${f.filename}${f.fetched ? '' : ' (already there)'}`), `${files.length} files for Python ${interpreter.version} in ${shownPath(data.dest)} (${fetched} downloaded) in ${data.seconds}s`].join('\n'),
           );
         } finally {
           await client.close();
