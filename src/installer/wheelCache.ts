@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, writeFile as writeFileWithCallback } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { inflateRaw } from 'node:zlib';
@@ -337,16 +337,20 @@ async function unpackInto(wheelPath: string, wheelBytes: Buffer | null, staging:
 
     const filesDir = join(staging, 'files');
     await mkdir(filesDir, { recursive: true });
-    const made = new Set<string>([filesDir]);
+    // Every directory once, parents before children, before any member is written: a
+    // recursive mkdir per member's parent probes and collides (more than half of the mkdir
+    // calls of a cold install failed with ENOENT or EEXIST), and a directory costs far more than
+    // a file on some file systems.
+    const byDepth: string[][] = [];
+    for (const dir of new Set(files.flatMap(({ name }) => name.split('/').slice(0, -1).map((_, depth, parts) => parts.slice(0, depth + 1).join('/'))))) {
+      const depth = dir.split('/').length - 1;
+      (byDepth[depth] ??= []).push(dir);
+    }
+    for (const dirs of byDepth) await mapLimit(dirs ?? [], 16, (dir) => mkdir(join(filesDir, dir)));
     const hashes = new Map<string, { sha256: string; size: number }>();
     let writtenTotal = 0;
     await mapLimit(files, 16, async ({ entry, name, executable }) => {
       const target = join(filesDir, name);
-      const parent = dirname(target);
-      if (!made.has(parent)) {
-        await mkdir(parent, { recursive: true });
-        made.add(parent);
-      }
       const mode = executable || name.startsWith(`${dataDir}/scripts/`) ? 0o755 : 0o644;
       let size: number;
       let digest: string;
