@@ -97,7 +97,7 @@ interface Row {
 interface Report {
   date: string;
   command: string;
-  machine: { cpus: number; cpuModel: string; node: string; pip: string; python: string; loadAverageBefore: string; loadAverageAfter: string };
+  machine: { cpus: number; cpuModel: string; node: string; pip: string; python: string; loadAverageBefore: string; loadAverageAfter: string; tmpdir: string };
   runs: number;
   sets: { name: string; requirements: string[]; packages: number }[];
   rows: Row[];
@@ -220,7 +220,7 @@ function fmtMB(kib: (number | null)[]): string {
 function renderReport(r: Report): string {
   const lines: string[] = [];
   lines.push(`paved install vs pip — ${r.date} — ${r.runs} run(s) per cell, medians`);
-  lines.push(`machine: ${r.machine.cpus} CPU (${r.machine.cpuModel}), node ${r.machine.node}, ${r.machine.pip}, ${r.machine.python}, load ${r.machine.loadAverageBefore} → ${r.machine.loadAverageAfter}`);
+  lines.push(`machine: ${r.machine.cpus} CPU (${r.machine.cpuModel}), node ${r.machine.node}, ${r.machine.pip}, ${r.machine.python}, load ${r.machine.loadAverageBefore} → ${r.machine.loadAverageAfter}, caches and venvs in ${r.machine.tmpdir}`);
   for (const s of r.sets) lines.push(`set ${s.name}: ${s.requirements.join(' ')} (${s.packages} packages in the closure)`);
   lines.push('');
   lines.push(`${'set'.padEnd(9)}${'task'.padEnd(14)}${'phase'.padEnd(7)}${'pip'.padStart(9)}${'paved'.padStart(9)}${'pip/paved'.padStart(11)}${'pip RSS'.padStart(10)}${'paved RSS'.padStart(11)}`);
@@ -391,6 +391,8 @@ async function main(): Promise<void> {
         python: pythonVersion,
         loadAverageBefore: loadBefore,
         loadAverageAfter: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+        // Caches and environments live here: the file system decides much of an install's time.
+        tmpdir: `${tmpdir()} (${spawnSync('stat', ['-f', '-c', '%T', tmpdir()], { encoding: 'utf8' }).stdout.trim() || '?'})`,
       },
       runs: options.runs,
       sets: reportSets,
