@@ -136,7 +136,8 @@ function lockProgress(reporter: Reporter, global: GlobalOptions): (event: LockEv
     else if (event.type === 'resolver') {
       if (event.event.type === 'decision') {
         decisions++;
-        reporter.progress(decisions, decisions + 1, `resolving (${event.fork}): ${event.event.package} ${event.event.version.toString()}`);
+        if (global.verbose) reporter.info(`Python ${event.fork}: chose ${event.event.package} ${event.event.version.toString()}`);
+        else reporter.progress(decisions, decisions + 1, `resolving (${event.fork}): ${event.event.package} ${event.event.version.toString()}`);
       } else if (global.verbose) {
         reporter.info(event.event.type === 'conflict' ? `conflict: ${event.event.message}` : `backtrack to level ${event.event.toLevel}: ${event.event.learnt}`);
       }
