@@ -4,7 +4,7 @@
  * resolve-only rows (`pip install --dry-run --report` vs `paved install --dry-run`). Prints
  * time, ratio and peak RSS per row. See bench/README.md.
  *
- *   node --import tsx bench/install.ts [--json] [--runs N] [--no-big] [--profile] [--keep]
+ *   node --import tsx bench/install.ts [--json] [--runs N] [--no-big] [--profile] [--keep] [--tasks id,id]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -24,6 +24,8 @@ const PYPI = '/opt/pypi';
 const TIMEOUT_MS = 900_000;
 
 interface Options {
+  /** The rows to measure (`--tasks id,id`; default all). */
+  tasks: Task[];
   json: boolean;
   runs: number;
   big: boolean;
@@ -43,12 +45,16 @@ function readOptions(): Options {
       keep: { type: 'boolean', default: false },
       corpus: { type: 'string', default: CORPUS },
       pypi: { type: 'string', default: PYPI },
+      tasks: { type: 'string' },
     },
     strict: true,
   });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, not '${values.runs}'`);
+  const tasks = values.tasks === undefined ? TASKS : TASKS.filter((t) => values.tasks?.split(',').includes(t.id));
+  if (tasks.length === 0) throw new Error(`--tasks names none of: ${TASKS.map((t) => t.id).join(', ')}`);
   return {
+    tasks,
     json: values.json === true,
     runs,
     big: values['no-big'] !== true,
@@ -145,6 +151,16 @@ const TASKS: Task[] = [
     expectInstalled: true,
   },
   {
+    // pip byte-compiles what it installs unless told not to; paved compiles only on request.
+    // This row takes that work out of pip's time, so the ratio compares unpacking and linking alone.
+    id: 'install (pip --no-compile)',
+    pipArgs: (c) => ['install', '--no-compile', '--index-url', c.indexUrl, '--cache-dir', c.cacheDir, ...c.set.requirements],
+    pavedArgs: (c) => ['install', '--index-url', c.indexUrl, '--target-venv', c.venvDir, '--python', '3.11', '--cache-dir', c.cacheDir, ...c.set.requirements],
+    missing: '',
+    pipNeedsVenv: true,
+    expectInstalled: true,
+  },
+  {
     id: 'resolve only',
     pipArgs: (c) => ['install', '--dry-run', '--ignore-installed', '--report', '-', '--quiet', '--index-url', c.indexUrl, '--cache-dir', c.cacheDir, ...c.set.requirements],
     pavedArgs: (c, help) => (help.installDryRun ? ['install', '--dry-run', '--index-url', c.indexUrl, '--target-venv', c.venvDir, '--python', '3.11', '--cache-dir', c.cacheDir, ...c.set.requirements] : null),
@@ -223,11 +239,11 @@ function renderReport(r: Report): string {
   lines.push(`machine: ${r.machine.cpus} CPU (${r.machine.cpuModel}), node ${r.machine.node}, ${r.machine.pip}, ${r.machine.python}, load ${r.machine.loadAverageBefore} → ${r.machine.loadAverageAfter}, caches and venvs in ${r.machine.tmpdir}`);
   for (const s of r.sets) lines.push(`set ${s.name}: ${s.requirements.join(' ')} (${s.packages} packages in the closure)`);
   lines.push('');
-  lines.push(`${'set'.padEnd(9)}${'task'.padEnd(14)}${'phase'.padEnd(7)}${'pip'.padStart(9)}${'paved'.padStart(9)}${'pip/paved'.padStart(11)}${'pip RSS'.padStart(10)}${'paved RSS'.padStart(11)}`);
+  lines.push(`${'set'.padEnd(9)}${'task'.padEnd(28)}${'phase'.padEnd(7)}${'pip'.padStart(9)}${'paved'.padStart(9)}${'pip/paved'.padStart(11)}${'pip RSS'.padStart(10)}${'paved RSS'.padStart(11)}`);
   for (const row of r.rows) {
     const ratio = row.ratio === null ? '—' : `${row.ratio.toFixed(1)}×`;
     lines.push(
-      `${row.set.padEnd(9)}${row.task.padEnd(14)}${row.phase.padEnd(7)}${fmtS(row.pipMedian).padStart(9)}${fmtS(row.pavedMedian).padStart(9)}${ratio.padStart(11)}${fmtMB(row.pip.map((x) => x.peakRssKiB)).padStart(10)}${fmtMB(row.paved.map((x) => x.peakRssKiB)).padStart(11)}${row.note === null ? '' : `  (${row.note})`}`,
+      `${row.set.padEnd(9)}${row.task.padEnd(28)}${row.phase.padEnd(7)}${fmtS(row.pipMedian).padStart(9)}${fmtS(row.pavedMedian).padStart(9)}${ratio.padStart(11)}${fmtMB(row.pip.map((x) => x.peakRssKiB)).padStart(10)}${fmtMB(row.paved.map((x) => x.peakRssKiB)).padStart(11)}${row.note === null ? '' : `  (${row.note})`}`,
     );
   }
   lines.push('');
@@ -339,7 +355,7 @@ async function main(): Promise<void> {
       const closure = (await runOnce('pip', TASKS[0]!, { set, indexUrl, cacheDir: warmCache.pip, venvDir: fresh('venv') }, null)).packages;
       await runOnce('paved', TASKS[0]!, { set, indexUrl, cacheDir: warmCache.paved, venvDir: fresh('venv') }, closure);
       reportSets.push({ name: set.name, requirements: set.requirements, packages: closure });
-      for (const task of TASKS) {
+      for (const task of options.tasks) {
         for (const phase of ['cold', 'warm'] as const) {
           const row: Row = { set: set.name, task: task.id, phase, pip: [], paved: [], pipMedian: null, pavedMedian: null, ratio: null, note: null };
           const pavedCan = task.pavedArgs({ set, indexUrl, cacheDir: '', venvDir: '' }, help) !== null;
