@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/install.ts [--json] [--runs N] [--no-big] [--profile] [--keep] [--tasks id,id]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -176,11 +176,48 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** Process groups of the timed runs in progress, ended with the benchmark (GNU time does not pass SIGTERM on). */
+const runningGroups = new Set<number>();
+
+function stopTimedRuns(): void {
+  for (const pgid of runningGroups) {
+    try {
+      process.kill(-pgid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Runs a program in its own process group to completion, collecting its output. */
+function runInGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { env, cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const pgid = child.pid ?? -1;
+    runningGroups.add(pgid);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    const timer = setTimeout(() => stopTimedRuns(), TIMEOUT_MS);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      runningGroups.delete(pgid);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      runningGroups.delete(pgid);
+      resolvePromise({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
+}
+
 /** Runs a command under GNU time for its peak RSS; the wall time is measured here. */
 async function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, rssFile: string): Promise<{ result: RunResult; sample: Sample }> {
   const useTime = existsSync('/usr/bin/time');
   const started = process.hrtime.bigint();
-  const result = useTime ? await run('/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args], { env, timeoutMs: TIMEOUT_MS, cwd: REPO }) : await run(cmd, args, { env, timeoutMs: TIMEOUT_MS, cwd: REPO });
+  const result = useTime ? await runInGroup('/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args], env) : await runInGroup(cmd, args, env);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   let peakRssKiB: number | null = null;
   if (useTime && existsSync(rssFile)) {
@@ -264,10 +301,14 @@ async function main(): Promise<void> {
   const registry = createChildRegistry();
   const tmp = mkdtempSync(join(tmpdir(), 'paved-bench-install-'));
   const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  process.on('exit', () => registry.stopAll());
+  process.on('exit', () => {
+    stopTimedRuns();
+    registry.stopAll();
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       log(`${signal}: stopping`);
+      stopTimedRuns();
       registry.stopAll();
       setTimeout(() => {
         if (!options.keep) rmSync(tmp, { recursive: true, force: true });
