@@ -6,7 +6,7 @@
  */
 import { PavedError } from '../errors.js';
 import { createIndexClient, type IndexClient, type IndexClientEvent } from '../client/indexClient/indexClient.js';
-import type { ClientConfig } from '../project/clientConfig.js';
+import type { ClientConfig, ClientConfigFlags } from '../project/clientConfig.js';
 
 /** What `openIndexClient` needs of a configuration (a `ClientConfig`, possibly with more indexes added). */
 export type IndexClientConfig = Pick<ClientConfig, 'indexUrls' | 'findLinks' | 'offline' | 'cacheDir' | 'keyring'>;
@@ -31,4 +31,29 @@ export function openIndexClient(config: IndexClientConfig, options: { onWarning?
     ...(config.keyring === null ? {} : { credentials: { keyring: { command: config.keyring.command } } }),
     ...(onWarning === undefined ? {} : { onEvent: (event: IndexClientEvent) => (event.type === 'warning' ? onWarning(event.message) : undefined) }),
   });
+}
+
+/** The client flags every resolving command takes, as commander parses them. */
+export interface ClientFlags {
+  indexUrl?: string;
+  extraIndexUrl: string[];
+  findLinks: string[];
+  cacheDir?: string;
+  offline?: boolean;
+  python?: string;
+  /** false with `--no-config`. */
+  config?: boolean;
+}
+
+/** The command-line layer of `resolveClientConfig`: only what was given (`indexUrl` may come from elsewhere, e.g. a requirements file). */
+export function clientConfigFlags(flags: ClientFlags, indexUrl: string | undefined = flags.indexUrl): ClientConfigFlags {
+  return {
+    ...(indexUrl === undefined ? {} : { indexUrl }),
+    ...(flags.extraIndexUrl.length === 0 ? {} : { extraIndexUrls: flags.extraIndexUrl }),
+    ...(flags.findLinks.length === 0 ? {} : { findLinks: flags.findLinks }),
+    ...(flags.cacheDir === undefined ? {} : { cacheDir: flags.cacheDir }),
+    ...(flags.offline === true ? { offline: true } : {}),
+    ...(flags.python === undefined ? {} : { python: flags.python }),
+    ...(flags.config === false ? { noConfig: true } : {}),
+  };
 }

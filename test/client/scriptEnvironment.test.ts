@@ -12,12 +12,10 @@ import { after, before, describe, it } from 'node:test';
 import { createIndexClient, type IndexClient } from '../../src/client/indexClient/indexClient.js';
 import { ensureScriptEnvironment, scriptEnvironmentKey, type ScriptEnvironmentEvent } from '../../src/client/scriptEnvironment.js';
 import { isPavedError } from '../../src/errors.js';
-import { collectDistributionFiles, createLocalImporter, importFiles } from '../../src/index/importDistributions.js';
 import { findInterpreter } from '../../src/installer/interpreter.js';
 import { readScriptMetadata } from '../../src/project/scriptMetadata.js';
-import { PYPI_SUBSET } from '../fixtures/corpus.js';
 import { describeRun, run } from '../fixtures/pythonTools.js';
-import { startTestServer, type TestServer } from '../fixtures/testServer.js';
+import { importFolders, startTestServer, type TestServer } from '../fixtures/testServer.js';
 
 const SCRIPT = `#!/usr/bin/env python3
 # /// script
@@ -36,8 +34,7 @@ describe('ensureScriptEnvironment', () => {
 
   before(async () => {
     server = await startTestServer();
-    const files = (await collectDistributionFiles([PYPI_SUBSET])).files;
-    await importFiles('root/main', files, await createLocalImporter(server.storage, 'root/main'), { jobs: 8 });
+    await importFolders(server);
     await server.listen();
     work = await mkdtemp(join(tmpdir(), 'paved-script-env-'));
     cache = join(work, 'cache');

@@ -9,10 +9,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { collectDistributionFiles, createLocalImporter, importFiles } from '../../src/index/importDistributions.js';
-import { PYPI_SUBSET } from '../fixtures/corpus.js';
 import { describeRun, isolatedPipEnv, run, type RunResult } from '../fixtures/pythonTools.js';
-import { startTestServer, type TestServer } from '../fixtures/testServer.js';
+import { importFolders, startTestServer, type TestServer } from '../fixtures/testServer.js';
 import { jsonResult, paved } from './pavedCli.js';
 
 // The corpus's compiled wheels are cp311.
@@ -36,9 +34,7 @@ describe('paved install / uninstall / download', () => {
 
   before(async () => {
     server = await startTestServer();
-    const files = (await collectDistributionFiles([PYPI_SUBSET])).files;
-    const summary = await importFiles('root/main', files, await createLocalImporter(server.storage, 'root/main'), { jobs: 8 });
-    assert.equal(summary.added, 46);
+    assert.equal(await importFolders(server), 46);
     await server.listen();
     index = `${server.url}/simple/`;
     work = await mkdtemp(join(tmpdir(), 'paved-install-'));

@@ -11,12 +11,11 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { collectDistributionFiles, createLocalImporter, importFiles } from '../../src/index/importDistributions.js';
 import { parsePylock } from '../../src/project/pylock.js';
 import { buildWheel, wheelFilenameFor } from '../fixtures/buildDistributions.js';
-import { HISTORY, PYPI_SUBSET } from '../fixtures/corpus.js';
+import { HISTORY } from '../fixtures/corpus.js';
 import { describeRun, isolatedPipEnv, run, type RunResult } from '../fixtures/pythonTools.js';
-import { startTestServer, type TestServer } from '../fixtures/testServer.js';
+import { importFolders, startTestServer, type TestServer } from '../fixtures/testServer.js';
 import { jsonResult, paved } from './pavedCli.js';
 
 function machinePip(venvPython: string, args: string[]): Promise<RunResult> {
@@ -46,9 +45,7 @@ describe('paved lock / sync on a project', () => {
 
   before(async () => {
     server = await startTestServer();
-    const files = (await collectDistributionFiles([PYPI_SUBSET])).files;
-    const summary = await importFiles('root/main', files, await createLocalImporter(server.storage, 'root/main'), { jobs: 8 });
-    assert.equal(summary.added, 46);
+    assert.equal(await importFolders(server), 46);
     await server.listen();
     index = `${server.url}/simple/`;
     work = await mkdtemp(join(tmpdir(), 'paved-lock-e2e-'));
@@ -220,8 +217,7 @@ describe('a universal lock synced on two Pythons', () => {
     await wheel('winonly', '1.0');
     await wheel('lib', '1.0', { requiresPython: '>=3.9' });
     await wheel('lib', '2.0', { requiresPython: '>=3.10' });
-    const files = (await collectDistributionFiles([dist])).files;
-    await importFiles('root/main', files, await createLocalImporter(server.storage, 'root/main'), { jobs: 4 });
+    await importFolders(server, [dist]);
     await server.listen();
   });
   after(async () => {
@@ -270,8 +266,7 @@ describe('locking from the history corpus', () => {
 
   before(async () => {
     server = await startTestServer();
-    const files = (await collectDistributionFiles([HISTORY])).files;
-    await importFiles('root/main', files, await createLocalImporter(server.storage, 'root/main'), { jobs: 4 });
+    await importFolders(server, [HISTORY]);
     await server.listen();
     work = await mkdtemp(join(tmpdir(), 'paved-history-'));
   });

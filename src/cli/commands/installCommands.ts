@@ -35,7 +35,7 @@ import { redactUrl } from '../../standards/urls.js';
 import { normalizeExtra, normalizeName } from '../../standards/names.js';
 import { buildSettingsFromFlags } from '../buildSettingsFromFlags.js';
 import type { GlobalOptions } from '../globalOptions.js';
-import { openIndexClient, type IndexClientConfig } from '../openIndexClient.js';
+import { clientConfigFlags, openIndexClient, type IndexClientConfig } from '../openIndexClient.js';
 import { buildEventRenderer } from '../renderBuildEvents.js';
 import type { Reporter } from '../reporter.js';
 import { runCommand } from '../runCommand.js';
@@ -98,15 +98,7 @@ async function readClientSettings(flags: ResolveFlags, fileOptions: readonly { n
   const project = await workingDirectoryProject(reporter);
   const indexUrl = flags.indexUrl ?? fileOption('-i', '--index-url')[0];
   const config: ClientConfig = await resolveClientConfig({
-    flags: {
-      ...(indexUrl === undefined ? {} : { indexUrl }),
-      ...(flags.extraIndexUrl.length === 0 ? {} : { extraIndexUrls: flags.extraIndexUrl }),
-      ...(flags.findLinks.length === 0 ? {} : { findLinks: flags.findLinks }),
-      ...(flags.cacheDir === undefined ? {} : { cacheDir: flags.cacheDir }),
-      ...(flags.offline === true ? { offline: true } : {}),
-      ...(flags.python === undefined ? {} : { python: flags.python }),
-      ...(flags.config === false ? { noConfig: true } : {}),
-    },
+    flags: clientConfigFlags(flags, indexUrl),
     env: process.env,
     project,
     ...(project === null ? {} : { projectRoot: dirname(project.shown) }),

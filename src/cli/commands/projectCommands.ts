@@ -29,7 +29,7 @@ import { normalizeExtra, normalizeName } from '../../standards/names.js';
 import { parseRequirement } from '../../standards/requirement.js';
 import type { GlobalOptions } from '../globalOptions.js';
 import { buildSettingsFromFlags } from '../buildSettingsFromFlags.js';
-import { openIndexClient } from '../openIndexClient.js';
+import { clientConfigFlags, openIndexClient } from '../openIndexClient.js';
 import { buildEventRenderer } from '../renderBuildEvents.js';
 import type { Reporter } from '../reporter.js';
 import { runCommand } from '../runCommand.js';
@@ -84,15 +84,7 @@ async function openProject(flags: ProjectFlags, reporter: Reporter): Promise<Ope
   const pyproject = await readPyproject(join(root, 'pyproject.toml'));
   for (const warning of pyproject.warnings) reporter.warn(warning);
   const config = await resolveClientConfig({
-    flags: {
-      ...(flags.indexUrl === undefined ? {} : { indexUrl: flags.indexUrl }),
-      ...(flags.extraIndexUrl.length === 0 ? {} : { extraIndexUrls: flags.extraIndexUrl }),
-      ...(flags.findLinks.length === 0 ? {} : { findLinks: flags.findLinks }),
-      ...(flags.cacheDir === undefined ? {} : { cacheDir: flags.cacheDir }),
-      ...(flags.offline === true ? { offline: true } : {}),
-      ...(flags.python === undefined ? {} : { python: flags.python }),
-      ...(flags.config === false ? { noConfig: true } : {}),
-    },
+    flags: clientConfigFlags(flags),
     env: process.env,
     project: pyproject,
     projectRoot: root,
@@ -539,7 +531,7 @@ export function registerProjectCommands(program: Command): void {
         const insideProject = (await findProjectRoot(flags.project === undefined ? process.cwd() : resolve(flags.project))) !== null;
         if (metadata !== null || (isScript && !insideProject)) {
           // A script with its own metadata runs in its own environment, whatever project it sits in.
-          const config = await resolveClientConfig({ flags: { ...(flags.indexUrl === undefined ? {} : { indexUrl: flags.indexUrl }), ...(flags.extraIndexUrl.length === 0 ? {} : { extraIndexUrls: flags.extraIndexUrl }), ...(flags.findLinks.length === 0 ? {} : { findLinks: flags.findLinks }), ...(flags.cacheDir === undefined ? {} : { cacheDir: flags.cacheDir }), ...(flags.offline === true ? { offline: true } : {}), ...(flags.python === undefined ? {} : { python: flags.python }) }, env: process.env, project: null, home: homedir() });
+          const config = await resolveClientConfig({ flags: clientConfigFlags(flags), env: process.env, project: null, home: homedir() });
           const wanted = metadata ?? { dependencies: [], requiresPython: null };
           let python: string;
           if (wanted.dependencies.length === 0 && metadata === null) {
