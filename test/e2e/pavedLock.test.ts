@@ -135,6 +135,11 @@ python = "3.11"  # the corpus's compiled wheels are cp311
     const afterCheck = await machinePip(python, ['check']);
     assert.equal(afterCheck.code, 0, describeRun(afterCheck));
 
+    // A lock made from today's pyproject.toml is used as it is: no index needed.
+    const offline = await paved(['sync', '--project', project], { env: { ...env, PAVED_INDEX_URL: 'http://127.0.0.1:9/simple/' } });
+    assert.equal(offline.code, 0, describeRun(offline));
+    assert.match(offline.stdout, /already matches the lock/);
+
     // The tree starts from the project's requirements; --invert answers "why is this here".
     const tree = await paved(['tree', '--frozen', '--project', project], { env });
     assert.equal(tree.code, 0, describeRun(tree));

@@ -205,7 +205,12 @@ async function relock(project: OpenProject, client: IndexClient, options: { upgr
   return { lock, changed, packages: lock.packages.length, forks: resolution.forks };
 }
 
-/** The lock `sync`, `run`, `tree` and `export` work from: the file as it is with `--frozen` (it must match pyproject.toml), else a fresh re-lock. */
+/**
+ * The lock `sync`, `run`, `tree` and `export` work from. With `--frozen`, the file as it is (it
+ * must match pyproject.toml). Otherwise the file too when it was made from exactly today's
+ * pyproject.toml (as uv does: no index is asked, so this works offline and in a second),
+ * else a re-lock that keeps its pins where they still fit. `paved lock` always re-resolves.
+ */
 async function currentLock(project: OpenProject, client: IndexClient, frozen: boolean, reporter: Reporter, global: GlobalOptions): Promise<Pylock> {
   if (frozen) {
     const lock = await readLockIfAny(project.lockPath);
@@ -222,6 +227,8 @@ async function currentLock(project: OpenProject, client: IndexClient, frozen: bo
     }
     return lock;
   }
+  const existing = await readLockIfAny(project.lockPath);
+  if (existing !== null && lockMatchesInputs(existing, lockInputsFromPyproject(project.pyproject, project.config.environments))) return existing;
   return (await relock(project, client, { reporter, global })).lock;
 }
 
