@@ -155,7 +155,7 @@ function limitCounter(sdist: string, archiveBytes: number, limits: Required<Sdis
   return { transform, add };
 }
 
-async function writeStream(source: Readable, dest: string, executable: boolean): Promise<number> {
+async function writeStream(source: Readable, dest: string, executable: boolean, signal?: AbortSignal): Promise<number> {
   let bytes = 0;
   const count = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -164,7 +164,7 @@ async function writeStream(source: Readable, dest: string, executable: boolean):
     },
   });
   // flags 'wx': never follow or replace anything already at the path.
-  await pipeline(source, count, createWriteStream(dest, { flags: 'wx', mode: executable ? 0o755 : 0o644 }));
+  await pipeline(source, count, createWriteStream(dest, { flags: 'wx', mode: executable ? 0o755 : 0o644 }), ...(signal === undefined ? [] : [{ signal }]));
   return bytes;
 }
 
@@ -192,13 +192,26 @@ async function unpackTar(path: string, gzip: boolean, tree: Tree, archiveBytes: 
     ? [createReadStream(path), createGunzip(), counter.transform, extract as unknown as Writable]
     : [createReadStream(path), counter.transform, extract as unknown as Writable];
   let pipelineError: unknown = null;
+  // When the archive breaks off, tar-stream neither ends the member being read nor its iterator: both are failed from here, or unpacking would wait forever.
+  const broken = new AbortController();
+  let failLoop: (error: unknown) => void = () => {};
+  const pipelineFailed = new Promise<never>((_resolve, reject) => {
+    failLoop = reject;
+  });
+  pipelineFailed.catch(() => {});
   const piped = pipeline(stages).catch((error: unknown) => {
     pipelineError = error;
+    broken.abort();
+    failLoop(error);
   });
   let loopError: unknown = null;
   let entries = 0;
   try {
-    for await (const entry of extract) {
+    const iterator = extract[Symbol.asyncIterator]();
+    for (;;) {
+      const step = await Promise.race([iterator.next(), pipelineFailed]);
+      if (step.done === true) break;
+      const entry = step.value;
       const header = entry.header;
       if (++entries > limits.maxEntries) throw tooLarge(tree.sdist, `it has more than ${limits.maxEntries} members; that is the limit`);
       const refused = TAR_REFUSED[header.type ?? ''];
@@ -211,7 +224,7 @@ async function unpackTar(path: string, gzip: boolean, tree: Tree, archiveBytes: 
       } else if (type === 'file' || type === 'contiguous-file') {
         tree.claim(name, 'file');
         await mkdir(dirname(tree.path(name)), { recursive: true });
-        tree.bytes += await writeStream(entry as unknown as Readable, tree.path(name), ((header.mode ?? 0o644) & 0o111) !== 0);
+        tree.bytes += await writeStream(entry as unknown as Readable, tree.path(name), ((header.mode ?? 0o644) & 0o111) !== 0, broken.signal);
         continue;
       } else if (type === 'symlink') {
         const target = header.linkname ?? '';
@@ -237,7 +250,9 @@ async function unpackTar(path: string, gzip: boolean, tree: Tree, archiveBytes: 
   }
   await piped;
   // Our own refusal explains more than the stream errors it causes downstream.
-  const errors = [loopError, pipelineError].filter((e) => e !== null);
+  // A member aborted because the archive broke off says less than why it broke off.
+  const aborted = loopError instanceof Error && loopError.name === 'AbortError';
+  const errors = [aborted ? null : loopError, pipelineError].filter((e) => e !== null);
   const chosen = errors.find((e) => e instanceof PavedError) ?? errors[0];
   if (chosen === undefined) return;
   if (chosen instanceof PavedError) throw chosen;

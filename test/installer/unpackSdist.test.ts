@@ -127,6 +127,7 @@ describe('unpackSdist', () => {
     const whole = await buildSdist({ name: 'demo', version: '1.0', files: { 'a.txt': 'y'.repeat(100_000) } });
     const truncated = await refusal(whole.subarray(0, Math.floor(whole.length / 2)));
     assert.equal(truncated.code, 'PAVED_E_INVALID_SDIST');
+    assert.match(truncated.message, /not a valid gzip stream \(unexpected end of file\)/);
   });
 
   it('refuses to unpack into a directory that already exists', async () => {
