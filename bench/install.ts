@@ -7,7 +7,7 @@
  *   node --import tsx bench/install.ts [--json] [--runs N] [--no-big] [--profile] [--keep] [--tasks id,id]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -165,6 +165,23 @@ const TASKS: Task[] = [
     pipArgs: (c) => ['install', '--dry-run', '--ignore-installed', '--report', '-', '--quiet', '--index-url', c.indexUrl, '--cache-dir', c.cacheDir, ...c.set.requirements],
     pavedArgs: (c, help) => (help.installDryRun ? ['install', '--dry-run', '--index-url', c.indexUrl, '--target-venv', c.venvDir, '--python', '3.11', '--cache-dir', c.cacheDir, ...c.set.requirements] : null),
     missing: '`paved install --dry-run` does not exist in this build yet',
+    pipNeedsVenv: true,
+    expectInstalled: false,
+  },
+  {
+    // `paved lock` resolves for every Python >=3.11 on Linux (a universal lock with hashes of
+    // every file), which is more than pip's one-interpreter resolve; pip has no lock of its own.
+    id: 'lock (paved lock)',
+    pipArgs: (c) => ['install', '--dry-run', '--ignore-installed', '--report', '-', '--quiet', '--index-url', c.indexUrl, '--cache-dir', c.cacheDir, ...c.set.requirements],
+    pavedArgs: (c) => {
+      if (c.venvDir !== '') {
+        mkdirSync(c.venvDir, { recursive: true });
+        const deps = c.set.requirements.map((r) => JSON.stringify(r)).join(', ');
+        writeFileSync(join(c.venvDir, 'pyproject.toml'), `[project]\nname = "bench"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = [${deps}]\n\n[tool.paved]\nenvironments = ["sys_platform == 'linux'"]\n`);
+      }
+      return ['lock', '--project', c.venvDir, '--no-config', '--index-url', c.indexUrl, '--cache-dir', c.cacheDir];
+    },
+    missing: '',
     pipNeedsVenv: true,
     expectInstalled: false,
   },

@@ -237,7 +237,7 @@ export function createMarkerAlgebra(context: MarkerContext): MarkerAlgebra {
             (env as unknown as Record<string, string>)[d.name] = value;
           }
         });
-        if (visit(env, extras, groups)) return true;
+        if (platformConsistent(env, dims) && visit(env, extras, groups)) return true;
       }
       let i = 0;
       while (i < dimList.length) {
@@ -384,6 +384,34 @@ export function createMarkerAlgebra(context: MarkerContext): MarkerAlgebra {
     toMarkerText,
     pythonMinorRange,
   };
+}
+
+/** The values `sys_platform`, `platform_system` and `os_name` take together on the common platforms. */
+const PLATFORMS: readonly Record<'sys_platform' | 'platform_system' | 'os_name', string>[] = [
+  { sys_platform: 'linux', platform_system: 'Linux', os_name: 'posix' },
+  { sys_platform: 'darwin', platform_system: 'Darwin', os_name: 'posix' },
+  { sys_platform: 'win32', platform_system: 'Windows', os_name: 'nt' },
+];
+
+/**
+ * Whether an enumerated environment could exist: `sys_platform == "linux"` with
+ * `platform_system == "Darwin"` cannot, so a lock for Linux leaves out what only macOS needs
+ * however the dependency spells the platform. A variable's "none of the literals" value is
+ * consistent unless the platform's own value is among the literals.
+ */
+function platformConsistent(env: MarkerEnvironment, dims: ReadonlyMap<string, ReadonlySet<string>>): boolean {
+  for (const platform of PLATFORMS) {
+    const names = Object.keys(platform) as (keyof typeof platform)[];
+    // os_name (posix) is shared by several platforms, so only the other two name one.
+    if (!(['sys_platform', 'platform_system'] as const).some((n) => dims.has(n) && env[n] === platform[n])) continue;
+    for (const n of names) {
+      const candidates = dims.get(n);
+      if (candidates === undefined) continue;
+      const expected = candidates.has(platform[n]) ? platform[n] : OTHER;
+      if (env[n] !== expected) return false;
+    }
+  }
+  return true;
 }
 
 /** Lower bounds before upper ones when a term names a range (`python_version >= "3.10" and python_version < "3.12"`). */

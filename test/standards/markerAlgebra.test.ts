@@ -61,3 +61,14 @@ test('pieces of Python ranges join into one range', () => {
   assert.equal(a.toMarkerText(a.simplify(split)), 'sys_platform == "win32"');
   assert.equal(a.toMarkerText(a.simplify(a.fromMarker(parseMarker('python_version == "3.9" or python_version >= "3.12"')))), 'python_version < "3.10" or python_version >= "3.12"');
 });
+
+test('sys_platform, platform_system and os_name go together', () => {
+  const a = algebra('>=3.9', ['sys_platform == "linux"']);
+  assert.equal(a.possible(a.fromMarker(parseMarker('platform_system == "Darwin"'))), false);
+  assert.equal(a.possible(a.fromMarker(parseMarker('os_name == "nt"'))), false);
+  assert.equal(a.always(a.fromMarker(parseMarker('platform_system == "Linux"'))), true);
+  assert.equal(a.possible(a.fromMarker(parseMarker('platform_system != "Windows" and platform_machine == "aarch64"'))), true);
+  const any = algebra('>=3.9');
+  assert.equal(any.possible(any.fromMarker(parseMarker('sys_platform == "win32" and platform_system == "Darwin"'))), false);
+  assert.equal(any.possible(any.fromMarker(parseMarker('sys_platform == "freebsd13" and os_name == "posix"'))), true);
+});
