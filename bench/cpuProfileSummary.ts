@@ -72,3 +72,12 @@ function areaOf(functionName: string, url: string): string {
   if (src >= 0) return url.slice(src + 1).split('/').slice(0, 3).join('/');
   return url;
 }
+
+/** The report lines of a profile summary: self time by area, then the top functions. */
+export function profileSummaryLines(title: string, summary: ProfileSummary, counts: { areas: number; functions: number }): string[] {
+  const lines = [`${title} (${summary.samples} samples), self time:`];
+  for (const a of summary.areas.slice(0, counts.areas)) lines.push(`  ${a.selfPercent.toFixed(1).padStart(5)}%  ${a.label}`);
+  lines.push('  top functions:');
+  for (const f of summary.functions.slice(0, counts.functions)) lines.push(`  ${f.selfPercent.toFixed(1).padStart(5)}%  ${f.label}`);
+  return lines;
+}

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { describeRun, isolatedPipEnv, run, type RunResult } from '../test/fixtures/pythonTools.js';
 import { createChildRegistry, findFreePort, readRssKiB, waitForHttp } from './childProcesses.js';
 import { compilePaved } from './compilePaved.js';
-import { summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
+import { profileSummaryLines, summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
 import { saveAndPrintReport } from './reportOutput.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -305,10 +305,7 @@ function renderReport(r: Report): string {
   for (const n of r.notes) lines.push(`NOTE: ${n}`);
   for (const p of r.profiles) {
     lines.push('');
-    lines.push(`CPU profile, ${p.label} (${p.summary.samples} samples), self time:`);
-    for (const a of p.summary.areas.slice(0, 10)) lines.push(`  ${a.selfPercent.toFixed(1).padStart(5)}%  ${a.label}`);
-    lines.push('  top functions:');
-    for (const f of p.summary.functions.slice(0, 15)) lines.push(`  ${f.selfPercent.toFixed(1).padStart(5)}%  ${f.label}`);
+    lines.push(...profileSummaryLines(`CPU profile, ${p.label}`, p.summary, { areas: 10, functions: 15 }));
   }
   return lines.join('\n');
 }

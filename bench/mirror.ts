@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { createVenv, describeRun, run, type RunResult, type Venv } from '../test/fixtures/pythonTools.js';
 import { createChildRegistry, findFreePort, readCpuSeconds, readRssKiB, waitForHttp, type ChildRegistry } from './childProcesses.js';
 import { compilePaved } from './compilePaved.js';
-import { summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
+import { profileSummaryLines, summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
 import { renderNginxConfig } from './staticNginx.js';
 import { saveAndPrintReport } from './reportOutput.js';
 
@@ -220,10 +220,7 @@ function renderReport(r: Report): string {
   for (const n of r.notes) lines.push(`NOTE: ${n}`);
   if (r.profile !== null) {
     lines.push('');
-    lines.push(`CPU profile of paved during a cold download (${r.profile.samples} samples), self time:`);
-    for (const a of r.profile.areas.slice(0, 12)) lines.push(`  ${a.selfPercent.toFixed(1).padStart(5)}%  ${a.label}`);
-    lines.push('  top functions:');
-    for (const f of r.profile.functions.slice(0, 20)) lines.push(`  ${f.selfPercent.toFixed(1).padStart(5)}%  ${f.label}`);
+    lines.push(...profileSummaryLines('CPU profile of paved during a cold download', r.profile, { areas: 12, functions: 20 }));
   }
   return lines.join('\n');
 }

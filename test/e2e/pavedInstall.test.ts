@@ -5,12 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { describeRun, isolatedPipEnv, run, type RunResult } from '../fixtures/pythonTools.js';
-import { importFolders, startTestServer, type TestServer } from '../fixtures/testServer.js';
+import { startCorpusWorkspace, type CorpusWorkspace } from '../fixtures/testServer.js';
 import { jsonResult, paved } from './pavedCli.js';
 
 // The corpus's compiled wheels are cp311.
@@ -27,22 +26,17 @@ async function pipListNames(venvPython: string): Promise<Set<string>> {
 }
 
 describe('paved install / uninstall / download', () => {
-  let server: TestServer;
   let work: string;
   let index: string;
   let cache: string;
+  let workspace: CorpusWorkspace;
 
   before(async () => {
-    server = await startTestServer();
-    assert.equal(await importFolders(server), 46);
-    await server.listen();
-    index = `${server.url}/simple/`;
-    work = await mkdtemp(join(tmpdir(), 'paved-install-'));
-    cache = join(work, 'cache');
+    workspace = await startCorpusWorkspace('paved-install-');
+    ({ index, work, cache } = workspace);
   });
   after(async () => {
-    await server?.close();
-    if (work !== undefined) await rm(work, { recursive: true, force: true });
+    await workspace?.close();
   });
 
   it('installs flask and rich into a new venv that pip judges clean, then uninstalls rich', { timeout: 60_000 }, async () => {

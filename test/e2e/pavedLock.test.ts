@@ -15,7 +15,7 @@ import { parsePylock } from '../../src/project/pylock.js';
 import { buildWheel, wheelFilenameFor } from '../fixtures/buildDistributions.js';
 import { HISTORY } from '../fixtures/corpus.js';
 import { describeRun, isolatedPipEnv, run, type RunResult } from '../fixtures/pythonTools.js';
-import { importFolders, startTestServer, type TestServer } from '../fixtures/testServer.js';
+import { importFolders, startCorpusWorkspace, startTestServer, type CorpusWorkspace, type TestServer } from '../fixtures/testServer.js';
 import { jsonResult, paved } from './pavedCli.js';
 
 function machinePip(venvPython: string, args: string[]): Promise<RunResult> {
@@ -38,22 +38,17 @@ async function writeProject(dir: string, pyproject: string): Promise<void> {
 }
 
 describe('paved lock / sync on a project', () => {
-  let server: TestServer;
   let work: string;
   let index: string;
   let cache: string;
+  let workspace: CorpusWorkspace;
 
   before(async () => {
-    server = await startTestServer();
-    assert.equal(await importFolders(server), 46);
-    await server.listen();
-    index = `${server.url}/simple/`;
-    work = await mkdtemp(join(tmpdir(), 'paved-lock-e2e-'));
-    cache = join(work, 'cache');
+    workspace = await startCorpusWorkspace('paved-lock-e2e-');
+    ({ index, work, cache } = workspace);
   });
   after(async () => {
-    await server?.close();
-    if (work !== undefined) await rm(work, { recursive: true, force: true });
+    await workspace?.close();
   });
 
   const PYPROJECT = `[project]
