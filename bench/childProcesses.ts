@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Where a child's output goes; `discardStdout` sends stdout to /dev/null (a server's access log). */
@@ -146,4 +146,34 @@ function readStat(pid: number): { pid: number; ppid: number; utime: number; stim
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const num = (i: number) => Number(fields[i]);
   return { pid, ppid: num(1), utime: num(11), stime: num(12) };
+}
+
+/**
+ * Calls `stop` when the process exits, and on Ctrl-C or SIGTERM also removes `tmp` (unless
+ * `keep`) after giving the children a moment to release their files, then exits 130. A run
+ * cut short fails in whatever step it was in; `interrupted()` lets the caller stay quiet then.
+ */
+export function stopOnExitAndInterrupt(options: { stop: () => void; tmp: string; keep: boolean; log: (message: string) => void }): { interrupted(): boolean } {
+  let interrupted = false;
+  process.on('exit', options.stop);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      interrupted = true;
+      options.log(`${signal}: stopping`);
+      options.stop();
+      setTimeout(() => {
+        if (!options.keep) rmSync(options.tmp, { recursive: true, force: true });
+        process.exit(130);
+      }, 500);
+    });
+  }
+  return { interrupted: () => interrupted };
+}
+
+/** Runs a benchmark's `main`: a failure is printed with its stack and makes the exit code 1. */
+export function runBenchmark(name: string, main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  });
 }

@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { normalizeName } from '../src/standards/names.js';
-import { createChildRegistry, findFreePort, readCpuSeconds, readRssKiB, waitForHttp, type ChildRegistry } from './childProcesses.js';
+import { createChildRegistry, findFreePort, readCpuSeconds, readRssKiB, runBenchmark, stopOnExitAndInterrupt, waitForHttp, type ChildRegistry } from './childProcesses.js';
 import { summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
 import { writeNginxConfig, writeStaticPage } from './staticNginx.js';
 import { errorCount, runWrk, type WrkResult } from './wrk.js';
@@ -323,21 +323,7 @@ async function main(): Promise<void> {
   if (!existsSync(options.corpus)) throw new Error(`corpus not found: ${options.corpus}`);
   const registry = createChildRegistry();
   const tmp = mkdtempSync(join(tmpdir(), 'paved-bench-'));
-  const cleanup = () => registry.stopAll();
-  let interrupted = false;
-  process.on('exit', cleanup);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      interrupted = true;
-      log(`${signal}: stopping the servers`);
-      cleanup();
-      // Give the children a moment to release files before the temp dir goes.
-      setTimeout(() => {
-        if (!options.keep) rmSync(tmp, { recursive: true, force: true });
-        process.exit(130);
-      }, 500);
-    });
-  }
+  const run = stopOnExitAndInterrupt({ stop: () => registry.stopAll(), tmp, keep: options.keep, log });
 
   const data = join(tmp, 'data');
   const wrkDir = join(tmp, 'wrk');
@@ -485,7 +471,7 @@ async function main(): Promise<void> {
     saveAndPrintReport(REPO, 'indexServer', report, options.json, renderReport, log);
   } catch (error) {
     // A run cut short by Ctrl-C fails in whatever step it was in; that is not news.
-    if (!interrupted) throw error;
+    if (!run.interrupted()) throw error;
   } finally {
     registry.stopAll();
     if (options.keep || options.profile) log(`kept ${tmp}`);
@@ -493,8 +479,5 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
-});
+runBenchmark('bench/indexServer.ts', main);
 

@@ -13,7 +13,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeRun, isolatedPipEnv, run, type RunResult } from '../test/fixtures/pythonTools.js';
-import { createChildRegistry, findFreePort, readRssKiB, waitForHttp } from './childProcesses.js';
+import { createChildRegistry, findFreePort, readRssKiB, runBenchmark, stopOnExitAndInterrupt, waitForHttp } from './childProcesses.js';
 import { compilePaved } from './compilePaved.js';
 import { profileSummaryLines, summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
 import { saveAndPrintReport } from './reportOutput.js';
@@ -315,21 +315,15 @@ async function main(): Promise<void> {
   const registry = createChildRegistry();
   const tmp = mkdtempSync(join(tmpdir(), 'paved-bench-install-'));
   const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  process.on('exit', () => {
-    stopTimedRuns();
-    registry.stopAll();
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      log(`${signal}: stopping`);
+  stopOnExitAndInterrupt({
+    stop: () => {
       stopTimedRuns();
       registry.stopAll();
-      setTimeout(() => {
-        if (!options.keep) rmSync(tmp, { recursive: true, force: true });
-        process.exit(130);
-      }, 500);
-    });
-  }
+    },
+    tmp,
+    keep: options.keep,
+    log,
+  });
   log(`working in ${tmp}`);
   const notes: string[] = [];
   try {
@@ -480,7 +474,4 @@ async function main(): Promise<void> {
 }
 
 mkdirSync(join(REPO, 'bench/results'), { recursive: true });
-main().catch((error: unknown) => {
-  process.stderr.write(`bench/install.ts failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
-});
+runBenchmark('bench/install.ts', main);

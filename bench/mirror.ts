@@ -14,7 +14,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createVenv, describeRun, run, type RunResult, type Venv } from '../test/fixtures/pythonTools.js';
-import { createChildRegistry, findFreePort, readCpuSeconds, readRssKiB, waitForHttp, type ChildRegistry } from './childProcesses.js';
+import { createChildRegistry, findFreePort, readCpuSeconds, readRssKiB, runBenchmark, stopOnExitAndInterrupt, waitForHttp, type ChildRegistry } from './childProcesses.js';
 import { compilePaved } from './compilePaved.js';
 import { profileSummaryLines, summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
 import { renderNginxConfig } from './staticNginx.js';
@@ -234,19 +234,7 @@ async function main(): Promise<void> {
   const nginx = nginxBinary();
   const registry = createChildRegistry();
   const tmp = mkdtempSync(join(tmpdir(), 'paved-bench-mirror-'));
-  let interrupted = false;
-  process.on('exit', () => registry.stopAll());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      interrupted = true;
-      log(`${signal}: stopping the servers`);
-      registry.stopAll();
-      setTimeout(() => {
-        if (!options.keep) rmSync(tmp, { recursive: true, force: true });
-        process.exit(130);
-      }, 500);
-    });
-  }
+  const run = stopOnExitAndInterrupt({ stop: () => registry.stopAll(), tmp, keep: options.keep, log });
   log(`working in ${tmp}`);
   try {
     log('compiling paved to .cache/bench-dist-mirror (tsc)');
@@ -406,7 +394,7 @@ async function main(): Promise<void> {
 
     saveAndPrintReport(REPO, 'mirror', report, options.json, renderReport, log);
   } catch (error) {
-    if (!interrupted) throw error;
+    if (!run.interrupted()) throw error;
   } finally {
     registry.stopAll();
     if (options.keep || options.profile) log(`kept ${tmp}`);
@@ -414,7 +402,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
-});
+runBenchmark('bench/mirror.ts', main);
