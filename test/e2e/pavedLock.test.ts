@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { parsePylock } from '../../src/project/pylock.js';
 import { buildWheel, wheelFilenameFor } from '../fixtures/buildDistributions.js';
 import { HISTORY } from '../fixtures/corpus.js';
-import { describeRun, isolatedPipEnv, run, type RunResult } from '../fixtures/pythonTools.js';
+import { createVenv, describeRun, isolatedPipEnv, run, type RunResult } from '../fixtures/pythonTools.js';
 import { importFolders, startCorpusWorkspace, startTestServer, type CorpusWorkspace, type TestServer } from '../fixtures/testServer.js';
 import { jsonResult, paved } from './pavedCli.js';
 
@@ -153,6 +153,21 @@ python = "3.11"  # the corpus's compiled wheels are cp311
     await writeProject(project, `[project]\nname = "small"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["rich"]\n\n[tool.paved]\npython = "3.11"\n`);
     const env = { PAVED_INDEX_URL: index, PAVED_CACHE_DIR: join(work, 'cache-small') };
     assert.equal((await paved(['lock', '--project', project], { env })).code, 0);
+
+    // With --frozen, tree and export read the lock alone: no index is configured here.
+    const noIndex = { PAVED_CACHE_DIR: join(work, 'cache-small') };
+    const tree = await paved(['tree', '--frozen', '--no-config', '--project', project], { env: noIndex });
+    assert.equal(tree.code, 0, describeRun(tree));
+    assert.match(tree.stdout, /└── rich 15\.0\.0\n    ├── markdown-it-py 4\.2\.0/);
+    const exported = join(work, 'small-requirements.txt');
+    const exportRun = await paved(['export', '--frozen', '--no-config', '--project', project, '-o', exported], { env: noIndex });
+    assert.equal(exportRun.code, 0, describeRun(exportRun));
+    // Real pip accepts the export as a fully hashed requirements file.
+    const pipVenv = await createVenv(join(work, 'pip-venv'));
+    const pipInstall = await pipVenv.pip(['install', '--require-hashes', '--no-deps', '-r', exported, '--index-url', index]);
+    assert.equal(pipInstall.code, 0, describeRun(pipInstall));
+    assert.match(pipInstall.stdout, /Successfully installed .*rich-15\.0\.0/);
+    assert.equal((await pipVenv.python3(['-c', 'import rich, markdown_it, pygments, mdurl; print("ok")'])).stdout.trim(), 'ok');
     await writeFile(join(project, 'pyproject.toml'), `[project]\nname = "small"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["rich", "click"]\n\n[tool.paved]\npython = "3.11"\n`);
     const frozen = await paved(['sync', '--frozen', '--project', project], { env });
     assert.equal(frozen.code, 1, describeRun(frozen));

@@ -211,7 +211,7 @@ async function relock(project: OpenProject, client: IndexClient, options: { upgr
  * pyproject.toml (as uv does: no index is asked, so this works offline and in a second),
  * else a re-lock that keeps its pins where they still fit. `paved lock` always re-resolves.
  */
-async function currentLock(project: OpenProject, client: IndexClient, frozen: boolean, reporter: Reporter, global: GlobalOptions): Promise<Pylock> {
+async function currentLock(project: OpenProject, frozen: boolean, reporter: Reporter, global: GlobalOptions): Promise<Pylock> {
   if (frozen) {
     const lock = await readLockIfAny(project.lockPath);
     if (lock === null) {
@@ -229,7 +229,13 @@ async function currentLock(project: OpenProject, client: IndexClient, frozen: bo
   }
   const existing = await readLockIfAny(project.lockPath);
   if (existing !== null && lockMatchesInputs(existing, lockInputsFromPyproject(project.pyproject, project.config.environments))) return existing;
-  return (await relock(project, client, { reporter, global })).lock;
+  // Only a re-lock needs an index.
+  const client = openClient(project.config, (m) => reporter.warn(m));
+  try {
+    return (await relock(project, client, { reporter, global })).lock;
+  } finally {
+    await client.close();
+  }
 }
 
 function selectedExtrasAndGroups(flags: SyncFlags, lock: Pylock, config: ClientConfig): { extras: string[]; groups: string[] } {
@@ -416,7 +422,7 @@ export function registerProjectCommands(program: Command): void {
         const project = await openProject(flags, reporter);
         const client = openClient(project.config, (m) => reporter.warn(m));
         try {
-          const lock = await currentLock(project, client, flags.frozen === true, reporter, global);
+          const lock = await currentLock(project, flags.frozen === true, reporter, global);
           const result = await syncProject(project, client, lock, flags, reporter, global);
           const elapsed = seconds(start);
           reporter.result({ venv: result.venv, python: result.python, dryRun: result.dryRun, install: result.plan.install.map((s) => ({ name: s.name, version: s.version })), upgrade: result.plan.upgrade.map((s) => ({ name: s.name, from: s.from, version: s.version })), remove: result.plan.remove.map((s) => ({ name: s.name, version: s.version })), unchanged: result.plan.keep.length, downloaded: result.downloaded, seconds: elapsed }, () => describeSync(result, elapsed));
@@ -469,20 +475,11 @@ export function registerProjectCommands(program: Command): void {
   withProjectOptions(program.command('tree').description("show the locked dependency tree, from the project's own requirements"))
     .option('--invert', 'show what depends on each package instead')
     .option('--depth <n>', 'how deep to go', '255')
-    .option('--frozen', 'use pylock.toml as it is')
+    .option('--frozen', 'use pylock.toml as it is, and fail if pyproject.toml no longer matches it')
     .action((flags: ProjectFlags & { invert?: boolean; depth: string; frozen?: boolean }, cmd: Command) =>
       runCommand(cmd, async (global, reporter) => {
         const project = await openProject(flags, reporter);
-        const lock = flags.frozen === true ? await readLockIfAny(project.lockPath) : null;
-        let used = lock;
-        if (used === null) {
-          const client = openClient(project.config, (m) => reporter.warn(m));
-          try {
-            used = await currentLock(project, client, false, reporter, global);
-          } finally {
-            await client.close();
-          }
-        }
+        const used = await currentLock(project, flags.frozen === true, reporter, global);
         const depth = Number(flags.depth);
         if (!Number.isInteger(depth) || depth < 0) throw new PavedError('PAVED_E_INVALID_ARGUMENT', '--depth must be a whole number');
         const roots = projectRoots(used);
@@ -506,13 +503,7 @@ export function registerProjectCommands(program: Command): void {
           throw new PavedError('PAVED_E_INVALID_ARGUMENT', `unknown export format ${JSON.stringify(flags.format)}`, { hint: 'Use --format requirements (pylock.toml itself is the PEP 751 format).' });
         }
         const project = await openProject(flags, reporter);
-        const client = openClient(project.config, (m) => reporter.warn(m));
-        let lock: Pylock;
-        try {
-          lock = await currentLock(project, client, flags.frozen === true, reporter, global);
-        } finally {
-          await client.close();
-        }
+        const lock = await currentLock(project, flags.frozen === true, reporter, global);
         const { extras, groups } = selectedExtrasAndGroups(flags, lock, project.config);
         const text = exportRequirements(lock, { extras, groups, source: 'pylock.toml' });
         if (flags.outputFile !== undefined) {
@@ -560,7 +551,7 @@ export function registerProjectCommands(program: Command): void {
         if (flags.sync !== false) {
           const client = openClient(project.config, (m) => reporter.warn(m));
           try {
-            const lock = await currentLock(project, client, flags.frozen === true, reporter, global);
+            const lock = await currentLock(project, flags.frozen === true, reporter, global);
             await syncProject(project, client, lock, flags, reporter, global);
           } finally {
             await client.close();
