@@ -12,7 +12,7 @@
  * its fork's Python range; see `standards/markerAlgebra.ts` for how those are simplified.
  */
 import { PavedError, isPavedError } from '../errors.js';
-import { createMarkerAlgebra, DNF_FALSE, DNF_TRUE, type Dnf, type MarkerAlgebra } from '../standards/markerAlgebra.js';
+import { createMarkerAlgebra, DNF_FALSE, DNF_TRUE, lowestAdmittedPython, type Dnf, type MarkerAlgebra } from '../standards/markerAlgebra.js';
 import { parseMarker, type Marker } from '../standards/markers.js';
 import { normalizeName } from '../standards/names.js';
 import { parseSpecifierSet, SpecifierSet } from '../standards/specifier.js';
@@ -86,13 +86,9 @@ function forkText(fork: Fork): string {
   return `>=${fork.low},<3.${minorNumber(fork.high) + 1}`;
 }
 
-/** The lowest `3.m.p` the project's Requires-Python admits within minor `minor`, or null. */
+/** The lowest `3.m.p` the project's Requires-Python admits within minor `minor` (`3.9`), or null. */
 function lowestPointIn(minor: string, requiresPython: SpecifierSet): Version | null {
-  for (let patch = 0; patch <= 40; patch++) {
-    const v = parseVersion(`${minor}.${patch}`);
-    if (requiresPython.contains(v, { prereleases: true })) return v;
-  }
-  return null;
+  return lowestAdmittedPython(minorNumber(minor), requiresPython);
 }
 
 /** The minors the Requires-Python admits, from 3.0 up to `newest`, plus whether it admits anything newer. */

@@ -2,7 +2,7 @@ import { PavedError } from '../errors.js';
 import { evaluateMarker, markerToString, parseMarker, type Marker, type MarkerEnvironment, type MarkerExpression, type MarkerVariable } from './markers.js';
 import { normalizeExtra, normalizeName } from './names.js';
 import type { SpecifierSet } from './specifier.js';
-import { tryParseVersion } from './version.js';
+import { tryParseVersion, type Version } from './version.js';
 
 /**
  * Markers as sets of environments, for the universal lock: which packages a lock needs
@@ -272,10 +272,7 @@ export function createMarkerAlgebra(context: MarkerContext): MarkerAlgebra {
   // The Python minors the context admits, in order: 3.20 stands for "3.20 and later".
   const pythonDomain: number[] = [];
   for (let minor = 0; minor <= 20; minor++) {
-    const admitted =
-      context.requiresPython === null ||
-      Array.from({ length: 41 }, (_, patch) => tryParseVersion(`3.${minor}.${patch}`)).some((v) => v !== null && (context.requiresPython as SpecifierSet).contains(v, { prereleases: true }));
-    if (admitted) pythonDomain.push(minor);
+    if (context.requiresPython === null || lowestAdmittedPython(minor, context.requiresPython) !== null) pythonDomain.push(minor);
   }
   const isMinorAtom = (text: string): boolean => {
     const atom = atoms.get(text) as Atom;
@@ -384,6 +381,15 @@ export function createMarkerAlgebra(context: MarkerContext): MarkerAlgebra {
     toMarkerText,
     pythonMinorRange,
   };
+}
+
+/** The lowest `3.<minor>.<patch>` (patch up to 40) that `requiresPython` admits, or null when it admits none of that minor. */
+export function lowestAdmittedPython(minor: number, requiresPython: SpecifierSet): Version | null {
+  for (let patch = 0; patch <= 40; patch++) {
+    const v = tryParseVersion(`3.${minor}.${patch}`);
+    if (v !== null && requiresPython.contains(v, { prereleases: true })) return v;
+  }
+  return null;
 }
 
 /** The values `sys_platform`, `platform_system` and `os_name` take together on the common platforms. */
