@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { normalizeName } from '../src/standards/names.js';
+import { compilePaved } from './compilePaved.js';
 import { createChildRegistry, findFreePort, readCpuSeconds, readRssKiB, runBenchmark, stopOnExitAndInterrupt, waitForHttp, type ChildRegistry } from './childProcesses.js';
 import { summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
 import { writeNginxConfig, writeStaticPage } from './staticNginx.js';
@@ -144,23 +145,15 @@ function nginxBinary(): string {
 }
 
 /**
- * The command that runs paved. The built JS by default (what `npm start`
- * runs; tsx's loader would add start-up and per-module cost). It is compiled
- * into a private folder so a concurrent `npm run build` elsewhere in the
- * repository cannot swap files under a running benchmark.
+ * The command that runs paved: the bundle `npm start` runs by default (tsx's loader would add
+ * start-up and per-module cost), built into a private folder (see `compilePaved`).
  */
 function pavedCommand(options: Options): { node: string[]; label: string } {
   if (options.tsx) return { node: ['--import', 'tsx', join(REPO, 'src/cli/main.ts')], label: 'src/cli/main.ts via tsx' };
   const outDir = join(REPO, '.cache/bench-dist');
-  log(`compiling paved to ${outDir} (tsc)`);
-  const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.json'), '--outDir', outDir], { encoding: 'utf8' });
-  const main = join(outDir, 'src/cli/main.js');
-  if (!existsSync(main)) throw new Error(`tsc produced no ${main}:\n${tsc.stdout}${tsc.stderr}`);
-  if (tsc.status !== 0) {
-    const srcErrors = tsc.stdout.split('\n').filter((l) => l.startsWith('src/'));
-    if (srcErrors.length > 0) log(`warning: tsc reports errors in src/ (compiled anyway):\n  ${srcErrors.slice(0, 5).join('\n  ')}`);
-  }
-  return { node: [main], label: 'built JS (tsc → node)' };
+  log(`bundling paved into ${outDir} (scripts/bundle.mjs)`);
+  const main = compilePaved(REPO, outDir, (m) => log(`warning: ${m}`));
+  return { node: [main], label: 'bundled JS (esbuild → node)' };
 }
 
 /** Runs a paved command to completion and returns the data of its `--json` result line. */

@@ -327,7 +327,7 @@ async function main(): Promise<void> {
   log(`working in ${tmp}`);
   const notes: string[] = [];
   try {
-    log('compiling paved to .cache/bench-dist-install (tsc)');
+    log('bundling paved into .cache/bench-dist-install (scripts/bundle.mjs)');
     const main = compilePaved(REPO, join(REPO, '.cache/bench-dist-install'), (m) => log(`warning: ${m}`));
     const installHelp = spawnSync(process.execPath, [main, 'install', '--help'], { encoding: 'utf8' }).stdout;
     const help: PavedHelp = { installDryRun: installHelp.includes('--dry-run') };

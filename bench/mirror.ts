@@ -237,7 +237,7 @@ async function main(): Promise<void> {
   const run = stopOnExitAndInterrupt({ stop: () => registry.stopAll(), tmp, keep: options.keep, log });
   log(`working in ${tmp}`);
   try {
-    log('compiling paved to .cache/bench-dist-mirror (tsc)');
+    log('bundling paved into .cache/bench-dist-mirror (scripts/bundle.mjs)');
     const main = compilePaved(REPO, join(REPO, '.cache/bench-dist-mirror'), (m) => log(`warning: ${m}`));
 
     const staticServer = await startNginx(registry, nginx, join(tmp, 'nginx-static'), options.pypi, null);

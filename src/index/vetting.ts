@@ -48,7 +48,7 @@ export function loadShippedPopularPackages(): string[] {
     try {
       return loadPopularPackages(readFileSync(url, 'utf8'));
     } catch {
-      /* try the next layout (compiled dist/ or source) */
+      /* try the next layout (tsc's dist/src/, or source and the bundle in dist/bundle/) */
     }
   }
   throw new PavedError('PAVED_E_CONFIG', 'the popular-packages list data/top-pypi-packages.csv is missing from this installation');

@@ -1,6 +1,7 @@
 /**
- * `paved serve --workers N` as an operator runs it: the built CLI (node:cluster's primary must be
- * the real `paved` entry, not a test loader), N processes on one port and data directory, and a
+ * `paved serve --workers N` as an operator runs it: the bundled CLI `npm start` runs (node:cluster's
+ * primary must be the real `paved` entry, not a test loader; the bundle must find the native
+ * SQLite addon, fastify and the shipped popular-packages list the policy loads at start-up), N processes on one port and data directory, and a
  * SIGTERM that stops them all with exit 0. A second server on the same port fails with exit 1
  * instead of re-forking workers forever.
  */
@@ -13,13 +14,13 @@ import { after, before, describe, it } from 'node:test';
 import { run } from '../fixtures/pythonTools.js';
 import { pavedEnv, REPO_ROOT } from './pavedCli.js';
 
-const MAIN = join(REPO_ROOT, 'dist/src/cli/main.js');
+const MAIN = join(REPO_ROOT, 'dist/bundle/main.js');
 
 describe('paved serve --workers', () => {
   let data: string;
   before(async () => {
     data = await mkdtemp(join(tmpdir(), 'paved-workers-'));
-    const build = await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(REPO_ROOT, 'tsconfig.json')], { cwd: REPO_ROOT, timeoutMs: 180_000 });
+    const build = await run(process.execPath, [join(REPO_ROOT, 'scripts/bundle.mjs')], { cwd: REPO_ROOT, timeoutMs: 180_000 });
     assert.equal(build.code, 0, build.stdout + build.stderr);
   });
   after(() => rm(data, { recursive: true, force: true }));
