@@ -68,6 +68,8 @@ export interface PythonSource extends SolverSource {
   dependencyNames(key: string, version: Version): string[];
   /** The requirement lines of `key` at `version` that applied to the target (markers kept), once fetched. */
   appliedRequirements(key: string, version: Version): Requirement[];
+  /** The requirement lines that applied for every version of `key` fetched so far (for explaining a failure). */
+  requirementsRead(key: string): Requirement[];
 }
 
 interface Dependency {
@@ -92,6 +94,13 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
   const pythonCompatible = new Map<string, boolean>();
   const dependencyNames = new Map<string, string[]>();
   const applied = new Map<string, Requirement[]>();
+  const appliedByKey = new Map<string, Requirement[]>();
+  const noteApplied = (key: string, version: Version, requirements: Requirement[]): void => {
+    applied.set(`${key}@${version.toString()}`, requirements);
+    const read = appliedByKey.get(key);
+    if (read === undefined) appliedByKey.set(key, [...requirements]);
+    else read.push(...requirements);
+  };
   const sharedDependents = new Map<string, VersionRange>();
   const upgradeAll = options.upgrade === true;
   const upgradeNames = new Set(Array.isArray(options.upgrade) ? options.upgrade.map(normalizeName) : []);
@@ -280,7 +289,7 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
 
     async dependencies(key, version) {
       if (key === ROOT_KEY) {
-        applied.set(`${key}@${version.toString()}`, rootRequirements);
+        noteApplied(key, version, rootRequirements);
         return toIncompatibilities(key, version, collect(key, rootRequirements));
       }
       const { name, extra } = splitKey(key);
@@ -303,7 +312,7 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
         }
         applying.push(req);
       }
-      applied.set(`${key}@${version.toString()}`, applying);
+      noteApplied(key, version, applying);
       const deps = collect(key, applying);
       if (extra !== null) deps.push({ key: name, range: VersionRange.exactly(version), texts: new Set([`${name}==${version.toString()}`]) });
       return toIncompatibilities(key, version, deps);
@@ -315,6 +324,10 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
 
     appliedRequirements(key, version) {
       return applied.get(`${key}@${version.toString()}`) ?? [];
+    },
+
+    requirementsRead(key) {
+      return appliedByKey.get(key) ?? [];
     },
   };
 }

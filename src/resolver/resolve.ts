@@ -1,5 +1,6 @@
-import { PavedError } from '../errors.js';
-import type { MarkerEnvironment } from '../standards/markers.js';
+import { PavedError, isPavedError } from '../errors.js';
+import { markerToString, type MarkerEnvironment } from '../standards/markers.js';
+import { normalizeName } from '../standards/names.js';
 import type { Version } from '../standards/version.js';
 import type { VersionRange } from '../standards/versionRange.js';
 import { createCachingProvider } from './cachingProvider.js';
@@ -48,6 +49,42 @@ export interface ResolvedPackage {
   extras: string[];
   /** Normalised names of the projects this one depends on here (markers and extras applied), sorted. */
   dependencies: string[];
+}
+
+/**
+ * `details` of the `PAVED_E_NO_SOLUTION` that `resolve` throws: what the explanation rests on,
+ * so a caller (the universal lock) can tell whether splitting the target by platform could help.
+ */
+export interface NoSolutionDetails {
+  /** Normalised names of the projects the explanation involves. */
+  packages: string[];
+  /** Markers (PEP 508 text, sorted) of the applied requirement lines between those projects, or from the root to them. */
+  markers: string[];
+}
+
+/** The `NoSolutionDetails` of a `PAVED_E_NO_SOLUTION` from `resolve`, or null for another error. */
+export function noSolutionDetails(error: unknown): NoSolutionDetails | null {
+  if (!isPavedError(error, 'PAVED_E_NO_SOLUTION')) return null;
+  const details = error.details;
+  if (details === undefined || !Array.isArray(details['packages']) || !Array.isArray(details['markers'])) return null;
+  return details as unknown as NoSolutionDetails;
+}
+
+/** Walks a failure's derivation: the package keys in it, and those whose releases were unusable. */
+function derivationFacts(failure: Incompatibility): { keys: Set<string>; unusable: Set<string> } {
+  const keys = new Set<string>();
+  const unusable = new Set<string>();
+  const seen = new Set<Incompatibility>();
+  const stack = [failure];
+  for (let incompat = stack.pop(); incompat !== undefined; incompat = stack.pop()) {
+    if (seen.has(incompat)) continue;
+    seen.add(incompat);
+    for (const term of incompat.terms) keys.add(term.pkg);
+    const cause = incompat.cause;
+    if (cause.kind === 'derived') stack.push(cause.left, cause.right);
+    else if (cause.kind === 'unusable') for (const term of incompat.terms) unusable.add(term.pkg);
+  }
+  return { keys, unusable };
 }
 
 export interface Resolution {
@@ -109,10 +146,22 @@ export async function resolve(roots: readonly string[], provider: PackageProvide
               emit({ type: 'backtrack', toLevel: event.toLevel, learnt: describe(event.learnt) });
             }
           },
-    fail: (incompat) =>
-      new PavedError('PAVED_E_NO_SOLUTION', renderDerivation(incompat, names), {
+    fail: (incompat) => {
+      const facts = derivationFacts(incompat);
+      const packages = new Set([...facts.keys].filter((k) => k !== ROOT_KEY).map((k) => splitKey(k).name));
+      const markers = new Set<string>();
+      for (const key of facts.keys) {
+        for (const req of source.requirementsRead(key)) {
+          // An unusable release (two of its lines no version meets at once) involves whatever its lines name.
+          if (req.marker !== null && (facts.unusable.has(key) || packages.has(normalizeName(req.name)))) markers.add(markerToString(req.marker));
+        }
+      }
+      const details: NoSolutionDetails = { packages: [...packages].sort(), markers: [...markers].sort() };
+      return new PavedError('PAVED_E_NO_SOLUTION', renderDerivation(incompat, names), {
         hint: 'Loosen one of the requirements or constraints named above, or check that the index has the versions you expect.',
-      }),
+        details: { ...details },
+      });
+    },
   });
 
   const packages = new Map<string, ResolvedPackage>();

@@ -1,5 +1,5 @@
 import { PavedError } from '../errors.js';
-import { evaluateMarker, markerToString, parseMarker, type Marker, type MarkerEnvironment, type MarkerExpression, type MarkerVariable } from './markers.js';
+import { evaluateMarker, markerToString, parseMarker, type Marker, type MarkerEnvironment, type MarkerExpression, type MarkerOperator, type MarkerVariable } from './markers.js';
 import { normalizeExtra, normalizeName } from './names.js';
 import type { SpecifierSet } from './specifier.js';
 import { tryParseVersion, type Version } from './version.js';
@@ -46,11 +46,31 @@ export interface MarkerAlgebra {
   always(d: Dnf): boolean;
   /** An equivalent (within the context), shorter DNF: impossible terms and implied atoms dropped, absorbed terms removed. */
   simplify(d: Dnf): Dnf;
+  /**
+   * `simplify`, then also drops an atom from a term when the wider term still lies inside `d`:
+   * `sys_platform == "linux" or (sys_platform != "linux" and sys_platform != "win32")` becomes
+   * `sys_platform != "win32"`. Slower, and it can reword markers `simplify` leaves alone.
+   */
+  minimize(d: Dnf): Dnf;
+  /** The complement of `d`, or null when one of its atoms has no PEP 508 negation (`~=`, `===`). */
+  not(d: Dnf): Dnf | null;
   /** PEP 508 text, or null when `d` always holds. Throws for a DNF that never holds. */
   toMarkerText(d: Dnf): string | null;
   /** The atom DNF of a Python version range `[lowMinor, highMinor]` (`null`: open-ended), e.g. `python_version >= "3.10" and python_version < "3.12"`. */
   pythonMinorRange(low: string, high: string | null): Dnf;
 }
+
+/** Each operator's complement; `~=` and `===` have none in PEP 508. */
+const NEGATED_OPERATOR: Partial<Record<MarkerOperator, MarkerOperator>> = {
+  '==': '!=',
+  '!=': '==',
+  '<': '>=',
+  '>=': '<',
+  '>': '<=',
+  '<=': '>',
+  in: 'not in',
+  'not in': 'in',
+};
 
 /** Guards the enumeration: beyond this many environments a question is answered conservatively. */
 const MAX_ASSIGNMENTS = 200_000;
@@ -354,6 +374,44 @@ export function createMarkerAlgebra(context: MarkerContext): MarkerAlgebra {
     return kept;
   };
 
+  const minimize = (d: Dnf): Dnf => {
+    let current = simplify(d);
+    if (current.length <= 1) return current;
+    const original = current;
+    const within = (candidate: Dnf): boolean =>
+      enumerate(atomsOfAll(candidate, original), (env, extras, groups) => inContext(env, extras, groups) && holds(candidate, env, extras, groups) && !holds(original, env, extras, groups)) === false;
+    for (let i = 0; i < current.length; i++) {
+      let term = [...(current[i] as Conjunction)];
+      for (const atom of [...term]) {
+        const wider = term.filter((a) => a !== atom);
+        if (within([wider])) term = wider;
+      }
+      current = current.map((t, j) => (j === i ? term : t));
+    }
+    return simplify(absorb(current));
+  };
+
+  const negateAtom = (text: string): string | null => {
+    const expression = (atoms.get(text) as Atom).expression;
+    const operator = NEGATED_OPERATOR[expression.operator];
+    if (operator === undefined) return null;
+    return register({ ...expression, operator });
+  };
+
+  const not = (d: Dnf): Dnf | null => {
+    let result: Dnf = DNF_TRUE;
+    for (const term of d) {
+      const negated: Conjunction[] = [];
+      for (const atom of term) {
+        const n = negateAtom(atom);
+        if (n === null) return null;
+        negated.push([n]);
+      }
+      result = and(result, negated);
+    }
+    return result;
+  };
+
   const toMarkerText = (d: Dnf): string | null => {
     if (d.length === 0) throw new PavedError('PAVED_E_INVALID_MARKER', 'a marker that never holds has no PEP 508 text');
     if (d.some((t) => t.length === 0)) return null;
@@ -378,6 +436,8 @@ export function createMarkerAlgebra(context: MarkerContext): MarkerAlgebra {
     possible,
     always,
     simplify,
+    minimize,
+    not,
     toMarkerText,
     pythonMinorRange,
   };

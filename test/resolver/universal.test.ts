@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isPavedError } from '../../src/errors.js';
-import { resolveUniversal, type UniversalResolution, type UniversalResolveOptions } from '../../src/resolver/universal.js';
+import { resolveUniversal, type UniversalEvent, type UniversalResolution, type UniversalResolveOptions } from '../../src/resolver/universal.js';
+import { evaluateMarker, markerEnvironmentFor, parseMarker, type MarkerEnvironment } from '../../src/standards/markers.js';
 import { parseVersion } from '../../src/standards/version.js';
 import { TableProvider, type PackageTable } from './tableProvider.js';
 
@@ -97,3 +98,144 @@ describe('universal resolution', () => {
     assert.deepEqual(Object.keys(summary(await lock(t, ['a'], { preferred, upgrade: ['a'] }))), ['a==2.0']);
   });
 });
+
+/** A machine of one platform: `sys_platform`, `platform_system`, `os_name` and `platform_machine` as real ones report them. */
+function machine(sysPlatform: string, python: string): MarkerEnvironment {
+  const facts: Record<string, [string, string, string]> = {
+    linux: ['Linux', 'posix', 'x86_64'],
+    darwin: ['Darwin', 'posix', 'arm64'],
+    win32: ['Windows', 'nt', 'AMD64'],
+    freebsd14: ['FreeBSD', 'posix', 'amd64'],
+  };
+  const [platformSystem, osName, platformMachine] = facts[sysPlatform] as [string, string, string];
+  return markerEnvironmentFor({ implementation: 'cpython', pythonFullVersion: python, sysPlatform, platformSystem, osName, platformMachine });
+}
+
+/** What an installer takes from the universal result on `env`: name → version of every entry whose marker holds there (two of one name fail). */
+function installedOn(result: UniversalResolution, env: MarkerEnvironment): Record<string, string> {
+  const chosen: Record<string, string> = {};
+  for (const p of result.packages) {
+    if (p.marker !== null && !evaluateMarker(parseMarker(p.marker), env)) continue;
+    assert.equal(chosen[p.name], undefined, `two entries of ${p.name} apply on ${env.sys_platform} ${env.python_full_version}`);
+    chosen[p.name] = p.version.toString();
+  }
+  return chosen;
+}
+
+describe('universal resolution forking by platform', () => {
+  const lib: PackageTable['lib'] = { '1.0': { requiresPython: '>=3.8' }, '2.0': { requiresPython: '>=3.10' } };
+
+  it('gives each platform its own pins when the project asks for different versions per platform', async () => {
+    const table: PackageTable = { lib: { '1.0': [], '2.0': [] }, flask: { '3.0': ['click'] }, click: { '8.1': ['colorama; platform_system == "Windows"'] }, colorama: { '0.4': [] } };
+    const roots = ['flask', 'lib>=2; sys_platform == "linux"', 'lib<2; sys_platform == "win32"'];
+    const events: UniversalEvent[] = [];
+    const result = await lock(table, roots, { onEvent: (e) => events.push(e) });
+    assert.deepEqual(summary(result), {
+      'click==8.1': '*',
+      // Only the win32 fork reached it: the fork's marker, which implies platform_system == "Windows".
+      'colorama==0.4': 'sys_platform == "win32"',
+      'flask==3.0': '*',
+      'lib==1.0': 'sys_platform == "win32"',
+      'lib==2.0': 'sys_platform == "linux"',
+    });
+    assert.deepEqual(installedOn(result, machine('linux', '3.12.1')), { click: '8.1', flask: '3.0', lib: '2.0' });
+    assert.deepEqual(installedOn(result, machine('win32', '3.9.13')), { click: '8.1', colorama: '0.4', flask: '3.0', lib: '1.0' });
+    assert.deepEqual(installedOn(result, machine('darwin', '3.11.4')), { click: '8.1', flask: '3.0' });
+    // One failed resolution for everything, then linux, win32 and the rest: no Python forks.
+    assert.equal(result.stats.resolutions, 4);
+    const fork = events.find((e) => e.type === 'fork');
+    assert.deepEqual(fork?.type === 'fork' ? [fork.by, fork.within, fork.forks] : null, [
+      'platform',
+      '>=3.9',
+      ['>=3.9; sys_platform == "linux"', '>=3.9; sys_platform == "win32"', '>=3.9; sys_platform != "linux" and sys_platform != "win32"'],
+    ]);
+    // Deterministic: the same input gives the same result.
+    assert.deepEqual(await lock(table, roots), result);
+  });
+
+  it('forks on a transitive conflict, however the platform is spelled, and reads merged markers back as one comparison', async () => {
+    const table: PackageTable = {
+      a: { '1.0': ['lib>=2; sys_platform == "linux"'] },
+      b: { '1.0': ['lib<2; platform_system == "Windows"'] },
+      lib: { '1.0': [], '2.0': [] },
+      common: { '1.0': ['dep; sys_platform != "win32"'] },
+      dep: { '1.0': [] },
+    };
+    const result = await lock(table, ['a', 'b', 'common']);
+    assert.deepEqual(summary(result), {
+      'a==1.0': '*',
+      'b==1.0': '*',
+      'common==1.0': '*',
+      // Pieces from the linux fork and the "every other platform" fork, joined again.
+      'dep==1.0': 'sys_platform != "win32"',
+      'lib==1.0': 'platform_system == "Windows"',
+      'lib==2.0': 'sys_platform == "linux"',
+    });
+    assert.deepEqual(result.packages.find((p) => p.name === 'a')?.dependencies, [
+      { name: 'lib', version: '1.0' },
+      { name: 'lib', version: '2.0' },
+    ]);
+    assert.equal(installedOn(result, machine('win32', '3.12.1'))['lib'], '1.0');
+    assert.equal(installedOn(result, machine('linux', '3.12.1'))['lib'], '2.0');
+    assert.equal(installedOn(result, machine('freebsd14', '3.12.1'))['dep'], '1.0');
+
+    // Both lines in one release's metadata: that release is unusable as a whole, and the fork still finds them.
+    const inOne: PackageTable = { x: { '1.0': ['lib>=2; sys_platform == "linux"', 'lib<2; sys_platform == "win32"'] }, lib: { '1.0': [], '2.0': [] } };
+    assert.deepEqual(summary(await lock(inOne, ['x'])), { 'lib==1.0': 'sys_platform == "win32"', 'lib==2.0': 'sys_platform == "linux"', 'x==1.0': '*' });
+
+    // platform_machine splits too, when no OS comparison is involved.
+    const machines = await lock({ lib: { '1.0': [], '2.0': [] } }, ['lib>=2; platform_machine == "x86_64"', 'lib<2; platform_machine == "aarch64"']);
+    assert.deepEqual(summary(machines), { 'lib==1.0': 'platform_machine == "aarch64"', 'lib==2.0': 'platform_machine == "x86_64"' });
+  });
+
+  it('forks a platform by Python only where that platform still needs it', async () => {
+    // On linux, 3.10+ wants lib>=2, which needs Python 3.10; win32 wants lib<2 everywhere.
+    const table: PackageTable = { lib };
+    const result = await lock(table, ['lib', 'lib>=2; sys_platform == "linux" and python_version >= "3.10"', 'lib<2; sys_platform == "win32"']);
+    assert.deepEqual(summary(result), {
+      'lib==1.0': 'python_version < "3.10" or sys_platform != "linux"',
+      'lib==2.0': 'python_version >= "3.10" and sys_platform == "linux"',
+    });
+    assert.equal(installedOn(result, machine('linux', '3.9.18'))['lib'], '1.0');
+    assert.equal(installedOn(result, machine('linux', '3.13.0'))['lib'], '2.0');
+    assert.equal(installedOn(result, machine('win32', '3.13.0'))['lib'], '1.0');
+    // The whole range, three platforms, and seven Python forks of linux alone (not 3 × 7).
+    assert.equal(result.stats.resolutions, 1 + 3 + 7);
+    assert.deepEqual(result.forks, [
+      '3.9.*; sys_platform == "linux" | >=3.9; sys_platform == "win32" | >=3.9; sys_platform != "linux" and sys_platform != "win32"',
+      '>=3.10; sys_platform == "linux"',
+    ]);
+  });
+
+  it('forks only the platforms the environments admit', async () => {
+    const table: PackageTable = { lib: { '1.0': [], '2.0': [] } };
+    const roots = ['lib>=2; sys_platform == "linux"', 'lib<2; sys_platform == "win32"'];
+    const two = await lock(table, roots, { environments: ['sys_platform == "linux"', 'sys_platform == "win32"'] });
+    assert.deepEqual(summary(two), { 'lib==1.0': 'sys_platform == "win32"', 'lib==2.0': 'sys_platform == "linux"' });
+    assert.deepEqual(two.forks, ['>=3.9; sys_platform == "linux"', '>=3.9; sys_platform == "win32"']);
+    assert.equal(two.stats.resolutions, 3);
+    // Without win32 in the environments its line never applies: nothing conflicts, nothing forks.
+    const noWindows = await lock(table, roots, { environments: ['sys_platform == "linux"', 'sys_platform == "darwin"'] });
+    assert.deepEqual(summary(noWindows), { 'lib==2.0': 'sys_platform == "linux"' });
+    assert.deepEqual(noWindows.forks, ['>=3.9']);
+    assert.equal(noWindows.stats.resolutions, 1);
+  });
+
+  it('names the platform fork (and Python) that has no solution', async () => {
+    await assert.rejects(lock({ lib: { '1.0': [], '2.0': [] } }, ['lib>=3; sys_platform == "linux"', 'lib<2; sys_platform == "win32"']), (error: unknown) => {
+      assert.ok(isPavedError(error, 'PAVED_E_NO_SOLUTION'));
+      assert.match(error.message, /^No solution where sys_platform == "linux" \(requires-python is >=3\.9\):\nBecause no versions of lib match >=3 and root depends on lib>=3, version solving failed\.$/);
+      assert.match(error.hint ?? '', /environments/);
+      return true;
+    });
+    // linux needs lib>=2, which no Python 3.9 can use: the fork named is linux on 3.9.
+    await assert.rejects(lock({ lib }, ['lib>=2; sys_platform == "linux"', 'lib<2; sys_platform == "win32"']), (error: unknown) => {
+      assert.ok(isPavedError(error, 'PAVED_E_NO_SOLUTION'));
+      assert.match(error.message, /^No solution for Python 3\.9\.\* where sys_platform == "linux" \(requires-python is >=3\.9\):\n/);
+      assert.match(error.message, /lib==2\.0 requires Python >=3\.10/);
+      assert.match(error.hint ?? '', /environments.*requires-python/);
+      return true;
+    });
+  });
+});
+

@@ -72,3 +72,24 @@ test('sys_platform, platform_system and os_name go together', () => {
   assert.equal(any.possible(any.fromMarker(parseMarker('sys_platform == "win32" and platform_system == "Darwin"'))), false);
   assert.equal(any.possible(any.fromMarker(parseMarker('sys_platform == "freebsd13" and os_name == "posix"'))), true);
 });
+
+test('not is the complement, by De Morgan, and gives up on operators PEP 508 cannot negate', () => {
+  const a = algebra('>=3.9');
+  const m = (text: string) => a.fromMarker(parseMarker(text));
+  assert.equal(a.toMarkerText(a.not(m('sys_platform == "linux"')) ?? []), 'sys_platform != "linux"');
+  assert.equal(a.toMarkerText(a.simplify(a.not(m('sys_platform == "linux" or python_version < "3.11"')) ?? [])), 'python_version >= "3.11" and sys_platform != "linux"');
+  assert.equal(a.toMarkerText(a.not(m('"arm" in platform_machine and os_name == "nt"')) ?? []), '"arm" not in platform_machine or os_name != "nt"');
+  assert.deepEqual(a.not(DNF_TRUE), []);
+  assert.deepEqual(a.not([]), DNF_TRUE);
+  assert.equal(a.not(m('platform_release ~= "5.1"')), null);
+});
+
+test('minimize widens terms that stay inside the marker, where simplify keeps the pieces', () => {
+  const a = algebra('>=3.9');
+  const pieces = a.fromMarker(parseMarker('sys_platform == "linux" or (sys_platform != "linux" and sys_platform != "win32")'));
+  assert.equal(a.toMarkerText(a.simplify(pieces)), '(sys_platform != "linux" and sys_platform != "win32") or sys_platform == "linux"');
+  assert.equal(a.toMarkerText(a.minimize(pieces)), 'sys_platform != "win32"');
+  // Every platform together is no marker at all; a single term is left as simplify has it.
+  assert.equal(a.toMarkerText(a.minimize(a.or(pieces, a.fromMarker(parseMarker('sys_platform == "win32"'))))), null);
+  assert.equal(a.toMarkerText(a.minimize(a.fromMarker(parseMarker('python_version < "3.11" and sys_platform == "win32"')))), 'sys_platform == "win32" and python_version < "3.11"');
+});

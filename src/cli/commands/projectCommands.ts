@@ -134,7 +134,7 @@ function lockProgress(reporter: Reporter, global: GlobalOptions): (event: LockEv
         reporter.info(event.event.type === 'conflict' ? `conflict: ${event.event.message}` : `backtrack to level ${event.event.toLevel}: ${event.event.learnt}`);
       }
     } else if (event.type === 'fork') {
-      reporter.info(`one set of versions cannot serve every Python in range; resolving separately for ${event.python}`);
+      reporter.info(`one set of versions cannot serve every ${event.by === 'python' ? 'Python' : 'platform'} of ${event.within}; resolving separately for ${event.forks.join(' | ')}`);
     } else if (event.type === 'hashing' && global.verbose) {
       reporter.info(`downloading ${event.filename} to compute its sha256 (the index gave none)`);
     } else if (event.type === 'locked') {
