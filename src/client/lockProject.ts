@@ -121,14 +121,12 @@ async function sha256Of(client: IndexClient, file: IndexFile, emit: (event: Lock
   }
 }
 
-function previousPins(previous: Pylock | null | undefined): Map<string, Version> {
-  const pins = new Map<string, Version>();
+/** The previous lock's pins with their markers: with several entries of a name (forks), each fork keeps the one that applies there. */
+function previousPins(previous: Pylock | null | undefined): { name: string; version: Version; marker: string | null }[] {
+  const pins: { name: string; version: Version; marker: string | null }[] = [];
   for (const pkg of previous?.packages ?? []) {
     const version = pkg.version === null ? null : tryParseVersion(pkg.version);
-    if (version === null) continue;
-    // With several entries of a name (per-Python forks), keep the newest as the preference.
-    const have = pins.get(pkg.name);
-    if (have === undefined || version.compare(have) > 0) pins.set(pkg.name, version);
+    if (version !== null) pins.push({ name: pkg.name, version, marker: pkg.marker });
   }
   return pins;
 }
@@ -178,7 +176,7 @@ export async function lockProject(options: LockProjectOptions): Promise<{ lock: 
     resolution = await resolveUniversal(lockRoots(inputs, options.projectName), provider, {
       requiresPython,
       environments,
-      preferred: previousPins(options.previous),
+      preferredEntries: previousPins(options.previous),
       ...(options.upgrade === undefined ? {} : { upgrade: options.upgrade }),
       onEvent: emit,
     });

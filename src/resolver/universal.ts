@@ -42,7 +42,14 @@ export interface UniversalResolveOptions {
   requiresPython: string;
   /** Markers of the environments the lock is for (`[tool.paved] environments`); null for all. */
   environments?: readonly string[] | null;
+  /** Versions to keep when they still fit (existing lock pins), by project name. */
   preferred?: ReadonlyMap<string, Version>;
+  /**
+   * The previous lock's entries with their markers: each fork prefers, over `preferred`, the
+   * version of the entry whose marker can hold there (the newest when several can), so the win32
+   * fork keeps its older pin when a newer one sits in the linux fork.
+   */
+  preferredEntries?: readonly { name: string; version: Version; marker: string | null }[];
   upgrade?: boolean | readonly string[];
   constraints?: readonly string[];
   prereleases?: PrereleasePolicy;
@@ -262,14 +269,35 @@ export async function resolveUniversal(roots: readonly string[], provider: Packa
   const wholePython = (fork: Fork): boolean => fork.low === low && fork.high === high;
   const pythonDnf = (fork: Fork): Dnf => (wholePython(fork) ? DNF_TRUE : algebra.pythonMinorRange(fork.low, fork.high));
   const forkDnf = (fork: Fork): Dnf => (fork.platform === null ? pythonDnf(fork) : algebra.and(pythonDnf(fork), fork.platform));
+  const preferredIn = (fork: Fork): ReadonlyMap<string, Version> | undefined => {
+    const entries = options.preferredEntries ?? [];
+    if (entries.length === 0) return options.preferred;
+    const preferred = new Map(options.preferred ?? []);
+    const fromEntries = new Map<string, Version>();
+    const within = forkDnf(fork);
+    for (const entry of entries) {
+      let applies = true;
+      try {
+        applies = entry.marker === null || algebra.possible(algebra.and(within, algebra.fromMarker(parseMarker(entry.marker))));
+      } catch {
+        // An unreadable marker of an old lock does not narrow the preference.
+      }
+      const name = normalizeName(entry.name);
+      const have = fromEntries.get(name);
+      if (applies && (have === undefined || entry.version.compare(have) > 0)) fromEntries.set(name, entry.version);
+    }
+    for (const [name, version] of fromEntries) preferred.set(name, version);
+    return preferred;
+  };
   const solveFork = async (fork: Fork): Promise<Resolution> => {
+    const preferred = preferredIn(fork);
     const point = lowestPointIn(fork.low, requiresPython) ?? parseVersion(`${fork.low}.0`);
     const text = forkText(fork);
     const target = forkTarget(algebra, forkDnf(fork), point, fork.high === fork.low, wholePython(fork) ? options.requiresPython : pythonText(fork));
     stats.resolutions++;
     const resolution = await resolve(roots, answers, {
       target,
-      ...(options.preferred === undefined ? {} : { preferred: options.preferred }),
+      ...(preferred === undefined ? {} : { preferred }),
       ...(options.upgrade === undefined ? {} : { upgrade: options.upgrade }),
       ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
       ...(options.prereleases === undefined ? {} : { prereleases: options.prereleases }),

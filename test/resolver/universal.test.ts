@@ -221,6 +221,16 @@ describe('universal resolution forking by platform', () => {
     assert.equal(noWindows.stats.resolutions, 1);
   });
 
+  it('keeps each fork on the pin the previous lock had there', async () => {
+    const roots = ['lib>=2; sys_platform == "linux"', 'lib<2; sys_platform == "win32"'];
+    const previous = await lock({ lib: { '1.0': [], '2.0': [] } }, roots);
+    // Newer releases appeared on both sides of the split since the previous lock.
+    const newer: PackageTable = { lib: { '1.0': [], '1.1': [], '2.0': [], '2.1': [] } };
+    const preferredEntries = previous.packages.map((p) => ({ name: p.name, version: p.version, marker: p.marker }));
+    assert.deepEqual(summary(await lock(newer, roots, { preferredEntries })), { 'lib==1.0': 'sys_platform == "win32"', 'lib==2.0': 'sys_platform == "linux"' });
+    assert.deepEqual(summary(await lock(newer, roots, { preferredEntries, upgrade: true })), { 'lib==1.1': 'sys_platform == "win32"', 'lib==2.1': 'sys_platform == "linux"' });
+  });
+
   it('names the platform fork (and Python) that has no solution', async () => {
     await assert.rejects(lock({ lib: { '1.0': [], '2.0': [] } }, ['lib>=3; sys_platform == "linux"', 'lib<2; sys_platform == "win32"']), (error: unknown) => {
       assert.ok(isPavedError(error, 'PAVED_E_NO_SOLUTION'));
