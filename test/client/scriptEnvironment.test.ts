@@ -1,7 +1,7 @@
 /**
  * PEP 723 script environments built against a live paved server with corpus wheels: created
- * once, reused without installing, rebuilt when left incomplete, and the script runs with its
- * dependency importable.
+ * once, reused without installing, rebuilt when left incomplete, built once when two callers ask
+ * at the same moment, and the script runs with its dependency importable.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { createIndexClient, type IndexClient } from '../../src/client/indexClient/indexClient.js';
 import { ensureScriptEnvironment, scriptEnvironmentKey, type ScriptEnvironmentEvent } from '../../src/client/scriptEnvironment.js';
 import { isPavedError } from '../../src/errors.js';
+import { lockFileFor } from '../../src/installer/directoryLock.js';
 import { findInterpreter } from '../../src/installer/interpreter.js';
 import { readScriptMetadata } from '../../src/project/scriptMetadata.js';
 import { describeRun, run } from '../fixtures/pythonTools.js';
@@ -76,6 +77,20 @@ describe('ensureScriptEnvironment', () => {
     assert.deepEqual(again.map((e) => e.type), ['script-environment-reused']);
   });
 
+  it('two builds of the same environment at once: one builds under the lock, the other waits and reuses it', { timeout: 90_000 }, async () => {
+    const metadata = { dependencies: ['markupsafe'], requiresPython: '>=3.11,<3.12' };
+    const seen: ScriptEnvironmentEvent[][] = [[], []];
+    const [a, b] = await Promise.all(seen.map((events) => ensureScriptEnvironment({ metadata, client, cacheDir: cache, onEvent: (e) => events.push(e) })));
+    assert.equal(a?.venv, b?.venv);
+    assert.deepEqual([a?.reused, b?.reused].sort(), [false, true]);
+    const builds = seen.filter((events) => events.some((e) => e.type === 'script-environment-building'));
+    assert.equal(builds.length, 1, 'built once');
+    const waiter = seen.find((events) => !events.some((e) => e.type === 'script-environment-building')) ?? [];
+    assert.ok(waiter.some((e) => e.type === 'lock' && e.event.type === 'lock-waiting'), 'the other waited for the lock');
+    assert.equal(waiter.at(-1)?.type, 'script-environment-reused');
+    assert.ok(!existsSync(lockFileFor(a?.venv ?? '')), 'the lock file is gone');
+  });
+
   it('keys environments by requirements, requires-python and interpreter', async () => {
     const interpreter = await findInterpreter({ python: '3.11' });
     const key = (dependencies: string[], requiresPython: string | null): string => scriptEnvironmentKey({ dependencies, requiresPython }, interpreter);
@@ -96,7 +111,7 @@ describe('ensureScriptEnvironment', () => {
     assert.equal(second.reused, false);
     assert.equal(second.venv, first.venv);
     assert.ok(!existsSync(join(second.venv, 'leftover')));
-    assert.equal(events[0]?.type, 'script-environment-building');
+    assert.deepEqual(events.slice(0, 2).map((e) => (e.type === 'lock' ? e.event.type : e.type)), ['lock-acquired', 'script-environment-building']);
     const ran = await run(second.python, ['-c', 'import idna; print("ok")']);
     assert.equal(ran.stdout.trim(), 'ok', describeRun(ran));
   });
@@ -106,6 +121,7 @@ describe('ensureScriptEnvironment', () => {
     await assert.rejects(ensureScriptEnvironment({ metadata, client, cacheDir: cache, python: '3.11' }), (e: unknown) => isPavedError(e, 'PAVED_E_NO_SOLUTION'));
     const interpreter = await findInterpreter({ python: '3.11' });
     assert.ok(!existsSync(join(cache, 'environments-v1', scriptEnvironmentKey(metadata, interpreter))));
+    assert.ok(!existsSync(lockFileFor(join(cache, 'environments-v1', scriptEnvironmentKey(metadata, interpreter)))), 'a failed build released its lock');
     await assert.rejects(ensureScriptEnvironment({ metadata: { dependencies: [], requiresPython: '>=9' }, client, cacheDir: cache }), (e: unknown) => isPavedError(e, 'PAVED_E_NO_INTERPRETER'));
   });
 });

@@ -14,7 +14,7 @@ import { PavedError } from '../../errors.js';
 import type { SdistBuildSettings } from '../../client/buildSdist.js';
 import type { IndexClient } from '../../client/indexClient/indexClient.js';
 import { lockProject, type LockEvent } from '../../client/lockProject.js';
-import { ensureScriptEnvironment } from '../../client/scriptEnvironment.js';
+import { ensureScriptEnvironment, type ScriptEnvironmentEvent } from '../../client/scriptEnvironment.js';
 import { syncLock, type SyncLockEvent, type SyncLockResult } from '../../client/syncLock.js';
 import { findInterpreter } from '../../installer/interpreter.js';
 import { resolveClientConfig, type ClientConfig } from '../../project/clientConfig.js';
@@ -158,6 +158,46 @@ function syncProgress(reporter: Reporter, global: GlobalOptions): (event: SyncLo
         installed++;
         reporter.progress(installed, toInstall, `installed ${e.name} ${e.version}`);
       } else if (e.type === 'warning') reporter.warn(e.message);
+    }
+  };
+}
+
+/**
+ * Renders what preparing a PEP 723 script environment reports: waiting for another run that
+ * builds the same environment as progress, a stale lock broken as a warning, downloads, builds
+ * and installs as progress, and (with `--json` or `--verbose`) whether the environment was built
+ * or reused.
+ */
+function scriptEnvironmentProgress(reporter: Reporter, global: GlobalOptions): (event: ScriptEnvironmentEvent) => void {
+  const build = buildEventRenderer(reporter, global);
+  const detail = reporter.json || global.verbose;
+  let toInstall = 0;
+  let installed = 0;
+  return (event) => {
+    if (event.type === 'lock') {
+      const e = event.event;
+      if (e.type === 'lock-waiting') {
+        const who = e.holder === null ? 'another paved process' : `paved process ${e.holder.pid}`;
+        reporter.progress(0, 1, `waiting for ${who} building this script environment (${Math.round(e.waitedMs / 1000)}s)`);
+      } else if (e.type === 'lock-broken') {
+        const why = e.reason === 'dead-process' ? `its process ${e.holder?.pid ?? ''} is gone` : e.reason === 'expired' ? `it is older than the stale limit (since ${e.holder?.created ?? '?'})` : 'it was unreadable';
+        reporter.warn(`removed the stale lock ${e.lockFile}: ${why}`, { lockFile: e.lockFile, reason: e.reason });
+      }
+    } else if (event.type === 'script-environment-building') {
+      if (detail) reporter.info(`building the script environment ${event.path} (Python ${event.pythonVersion}, ${event.requirements} requirements)`, { event: event.type, path: event.path });
+    } else if (event.type === 'script-environment-ready') {
+      if (detail) reporter.info(`created the script environment ${event.path} (${event.installed} packages)`, { event: event.type, path: event.path, installed: event.installed });
+    } else if (event.type === 'script-environment-reused') {
+      if (detail) reporter.info(`using the script environment ${event.path}`, { event: event.type, path: event.path });
+    } else {
+      const e = event.event;
+      if (e.type === 'build') build(e.event);
+      else if (e.type === 'fetched') reporter.progress(e.done, e.total, `downloaded ${e.filename}`);
+      else if (e.type === 'sync') {
+        if (e.event.type === 'plan') toInstall = e.event.plan.install.length + e.event.plan.upgrade.length;
+        else if (e.event.type === 'installed') reporter.progress(++installed, toInstall, `installed ${e.event.name} ${e.event.version}`);
+        else if (e.event.type === 'warning') reporter.warn(e.event.message);
+      }
     }
   };
 }
@@ -529,6 +569,7 @@ export function registerProjectCommands(program: Command): void {
         const insideProject = (await findProjectRoot(flags.project === undefined ? process.cwd() : resolve(flags.project))) !== null;
         if (metadata !== null || (isScript && !insideProject)) {
           // A script with its own metadata runs in its own environment, whatever project it sits in.
+          const build = buildSettingsFromFlags(flags);
           const config = await resolveClientConfig({ flags: clientConfigFlags(flags), env: process.env, project: null, home: homedir() });
           const wanted = metadata ?? { dependencies: [], requiresPython: null };
           let python: string;
@@ -537,8 +578,14 @@ export function registerProjectCommands(program: Command): void {
           } else {
             const client = openClient(config, (m) => reporter.warn(m));
             try {
-              const env = await ensureScriptEnvironment({ metadata: wanted, client, cacheDir: config.cacheDir, ...(config.python === null ? {} : { python: config.python }) });
-              if (global.verbose) reporter.info(`${env.reused ? 'using' : 'created'} script environment ${env.venv}`);
+              const env = await ensureScriptEnvironment({
+                metadata: wanted,
+                client,
+                cacheDir: config.cacheDir,
+                ...(config.python === null ? {} : { python: config.python }),
+                build,
+                onEvent: scriptEnvironmentProgress(reporter, global),
+              });
               python = env.python;
             } finally {
               await client.close();
