@@ -14,6 +14,8 @@ export interface InstalledDistribution {
   version: string;
   /** The `.dist-info` / `.egg-info` directory. */
   path: string;
+  /** Its `Requires-Dist` lines as written (for an `.egg-info` without them, made from `requires.txt`). */
+  requiresDist: string[];
 }
 
 /** What is installed, plus metadata that could not be read. */
@@ -25,6 +27,51 @@ export interface InstalledDistributions {
 }
 
 const MAX_METADATA_BYTES = 16 * 1024 * 1024;
+const MAX_REQUIRES_TXT_BYTES = 1024 * 1024;
+
+/**
+ * The `Requires-Dist` lines an `.egg-info`'s `requires.txt` stands for, as `importlib.metadata`
+ * and pip derive them: a `[extra]`, `[extra:marker]` or `[:marker]` section header puts
+ * `extra == "…"` and/or the marker on the requirement lines below it. Lines are not validated
+ * here; whoever parses them says which one is wrong.
+ */
+export function requiresDistFromRequiresTxt(text: string): string[] {
+  const out: string[] = [];
+  let extra = '';
+  let marker = '';
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('[') && line.endsWith(']')) {
+      const inner = line.slice(1, -1);
+      const colon = inner.indexOf(':');
+      extra = (colon === -1 ? inner : inner.slice(0, colon)).trim().toLowerCase().replace(/[-_.]+/g, '-');
+      marker = colon === -1 ? '' : inner.slice(colon + 1).trim();
+      continue;
+    }
+    const conditions = extra !== '' && marker !== '' ? `(${marker}) and extra == "${extra}"` : extra !== '' ? `extra == "${extra}"` : marker;
+    out.push(conditions === '' ? line : `${line} ; ${conditions}`);
+  }
+  return out;
+}
+
+/**
+ * `requires.txt` of an `.egg-info` directory, as Requires-Dist lines; none when it is absent.
+ * One too large to be real is left unread with a warning (the distribution is still listed).
+ */
+async function eggInfoRequires(eggInfo: string, warnings: InstalledDistributions['warnings']): Promise<string[]> {
+  const path = join(eggInfo, 'requires.txt');
+  try {
+    const info = await stat(path);
+    if (info.size > MAX_REQUIRES_TXT_BYTES) {
+      warnings.push({ path: eggInfo, message: `ignoring ${path}: ${info.size} bytes is more than a requires.txt holds` });
+      return [];
+    }
+    return requiresDistFromRequiresTxt((await readFile(path)).toString('utf8'));
+  } catch {
+    return [];
+  }
+}
 
 async function isDirectory(path: string): Promise<boolean> {
   try {
@@ -86,7 +133,8 @@ export async function readInstalledDistributions(root: string): Promise<Installe
         const info = await stat(metadataPath);
         if (info.size > MAX_METADATA_BYTES) throw new Error(`metadata is ${info.size} bytes`);
         const metadata = parseCoreMetadata((await readFile(metadataPath)).toString('utf8'));
-        result.distributions.push({ name: metadata.name, version: metadata.version, path });
+        const requiresDist = metadata.requiresDist.length === 0 && entry.name.endsWith('.egg-info') && entry.isDirectory() ? await eggInfoRequires(path, result.warnings) : metadata.requiresDist;
+        result.distributions.push({ name: metadata.name, version: metadata.version, path, requiresDist });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         result.warnings.push({ path, message: `cannot read ${metadataPath}: ${message.split('\n')[0]}` });
