@@ -19,6 +19,7 @@ const COMMAND_MODULES: { commands: string[]; load: () => Promise<(program: Comma
   { commands: ['advisories'], load: async () => (await import('./commands/advisoriesCommand.js')).registerAdvisories },
   { commands: ['audit'], load: async () => (await import('./commands/auditCommand.js')).registerAudit },
   { commands: ['install', 'uninstall', 'download'], load: async () => (await import('./commands/installCommands.js')).registerInstallCommands },
+  { commands: ['check'], load: async () => (await import('./commands/checkCommand.js')).registerCheck },
   { commands: ['lock', 'sync', 'add', 'remove', 'tree', 'export', 'run'], load: async () => (await import('./commands/projectCommands.js')).registerProjectCommands },
 ];
 

@@ -45,11 +45,24 @@ export interface FindEnvironmentProblemsOptions {
   extras?: ReadonlyMap<string, readonly string[]>;
 }
 
-interface ParsedDistribution {
-  name: string;
-  version: string;
-  requirements: { requirement: Requirement; text: string }[];
+/** One Requires-Dist line, parsed only when it may apply. */
+interface RequirementEntry {
+  text: string;
+  /** For a line whose whole marker is `extra == "name"` (most lines with markers): that extra, normalised. */
+  onlyForExtra: string | null;
+  /** undefined until parsed; null when it does not parse. */
+  parsed?: Requirement | null;
 }
+
+interface InstalledEntry {
+  name: string;
+  key: string;
+  version: string;
+  requirements: RequirementEntry[];
+}
+
+/** `…; extra == "name"` (either quote) and nothing else in the marker. */
+const EXTRA_ONLY_MARKER = /;\s*extra\s*==\s*(?:"([^"]*)"|'([^']*)')\s*$/;
 
 /** The requirement as pip shows it: name, extras and specifier or URL, no marker. */
 function shownRequirement(r: Requirement): string {
@@ -58,26 +71,25 @@ function shownRequirement(r: Requirement): string {
   return `${r.name}${extras}${r.specifier.toString()}`;
 }
 
+const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+
 /**
  * Checks `distributions` against each other for the interpreter whose markers are `environment`
  * (pure: the caller reads the environment). Problems are sorted by distribution, then dependency.
  */
 export function findEnvironmentProblems(distributions: readonly DistributionRequirements[], environment: MarkerEnvironment, options: FindEnvironmentProblemsOptions = {}): EnvironmentProblems {
   const warnings: string[] = [];
-  const parsed: ParsedDistribution[] = distributions.map((d) => ({
+  const entries: InstalledEntry[] = distributions.map((d) => ({
     name: d.name,
+    key: normalizeName(d.name),
     version: d.version,
-    requirements: d.requiresDist.flatMap((text) => {
-      try {
-        return [{ requirement: parseRequirement(text), text }];
-      } catch (error) {
-        warnings.push(`${d.name} ${d.version}: ignoring the requirement ${JSON.stringify(text.slice(0, 200))}: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
-        return [];
-      }
+    requirements: d.requiresDist.map((text) => {
+      const extra = EXTRA_ONLY_MARKER.exec(text);
+      return { text, onlyForExtra: extra === null ? null : normalizeExtra(extra[1] ?? extra[2] ?? '') };
     }),
   }));
-  const installed = new Map<string, ParsedDistribution[]>();
-  for (const d of parsed) installed.set(normalizeName(d.name), [...(installed.get(normalizeName(d.name)) ?? []), d]);
+  const installed = new Map<string, InstalledEntry[]>();
+  for (const d of entries) installed.set(d.key, [...(installed.get(d.key) ?? []), d]);
 
   const requested = new Map<string, Set<string>>();
   for (const [name, extras] of options.extras ?? []) {
@@ -85,19 +97,36 @@ export function findEnvironmentProblems(distributions: readonly DistributionRequ
     if (installed.has(key)) requested.set(key, new Set([...(requested.get(key) ?? []), ...extras.map(normalizeExtra)]));
   }
 
-  const warned = new Set<string>();
-  /** Under which extra a requirement applies: '' without any, null when it does not apply. */
-  const appliesUnder = (d: ParsedDistribution, entry: ParsedDistribution['requirements'][number]): string | null => {
-    const marker = entry.requirement.marker;
+  const ignore = (d: InstalledEntry, entry: RequirementEntry, error: unknown): null => {
+    warnings.push(`${d.name} ${d.version}: ignoring the requirement ${JSON.stringify(entry.text.slice(0, 200))}: ${firstLine(error)}`);
+    return null;
+  };
+  // Parsing is most of the check's time, and most lines with a marker serve an extra nobody asked for.
+  const parse = (d: InstalledEntry, entry: RequirementEntry): Requirement | null => {
+    if (entry.parsed === undefined) {
+      try {
+        entry.parsed = parseRequirement(entry.text);
+      } catch (error) {
+        entry.parsed = ignore(d, entry, error);
+      }
+    }
+    return entry.parsed;
+  };
+  const warnedMarkers = new Set<RequirementEntry>();
+  /** Under which extra a requirement applies: '' without any, null when it does not apply (or does not parse). */
+  const appliesUnder = (d: InstalledEntry, entry: RequirementEntry): string | null => {
+    const extras = requested.get(d.key);
+    if (entry.onlyForExtra !== null && !(extras?.has(entry.onlyForExtra) ?? false)) return null;
+    const marker = parse(d, entry)?.marker;
+    if (marker === undefined) return null;
     if (marker === null) return '';
     try {
       if (evaluateMarker(marker, environment)) return '';
-      for (const extra of requested.get(normalizeName(d.name)) ?? []) if (evaluateMarker(marker, environment, { extras: [extra] })) return extra;
+      for (const extra of extras ?? []) if (evaluateMarker(marker, environment, { extras: [extra] })) return extra;
     } catch (error) {
-      const key = `${d.name}\0${entry.text}`;
-      if (!warned.has(key)) {
-        warned.add(key);
-        warnings.push(`${d.name} ${d.version}: ignoring the requirement ${JSON.stringify(entry.text.slice(0, 200))}: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
+      if (!warnedMarkers.has(entry)) {
+        warnedMarkers.add(entry);
+        ignore(d, entry, error);
       }
     }
     return null;
@@ -110,12 +139,14 @@ export function findEnvironmentProblems(distributions: readonly DistributionRequ
     const key = queue.pop() as string;
     for (const d of installed.get(key) ?? []) {
       for (const entry of d.requirements) {
-        if (entry.requirement.extras.length === 0 || appliesUnder(d, entry) === null) continue;
-        const target = normalizeName(entry.requirement.name);
-        if (!installed.has(target)) continue;
+        // Cheap test first: only a requirement naming extras can ask for more.
+        if (!entry.text.includes('[') || appliesUnder(d, entry) === null) continue;
+        const r = entry.parsed as Requirement;
+        const target = normalizeName(r.name);
+        if (r.extras.length === 0 || !installed.has(target)) continue;
         const set = requested.get(target) ?? new Set<string>();
         const before = set.size;
-        for (const extra of entry.requirement.extras) set.add(normalizeExtra(extra));
+        for (const extra of r.extras) set.add(normalizeExtra(extra));
         requested.set(target, set);
         if (set.size > before) queue.push(target);
       }
@@ -123,12 +154,12 @@ export function findEnvironmentProblems(distributions: readonly DistributionRequ
   }
 
   const problems: EnvironmentProblem[] = [];
-  for (const d of parsed) {
+  for (const d of entries) {
     const seen = new Set<string>();
     for (const entry of d.requirements) {
       const under = appliesUnder(d, entry);
       if (under === null) continue;
-      const r = entry.requirement;
+      const r = entry.parsed as Requirement;
       const dependency = normalizeName(r.name);
       const requirement = shownRequirement(r);
       if (seen.has(requirement)) continue;

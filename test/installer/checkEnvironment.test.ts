@@ -147,6 +147,13 @@ describe('findEnvironmentProblems', () => {
     assert.deepEqual(found.problems, [{ kind: 'wrong-version', name: 'low', version: '1', requirement: 'deep>=3', dependency: 'deep', extra: 'y', installed: '2' }]);
   });
 
+  it('an extra-only marker applies exactly when that extra is asked for, however it is spelt', () => {
+    const dists = [{ name: 'a', version: '1', requiresDist: ["b ; extra == 'Fast_Mode'", 'c ; extra == "other"', 'd ; extra == "fast-mode" and python_version < "3"', 'e ; extra != "fast-mode"'] }];
+    assert.deepEqual(pavedProblems(findEnvironmentProblems(dists, LINUX_311).problems), ['missing a e']);
+    const asked = findEnvironmentProblems(dists, LINUX_311, { extras: new Map([['A', ['fast.mode']]]) });
+    assert.deepEqual(asked.problems.map((p) => `${p.dependency}:${p.extra ?? ''}`), ['b:fast-mode', 'e:']);
+  });
+
   it('hostile metadata: a bad requirement or marker is a warning, the rest is still checked', () => {
     const dists = [
       { name: 'bad', version: '1', requiresDist: ['this is not ) a requirement', 'x'.repeat(100_000), 'ok ; extra > "1"', 'missingone'] },

@@ -38,6 +38,7 @@ import type { GlobalOptions } from '../globalOptions.js';
 import { clientConfigFlags, openIndexClient, type IndexClientConfig } from '../openIndexClient.js';
 import { buildEventRenderer } from '../renderBuildEvents.js';
 import type { Reporter } from '../reporter.js';
+import { checkInstalledEnvironment } from '../reportEnvironmentCheck.js';
 import { runCommand } from '../runCommand.js';
 
 /** Flags shared by `install` and `download`. */
@@ -255,7 +256,9 @@ export function registerInstallCommands(program: Command): void {
             onEvent: progressFor(reporter, global, reportToStdout),
           });
           if (report !== undefined && flags.report !== undefined && flags.report !== '-') await writeFile(resolve(flags.report), `${JSON.stringify(report, null, 2)}\n`);
-          const data = { ...result, seconds: seconds(start), index: settings.client.shownIndexes, ...(flags.report === '-' ? { report } : {}) };
+          // paved's own pip check of the result: every installed distribution's requirements met.
+          const problems = result.dryRun ? [] : await checkInstalledEnvironment(result.venv, reporter, { cacheDir: settings.client.cacheDir, requirements: settings.requirements.map((r) => r.requirement) });
+          const data = { ...result, problems, seconds: seconds(start), index: settings.client.shownIndexes, ...(flags.report === '-' ? { report } : {}) };
           reporter.result(data, () => {
             if (reportToStdout) return JSON.stringify(report, null, 2);
             const lines: string[] = [];

@@ -32,6 +32,7 @@ import { buildSettingsFromFlags } from '../buildSettingsFromFlags.js';
 import { clientConfigFlags, openIndexClient } from '../openIndexClient.js';
 import { buildEventRenderer } from '../renderBuildEvents.js';
 import type { Reporter } from '../reporter.js';
+import { checkInstalledEnvironment } from '../reportEnvironmentCheck.js';
 import { runCommand } from '../runCommand.js';
 
 /** Flags every project command takes. */
@@ -464,8 +465,10 @@ export function registerProjectCommands(program: Command): void {
         try {
           const lock = await currentLock(project, flags.frozen === true, reporter, global);
           const result = await syncProject(project, client, lock, flags, reporter, global);
+          // paved's own pip check of the result: none from a consistent lock, but a hand-edited or foreign one may break it.
+          const problems = result.dryRun ? [] : await checkInstalledEnvironment(result.venv, reporter, { cacheDir: project.config.cacheDir });
           const elapsed = seconds(start);
-          reporter.result({ venv: result.venv, python: result.python, dryRun: result.dryRun, install: result.plan.install.map((s) => ({ name: s.name, version: s.version })), upgrade: result.plan.upgrade.map((s) => ({ name: s.name, from: s.from, version: s.version })), remove: result.plan.remove.map((s) => ({ name: s.name, version: s.version })), unchanged: result.plan.keep.length, downloaded: result.downloaded, seconds: elapsed }, () => describeSync(result, elapsed));
+          reporter.result({ venv: result.venv, python: result.python, dryRun: result.dryRun, install: result.plan.install.map((s) => ({ name: s.name, version: s.version })), upgrade: result.plan.upgrade.map((s) => ({ name: s.name, from: s.from, version: s.version })), remove: result.plan.remove.map((s) => ({ name: s.name, version: s.version })), unchanged: result.plan.keep.length, downloaded: result.downloaded, problems, seconds: elapsed }, () => describeSync(result, elapsed));
         } finally {
           await client.close();
         }
