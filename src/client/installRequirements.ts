@@ -417,6 +417,14 @@ export async function installRequirements(options: InstallRequirementsOptions): 
   const reinstall = new Set(Array.isArray(options.reinstall) ? options.reinstall.map(normalizeName) : options.reinstall === true ? wheels.map((w) => w.name) : []);
   const wanted = new Map<string, WantedDistribution>();
   const toFetch: ResolvedWheel[] = [];
+  // Which resolved wheels are unpacked in the cache already, asked all at once.
+  const inCache = new Set<string>();
+  await Promise.all(
+    wheels.map(async (wheel) => {
+      const known = wheel.allowedSha256.find((sha) => SHA256_HEX.test(sha));
+      if (wheel.direct === undefined && known !== undefined && wheel.allowedSha256.length === 1 && (await cache.get(known)) !== null) inCache.add(known);
+    }),
+  );
   for (const wheel of wheels) {
     const base: WantedDistribution = { name: wheel.name, version: wheel.version, requested: wheel.requested };
     const have = installedByName.get(wheel.name);
@@ -433,7 +441,7 @@ export async function installRequirements(options: InstallRequirementsOptions): 
       wanted.set(wheel.name, { ...base, wheelPath: wheel.direct.path, sha256: wheel.direct.directUrl.archive_info?.hashes?.['sha256'] ?? (known as string), directUrl: wheel.direct.directUrl });
     } else if (sameAsInstalled && !reinstall.has(wheel.name)) {
       wanted.set(wheel.name, base);
-    } else if (known !== undefined && wheel.allowedSha256.length === 1 && (await cache.get(known)) !== null) {
+    } else if (known !== undefined && inCache.has(known)) {
       wanted.set(wheel.name, { ...base, sha256: known });
     } else {
       toFetch.push(wheel);
@@ -500,6 +508,9 @@ export async function installRequirements(options: InstallRequirementsOptions): 
     wanted.set(wheel.name, { name: wheel.name, version: wheel.version, requested: wheel.requested, wheelPath: fetched.path, sha256: fetched.sha256 });
     done++;
     emit({ type: 'fetched', name: wheel.name, filename: wheel.file.filename, bytes: fetched.size, done, total: wheels.length });
+    // Unpacked while the other downloads go on (the sync below finds it in the cache); a bad
+    // wheel still fails the install before the environment changes.
+    await cache.unpack(fetched.path, { sha256: fetched.sha256 });
   });
 
   let venv: Venv;

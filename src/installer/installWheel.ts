@@ -10,14 +10,14 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, linkSync } from 'node:fs';
-import { chmod, copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmodSync, constants as fsConstants, linkSync, lstatSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFile, lstat, readdir, readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PavedError } from '../errors.js';
 import { normalizeName } from '../standards/names.js';
 import type { Venv } from './createVenv.js';
 import { parseRecord, renderRecord, type RecordEntry } from './record.js';
-import type { UnpackedWheel } from './wheelCache.js';
+import { unsafeMemberReason, type UnpackedWheel } from './wheelCache.js';
 
 /** How files get from the cache into the environment. */
 export type LinkMode = 'hardlink' | 'clone' | 'copy';
@@ -45,6 +45,11 @@ export interface InstallWheelOptions {
   linkMode?: LinkMode;
   /** Bytecode compilation is stopped after this long; default 5 minutes. */
   compileTimeoutMs?: number;
+  /**
+   * The `.dist-info` directories of this project already in the environment, removed first,
+   * when the caller knows them (`[]`: none); otherwise site-packages is scanned for them.
+   */
+  installedDistInfos?: readonly string[];
 }
 
 /** What an install placed. */
@@ -131,24 +136,42 @@ interface Placement {
   linked: number;
 }
 
-async function ensureDir(dir: string, placement: Placement, known: Set<string>): Promise<void> {
+/**
+ * Creates `dir` and its missing parents, remembering each level it created (deepest last) so a
+ * rollback can remove them if empty. Synchronous, like the links below: an install makes a few
+ * hundred directories and thousands of links, each one short system call, and a trip through the
+ * thread pool per call costs the main thread more than the call.
+ */
+function ensureDir(dir: string, placement: Placement, known: Set<string>): void {
   if (known.has(dir)) return;
-  const first = await mkdir(dir, { recursive: true });
+  const first = mkdirSync(dir, { recursive: true });
   if (first !== undefined) {
-    // Remember every level created, deepest last, so a rollback can remove them if empty.
     for (let d = dir; d.length >= first.length; d = dirname(d)) placement.createdDirs.push(d);
   }
   known.add(dir);
 }
 
-async function removeExisting(path: string): Promise<void> {
+function removeExisting(path: string): void {
   try {
-    const info = await lstat(path);
+    const info = lstatSync(path);
     if (info.isDirectory()) throw new PavedError('PAVED_E_INSTALL_CONFLICT', `${path} is a directory where the wheel has a file`, { hint: 'Remove the directory or recreate the environment.' });
-    await unlink(path);
+    unlinkSync(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+}
+
+/** Writes a small new file (a launcher, INSTALLER, RECORD), replacing one left by a broken install. */
+function writeNewFile(path: string, content: Buffer, mode = 0o644): void {
+  try {
+    writeFileSync(path, content, { flag: 'wx', mode });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    removeExisting(path);
+    writeFileSync(path, content, { flag: 'wx', mode });
+  }
+  // The umask may have taken bits off the mode.
+  if ((mode & 0o111) !== 0) chmodSync(path, mode);
 }
 
 async function placeFile(source: string, target: string, mode: LinkMode, placement: Placement): Promise<void> {
@@ -163,15 +186,15 @@ async function placeFile(source: string, target: string, mode: LinkMode, placeme
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') {
-        await removeExisting(target);
-        await link(source, target);
+        removeExisting(target);
+        linkSync(source, target);
         placement.linked++;
         return;
       }
       if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP' && code !== 'EACCES') throw error;
     }
   }
-  await removeExisting(target);
+  removeExisting(target);
   const flags = mode === 'copy' ? fsConstants.COPYFILE_EXCL : fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE;
   await copyFile(source, target, flags);
 }
@@ -222,30 +245,42 @@ export async function installWheel(venv: Venv, wheel: UnpackedWheel, options: In
   const mode = options.linkMode ?? 'hardlink';
   const where = `${wheel.name} ${wheel.version}`;
 
-  for (const old of new Set([...(await findDistInfos(scheme.purelib, wheel.name)), ...(await findDistInfos(scheme.platlib, wheel.name))])) {
-    await uninstallDistInfo(venv, old);
-  }
+  const previous = options.installedDistInfos ?? [...new Set([...(await findDistInfos(scheme.purelib, wheel.name)), ...(await findDistInfos(scheme.platlib, wheel.name))])];
+  for (const old of previous) await uninstallDistInfo(venv, old);
 
   const stagingName = `.paved-staging-${process.pid}-${Math.random().toString(36).slice(2, 10)}-${wheel.distInfo}`;
   const staging = join(rootDir, stagingName);
   const finalDistInfo = join(rootDir, wheel.distInfo);
   const placement: Placement = { created: [], createdDirs: [], linked: 0 };
-  const knownDirs = new Set<string>();
+  const knownDirs = new Set<string>([rootDir]);
   const record: RecordEntry[] = [];
   const pyFiles: string[] = [];
+  // RECORD paths are relative to the directory holding .dist-info; the staging directory is
+  // recorded under its final name.
   const recordFor = (target: string): string => relative(rootDir, target.startsWith(`${staging}${sep}`) ? join(finalDistInfo, relative(staging, target)) : target).split(sep).join('/');
+  const distInfoPrefix = `${wheel.distInfo}/`;
+  const dataPrefix = `${wheel.dataDir}/`;
 
   try {
-    await ensureDir(staging, placement, knownDirs);
+    ensureDir(staging, placement, knownDirs);
     for (const file of wheel.files) {
-      const source = join(wheel.filesDir, file.path);
-      const parts = file.path.split('/');
+      // Member names were checked when the wheel was unpacked; checked again here because the
+      // cache is a directory anyone with write access could have edited.
+      const unsafe = unsafeMemberReason(file.path);
+      if (unsafe !== null) throw new PavedError('PAVED_E_UNSAFE_WHEEL', `${where}: ${JSON.stringify(file.path.slice(0, 200))} has ${unsafe}; the cached copy was tampered with`, { hint: `Remove ${wheel.filesDir} and install again.` });
+      const source = `${wheel.filesDir}/${file.path}`;
+      // The common case, a file of the package itself or of its .dist-info, takes the fast path:
+      // its target and its RECORD path follow from its name alone.
       let target: string;
+      let recordPath: string | null = null;
       let rewriteShebang = false;
-      if (parts[0] === wheel.distInfo) {
-        if (parts.length === 2 && SKIPPED_DIST_INFO_FILES.has(parts[1] as string)) continue;
-        target = join(staging, ...parts.slice(1));
-      } else if (parts[0] === wheel.dataDir) {
+      if (file.path.startsWith(distInfoPrefix)) {
+        const rest = file.path.slice(distInfoPrefix.length);
+        if (!rest.includes('/') && SKIPPED_DIST_INFO_FILES.has(rest)) continue;
+        target = `${staging}/${rest}`;
+        recordPath = file.path;
+      } else if (file.path.startsWith(dataPrefix)) {
+        const parts = file.path.split('/');
         const key = parts[1] as string;
         const rest = parts.slice(2);
         if (key === 'purelib') target = join(scheme.purelib, ...rest);
@@ -255,17 +290,19 @@ export async function installWheel(venv: Venv, wheel: UnpackedWheel, options: In
           rewriteShebang = true;
         } else if (key === 'headers') target = join(venv.headersBase, wheel.name, ...rest);
         else target = join(scheme.data, ...rest);
-      } else target = join(rootDir, ...parts);
-      if (!insideDir(target, venv.root)) throw new PavedError('PAVED_E_UNSAFE_WHEEL', `${where}: ${file.path} would be installed outside the environment`);
-      await ensureDir(dirname(target), placement, knownDirs);
+        if (!insideDir(target, venv.root)) throw new PavedError('PAVED_E_UNSAFE_WHEEL', `${where}: ${file.path} would be installed outside the environment`);
+      } else {
+        target = `${rootDir}/${file.path}`;
+        recordPath = file.path;
+      }
+      ensureDir(dirname(target), placement, knownDirs);
       if (rewriteShebang) {
         const content = await readFile(source);
         // As pip does: the whole `#!python…` line becomes the environment's interpreter.
         const match = /^#!python[^\r\n]*(\r?\n|$)/.exec(content.subarray(0, 1024).toString('latin1'));
         if (match !== null) {
           const rewritten = Buffer.concat([Buffer.from(shebangFor(venv.python)), content.subarray(match[0].length)]);
-          await removeExisting(target);
-          await writeFile(target, rewritten, { mode: 0o755, flag: 'wx' });
+          writeNewFile(target, rewritten, 0o755);
           placement.created.push(target);
           record.push({ path: recordFor(target), hash: sha256Record(rewritten), size: rewritten.length });
           continue;
@@ -273,26 +310,19 @@ export async function installWheel(venv: Venv, wheel: UnpackedWheel, options: In
       }
       await placeFile(source, target, mode, placement);
       placement.created.push(target);
-      record.push({ path: recordFor(target), hash: `sha256=${file.sha256}`, size: file.size });
-      if (target.endsWith('.py') && !target.startsWith(`${scheme.scripts}${sep}`)) pyFiles.push(target);
+      record.push({ path: recordPath ?? recordFor(target), hash: `sha256=${file.sha256}`, size: file.size });
+      if (options.compile === true && target.endsWith('.py') && !target.startsWith(`${scheme.scripts}${sep}`)) pyFiles.push(target);
     }
 
-    const entryPointsPath = join(wheel.filesDir, wheel.distInfo, 'entry_points.txt');
     let entryPointsText: string | null = null;
-    try {
-      entryPointsText = await readFile(entryPointsPath, 'utf8');
-    } catch {
-      entryPointsText = null;
-    }
+    if (wheel.files.some((f) => f.path === `${distInfoPrefix}entry_points.txt`)) entryPointsText = await readFile(`${wheel.filesDir}/${distInfoPrefix}entry_points.txt`, 'utf8');
     if (entryPointsText !== null) {
       const scripts = parseScriptEntryPoints(entryPointsText, where);
-      if (scripts.length > 0) await ensureDir(scheme.scripts, placement, knownDirs);
+      if (scripts.length > 0) ensureDir(scheme.scripts, placement, knownDirs);
       for (const script of scripts) {
         const target = join(scheme.scripts, script.name);
         const content = Buffer.from(entryPointScript(venv.python, script.module, script.attribute), 'utf8');
-        await removeExisting(target);
-        await writeFile(target, content, { mode: 0o755, flag: 'wx' });
-        await chmod(target, 0o755);
+        writeNewFile(target, content, 0o755);
         placement.created.push(target);
         record.push({ path: recordFor(target), hash: sha256Record(content), size: content.length });
       }
@@ -302,11 +332,11 @@ export async function installWheel(venv: Venv, wheel: UnpackedWheel, options: In
     if (options.requested === true) extraFiles.push(['REQUESTED', '']);
     if (options.directUrl !== undefined) extraFiles.push(['direct_url.json', JSON.stringify(options.directUrl)]);
     for (const [name, text] of extraFiles) {
-      const target = join(staging, name);
+      const target = `${staging}/${name}`;
       const content = Buffer.from(text, 'utf8');
-      await writeFile(target, content, { flag: 'wx' });
+      writeNewFile(target, content);
       placement.created.push(target);
-      record.push({ path: recordFor(target), hash: sha256Record(content), size: content.length });
+      record.push({ path: `${distInfoPrefix}${name}`, hash: sha256Record(content), size: content.length });
     }
 
     if (options.compile === true && pyFiles.length > 0) {
@@ -323,12 +353,19 @@ export async function installWheel(venv: Venv, wheel: UnpackedWheel, options: In
       }
     }
 
-    record.push({ path: recordFor(join(staging, 'RECORD')), hash: '', size: null });
-    const recordPath = join(staging, 'RECORD');
-    await writeFile(recordPath, renderRecord(record), { flag: 'wx' });
+    record.push({ path: `${distInfoPrefix}RECORD`, hash: '', size: null });
+    const recordPath = `${staging}/RECORD`;
+    writeNewFile(recordPath, Buffer.from(renderRecord(record), 'utf8'));
     placement.created.push(recordPath);
-    await rm(finalDistInfo, { recursive: true, force: true });
-    await rename(staging, finalDistInfo);
+    try {
+      renameSync(staging, finalDistInfo);
+    } catch (error) {
+      // A .dist-info of this version left behind (by a broken install, or found by the caller's scan): ours replaces it.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      await rm(finalDistInfo, { recursive: true, force: true });
+      renameSync(staging, finalDistInfo);
+    }
   } catch (error) {
     for (const path of placement.created.reverse()) await rm(path, { force: true });
     await rm(staging, { recursive: true, force: true });

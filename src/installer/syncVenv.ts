@@ -181,6 +181,8 @@ export async function syncVenv(venv: Venv, wanted: readonly WantedDistribution[]
       ...(options.linkMode === undefined ? {} : { linkMode: options.linkMode }),
       ...(step.wanted.directUrl === undefined ? {} : { directUrl: step.wanted.directUrl }),
       ...(step.wanted.requested === undefined ? {} : { requested: step.wanted.requested }),
+      // The plan read every installed .dist-info: a new project has none to replace.
+      ...(step.action === 'install' ? { installedDistInfos: [] } : {}),
     });
     if (step.action === 'upgrade') {
       result.upgraded.push(step.name);

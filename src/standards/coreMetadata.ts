@@ -214,15 +214,19 @@ export function parseCoreMetadata(text: string, limits: CoreMetadataLimits = {})
   }
   if (text.includes('\0')) throw invalid('the metadata contains a NUL byte');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  text = text.replace(/\r\n?/g, '\n');
+  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
 
-  const lines = text.split('\n');
+  // Lines are taken one at a time up to the end of the headers: the body (often most of the
+  // text) is cut off in one piece rather than split into lines and joined again.
   const headers: [string, string[]][] = [];
   let bodyStart = -1;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
+  for (let at = 0; at < text.length; ) {
+    const newline = text.indexOf('\n', at);
+    const end = newline === -1 ? text.length : newline;
+    const line = text.slice(at, end);
+    const next = newline === -1 ? text.length : newline + 1;
     if (line === '') {
-      bodyStart = i + 1;
+      bodyStart = next;
       break;
     }
     const first = line.charCodeAt(0);
@@ -230,12 +234,13 @@ export function parseCoreMetadata(text: string, limits: CoreMetadataLimits = {})
       // A continuation before any header has nothing to continue; the email parser drops it too.
       const last = headers[headers.length - 1];
       if (last !== undefined) last[1].push(dedentContinuation(line));
+      at = next;
       continue;
     }
     const match = HEADER_LINE.exec(line);
     if (match === null) {
       // Like the email parser: a line that is not a header starts the body.
-      bodyStart = i;
+      bodyStart = at;
       break;
     }
     if (headers.length >= max.maxFields) {
@@ -243,6 +248,7 @@ export function parseCoreMetadata(text: string, limits: CoreMetadataLimits = {})
     }
     const name = match[1] as string;
     headers.push([name, [line.slice(name.length + 1).replace(/^[ \t]+/, '')]]);
+    at = next;
   }
 
   const m = emptyCoreMetadata();
@@ -266,8 +272,8 @@ export function parseCoreMetadata(text: string, limits: CoreMetadataLimits = {})
     }
   }
 
-  if (bodyStart >= 0 && bodyStart < lines.length) {
-    const body = lines.slice(bodyStart).join('\n');
+  if (bodyStart >= 0 && bodyStart < text.length) {
+    const body = text.slice(bodyStart);
     if (body !== '') {
       const size = exceeds(body, max.maxDescriptionBytes);
       if (size !== null) {

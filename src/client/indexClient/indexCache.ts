@@ -12,7 +12,8 @@
  * temporary name and are renamed into place: concurrent processes see a whole entry or none.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ProjectPage } from '../../standards/simpleApi.js';
 import { redactUrl } from '../../standards/urls.js';
@@ -62,9 +63,14 @@ async function writeAtomically(path: string, bytes: Buffer | string): Promise<vo
   }
 }
 
+/**
+ * Synchronous on purpose: entries are small local files, and a warm resolution reads one page
+ * and one metadata file per project; four trips through the thread pool per file (open, stat,
+ * read, close) cost more than the reads.
+ */
 async function readOrNull(path: string): Promise<Buffer | null> {
   try {
-    return await readFile(path);
+    return readFileSync(path);
   } catch {
     return null;
   }

@@ -390,7 +390,9 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
     const response = await http().get(pageUrl, headers);
     if (response.status === 304 && cached !== null && cached.page !== null) {
       http().discard(response);
-      await cache.writePage(pageUrl, { ...cached, checkedAt: Date.now() });
+      // The revalidation time only matters to a client that trusts pages for a while; rewriting
+      // every page on every warm run would cost more than the requests.
+      if (pageMaxAgeMs > 0) await cache.writePage(pageUrl, { ...cached, checkedAt: Date.now() });
       emit({ type: 'page', project, index: index.shown, from: 'revalidated' });
       return cached.page;
     }
