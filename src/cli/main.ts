@@ -61,6 +61,23 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   return program;
 }
 
+/**
+ * Commands that are done when their action returns. They exit at once instead of letting Node
+ * tear the heap down first, which takes ~0.1 s after a warm `paved install` (a fifth of it).
+ * `serve` (and anything else that keeps running after its action returns) is not listed.
+ */
+const EXIT_WHEN_DONE = new Set(['install', 'uninstall', 'download', 'lock', 'sync', 'add', 'remove', 'tree', 'export', 'run', 'check', 'audit']);
+
+/** Exits with `process.exitCode` once stdout and stderr have taken everything written to them. */
+function exitWhenFlushed(): void {
+  let pending = 2;
+  const done = (): void => {
+    if (--pending === 0) process.exit();
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 async function main(argv: string[]): Promise<void> {
   const program = await buildProgram(argv);
   try {
@@ -72,6 +89,8 @@ async function main(argv: string[]): Promise<void> {
     }
     process.exitCode = createReporter({ json: argv.includes('--json') }).failure(error, argv.includes('--verbose'));
   }
+  const name = commandName(argv);
+  if (name !== undefined && EXIT_WHEN_DONE.has(name)) exitWhenFlushed();
 }
 
 void main(process.argv);

@@ -29,7 +29,6 @@ import { PavedError } from '../errors.js';
 import { buildMetadataWithBackend, buildWheelWithBackend, getRequiresForBuildWheel, readBuildSystem, readBuiltWheelMetadata, type BuildBackendEvent, type BuildHookOptions } from '../installer/buildBackend.js';
 import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
 import type { PythonInterpreter } from '../installer/interpreter.js';
-import { unpackSdist } from '../installer/unpackSdist.js';
 import { sha256File } from '../installer/wheelCache.js';
 import { parseCoreMetadata, type CoreMetadata } from '../standards/coreMetadata.js';
 import { normalizeName } from '../standards/names.js';
@@ -38,6 +37,14 @@ import { tryParseVersion } from '../standards/version.js';
 import { parseWheelFilename } from '../standards/wheelFilename.js';
 import type { IndexClient, IndexFile } from './indexClient/indexClient.js';
 import { installRequirements, type InstallEvent } from './installRequirements.js';
+
+/**
+ * The sdist unpacker (and the tar library behind it), loaded only when an sdist is built: most
+ * installs find wheels for everything and should not pay for parsing it at start-up.
+ */
+async function loadUnpackSdist(): Promise<typeof import('../installer/unpackSdist.js').unpackSdist> {
+  return (await import('../installer/unpackSdist.js')).unpackSdist;
+}
 
 /** How sdists may be built; part of the options of every command that installs. */
 export interface SdistBuildSettings {
@@ -250,7 +257,7 @@ export function createSdistBuilder(options: SdistBuilderOptions): SdistBuilder {
     const temporaryEnvs: Venv[] = [];
     try {
       await mkdir(scratch, { recursive: true });
-      const { sourceDir } = await unpackSdist(sdistPath, join(scratch, 'src'), { sdist: file.filename });
+      const { sourceDir } = await (await loadUnpackSdist())(sdistPath, join(scratch, 'src'), { sdist: file.filename });
       const buildSystem = await readBuildSystem(sourceDir, file.filename);
       const hooksIn = (venv: Venv): BuildHookOptions => ({
         python: venv.python,
@@ -403,7 +410,7 @@ export function createSdistBuilder(options: SdistBuilderOptions): SdistBuilder {
     const scratch = join(tmpRoot, randomBytes(8).toString('hex'));
     try {
       await mkdir(tmpRoot, { recursive: true });
-      const { sourceDir } = await unpackSdist(sdistPath, scratch, { sdist: file.filename });
+      const { sourceDir } = await (await loadUnpackSdist())(sdistPath, scratch, { sdist: file.filename });
       let text: string;
       try {
         const path = join(sourceDir, 'PKG-INFO');

@@ -383,6 +383,19 @@ export async function installRequirements(options: InstallRequirementsOptions): 
   // Check the requirements and the hash rules before anything is created or fetched.
   const prepared = prepareRequirements(options.requirements, process.cwd());
   hashesByProject(prepared.requirements, options.requireHashes ?? false);
+  // The requested projects' pages are asked for while the interpreter is found (inspecting one
+  // runs Python); the client keeps the answers, and a failure surfaces when the resolver asks.
+  for (const r of prepared.requirements) {
+    let name: string;
+    try {
+      const parsed = parseRequirement(r.requirement);
+      if (parsed.url !== null) continue;
+      name = normalizeName(parsed.name);
+    } catch {
+      continue;
+    }
+    options.client.getProject(name).catch(() => {});
+  }
   const target = await existingVenvOrInterpreter(venvDir, options.python, options.requiresPython, cacheDir);
   const interpreter = 'venv' in target ? target.venv.interpreter : target.interpreter;
 

@@ -157,8 +157,9 @@ export async function createVenv(dir: string, interpreter: PythonInterpreter, op
  */
 export async function openVenv(dir: string, options: InspectOptions = {}): Promise<Venv> {
   const root = resolve(dir);
+  let cfg: string;
   try {
-    await readFile(join(root, 'pyvenv.cfg'), 'utf8');
+    cfg = await readFile(join(root, 'pyvenv.cfg'), 'utf8');
   } catch (error) {
     throw new PavedError('PAVED_E_NOT_A_VENV', `${root} is not a virtual environment (no pyvenv.cfg)`, {
       hint: 'Give the directory of a virtual environment, or create one.',
@@ -167,7 +168,7 @@ export async function openVenv(dir: string, options: InspectOptions = {}): Promi
   }
   let interpreter: PythonInterpreter;
   try {
-    interpreter = await inspectInterpreter(join(root, 'bin', 'python'), options);
+    interpreter = (await throughBaseInterpreter(root, cfg, options)) ?? (await inspectInterpreter(join(root, 'bin', 'python'), options));
   } catch (error) {
     throw new PavedError('PAVED_E_NOT_A_VENV', `the interpreter of ${root} does not run`, {
       hint: 'Its base Python may have been removed or upgraded; recreate the environment.',
@@ -175,4 +176,28 @@ export async function openVenv(dir: string, options: InspectOptions = {}): Promi
     });
   }
   return venvFor(root, interpreter);
+}
+
+/**
+ * The environment's interpreter described from its base interpreter, when `bin/python` is a
+ * link to the very file `pyvenv.cfg` names as its executable: the same binary has the same tags
+ * and markers, and the base's inspection is usually cached, while the environment's own path is
+ * new for every fresh environment (inspecting it runs Python, ~0.05–0.1 s). Null otherwise (a
+ * copied interpreter, an older pyvenv.cfg without `executable`): the caller inspects it.
+ */
+async function throughBaseInterpreter(root: string, cfg: string, options: InspectOptions): Promise<PythonInterpreter | null> {
+  const executable = /^executable\s*=\s*(.+?)\s*$/m.exec(cfg)?.[1];
+  if (executable === undefined || !executable.startsWith('/')) return null;
+  const python = join(root, 'bin', 'python');
+  let same: boolean;
+  try {
+    same = (await realpath(python)) === (await realpath(executable));
+  } catch {
+    return null;
+  }
+  if (!same) return null;
+  const base = await inspectInterpreter(executable, options);
+  if (base.isVenv) return null;
+  // As sysconfig reports inside a venv: the install paths under the environment, headers the base's.
+  return { ...base, path: python, executable: python, prefix: root, isVenv: true, paths: { ...resolveScheme(root, base.venvScheme), include: base.paths.include } };
 }

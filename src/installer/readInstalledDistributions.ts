@@ -3,7 +3,7 @@
  * (and legacy `*.egg-info/PKG-INFO`), the way `importlib.metadata` finds distributions, without
  * running Python.
  */
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PavedError } from '../errors.js';
 import { parseCoreMetadata } from '../standards/coreMetadata.js';
@@ -59,50 +59,50 @@ export function requiresDistFromRequiresTxt(text: string): string[] {
  * `requires.txt` of an `.egg-info` directory, as Requires-Dist lines; none when it is absent.
  * One too large to be real is left unread with a warning (the distribution is still listed).
  */
-async function eggInfoRequires(eggInfo: string, warnings: InstalledDistributions['warnings']): Promise<string[]> {
+function eggInfoRequires(eggInfo: string, warnings: InstalledDistributions['warnings']): string[] {
   const path = join(eggInfo, 'requires.txt');
   try {
-    const info = await stat(path);
+    const info = statSync(path);
     if (info.size > MAX_REQUIRES_TXT_BYTES) {
       warnings.push({ path: eggInfo, message: `ignoring ${path}: ${info.size} bytes is more than a requires.txt holds` });
       return [];
     }
-    return requiresDistFromRequiresTxt((await readFile(path)).toString('utf8'));
+    return requiresDistFromRequiresTxt(readFileSync(path).toString('utf8'));
   } catch {
     return [];
   }
 }
 
-async function isDirectory(path: string): Promise<boolean> {
+function isDirectory(path: string): boolean {
   try {
-    return (await stat(path)).isDirectory();
+    return statSync(path).isDirectory();
   } catch {
     return false;
   }
 }
 
 /** `lib/python3.X/site-packages` (POSIX venvs, also `lib64`) and `Lib/site-packages` (Windows layout). */
-async function findSitePackages(root: string): Promise<string[]> {
+function findSitePackages(root: string): string[] {
   const found: string[] = [];
   for (const lib of ['lib', 'lib64']) {
     let names: string[];
     try {
-      names = await readdir(join(root, lib));
+      names = readdirSync(join(root, lib));
     } catch {
       continue;
     }
     for (const name of names.sort()) {
       if (!/^python\d+(\.\d+)?t?$/.test(name) && !/^pypy\d+(\.\d+)?$/.test(name)) continue;
       const candidate = join(root, lib, name, 'site-packages');
-      if (await isDirectory(candidate)) found.push(candidate);
+      if (isDirectory(candidate)) found.push(candidate);
     }
   }
   const windows = join(root, 'Lib', 'site-packages');
-  if (await isDirectory(windows)) found.push(windows);
+  if (isDirectory(windows)) found.push(windows);
   // lib64 is usually a symbolic link to lib: read each real directory once.
   const unique = new Map<string, string>();
   for (const dir of found) {
-    const real = await realpath(dir);
+    const real = realpathSync(dir);
     if (!unique.has(real)) unique.set(real, dir);
   }
   return [...unique.values()];
@@ -111,11 +111,12 @@ async function findSitePackages(root: string): Promise<string[]> {
 /**
  * Reads the installed distributions of the environment at `root` (a venv or a Python prefix).
  * Throws `PAVED_E_NOT_FOUND` when `root` has no site-packages directory; unreadable metadata
- * becomes a warning.
+ * becomes a warning. The files are read synchronously: they are small and local, and a warm
+ * install reads them up to three times (before resolving, planning, checking).
  */
 export async function readInstalledDistributions(root: string): Promise<InstalledDistributions> {
-  if (!(await isDirectory(root))) throw new PavedError('PAVED_E_NOT_FOUND', `${root} is not a directory`, { hint: 'Give the directory of a virtual environment (the one with pyvenv.cfg).' });
-  const sitePackages = await findSitePackages(root);
+  if (!isDirectory(root)) throw new PavedError('PAVED_E_NOT_FOUND', `${root} is not a directory`, { hint: 'Give the directory of a virtual environment (the one with pyvenv.cfg).' });
+  const sitePackages = findSitePackages(root);
   if (sitePackages.length === 0) {
     throw new PavedError('PAVED_E_NOT_FOUND', `${root} has no lib/python3.*/site-packages or Lib/site-packages directory`, {
       hint: 'Give the directory of a virtual environment (the one with pyvenv.cfg), not the project or its bin/.',
@@ -123,17 +124,17 @@ export async function readInstalledDistributions(root: string): Promise<Installe
   }
   const result: InstalledDistributions = { sitePackages, distributions: [], warnings: [] };
   for (const dir of sitePackages) {
-    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       let metadataPath: string;
       if (entry.name.endsWith('.dist-info') && entry.isDirectory()) metadataPath = join(dir, entry.name, 'METADATA');
       else if (entry.name.endsWith('.egg-info')) metadataPath = entry.isDirectory() ? join(dir, entry.name, 'PKG-INFO') : join(dir, entry.name);
       else continue;
       const path = join(dir, entry.name);
       try {
-        const info = await stat(metadataPath);
+        const info = statSync(metadataPath);
         if (info.size > MAX_METADATA_BYTES) throw new Error(`metadata is ${info.size} bytes`);
-        const metadata = parseCoreMetadata((await readFile(metadataPath)).toString('utf8'));
-        const requiresDist = metadata.requiresDist.length === 0 && entry.name.endsWith('.egg-info') && entry.isDirectory() ? await eggInfoRequires(path, result.warnings) : metadata.requiresDist;
+        const metadata = parseCoreMetadata(readFileSync(metadataPath).toString('utf8'));
+        const requiresDist = metadata.requiresDist.length === 0 && entry.name.endsWith('.egg-info') && entry.isDirectory() ? eggInfoRequires(path, result.warnings) : metadata.requiresDist;
         result.distributions.push({ name: metadata.name, version: metadata.version, path, requiresDist });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

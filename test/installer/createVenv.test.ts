@@ -1,11 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { lstat, mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPavedError } from '../../src/errors.js';
 import { createVenv, openVenv } from '../../src/installer/createVenv.js';
-import { findInterpreter, type PythonInterpreter } from '../../src/installer/interpreter.js';
+import { findInterpreter, inspectInterpreter, type PythonInterpreter } from '../../src/installer/interpreter.js';
 import { describeRun, run } from '../fixtures/pythonTools.js';
 
 describe('createVenv', () => {
@@ -74,5 +74,32 @@ describe('createVenv', () => {
     await assert.rejects(createVenv(join(root, 'missing-parent', 'deeper', '\0bad'), python), (e: unknown) => isPavedError(e));
     const { readdir } = await import('node:fs/promises');
     assert.deepEqual((await readdir(root)).filter((n) => n.includes('paved-')), []);
+  });
+
+  it('opens a python -m venv environment through its base interpreter: the same answers as running it, without running it', async () => {
+    const dir = join(root, 'through-base');
+    const made = await run(python.path, ['-m', 'venv', '--without-pip', dir]);
+    assert.equal(made.code, 0, describeRun(made));
+    const cacheDir = join(root, 'through-base-cache');
+    const opened = await openVenv(dir, { cacheDir });
+    // Only the base interpreter was inspected (and cached); the environment's own python never ran.
+    assert.equal((await readdir(join(cacheDir, 'interpreters-v1'))).length, 1);
+    const direct = await inspectInterpreter(join(dir, 'bin', 'python'));
+    assert.equal(opened.interpreter.prefix, direct.prefix);
+    assert.equal(opened.interpreter.isVenv, true);
+    assert.equal(opened.interpreter.path, join(dir, 'bin', 'python'));
+    assert.deepEqual(opened.interpreter.paths, direct.paths);
+    assert.deepEqual(opened.interpreter.markerEnvironment, direct.markerEnvironment);
+    assert.deepEqual(opened.interpreter.tags, direct.tags);
+    assert.deepEqual(opened.scheme, (await openVenv(dir)).scheme);
+
+    // A copied interpreter is not the file pyvenv.cfg names: it is inspected itself.
+    const copied = join(root, 'copied');
+    const madeCopy = await run(python.path, ['-m', 'venv', '--without-pip', '--copies', copied]);
+    assert.equal(madeCopy.code, 0, describeRun(madeCopy));
+    const copyCache = join(root, 'copied-cache');
+    const openedCopy = await openVenv(copied, { cacheDir: copyCache });
+    assert.equal(openedCopy.interpreter.prefix, copied);
+    assert.equal((await readdir(join(copyCache, 'interpreters-v1'))).length, 1);
   });
 });

@@ -32,8 +32,12 @@ export interface TransportSettings {
   authorizationFor: (url: URL) => string | null;
   /** The proxy for a URL, or null. */
   proxyFor: (url: URL) => URL | null;
-  /** PEM certificates replacing Node's default trust (already including the defaults when wanted); null keeps Node's. */
-  ca: string[] | null;
+  /**
+   * PEM certificates replacing Node's default trust (already including the defaults when wanted);
+   * null keeps Node's. A function is called once, at the first https request: a run against
+   * plain-http indexes never reads the bundle (~0.2 MB, parsed on every start otherwise).
+   */
+  ca: string[] | null | (() => string[] | null);
 }
 
 /** A response whose body has not been read yet. */
@@ -180,13 +184,19 @@ class TunnellingAgent extends HttpsAgent {
 export function createHttpTransport(settings: TransportSettings): HttpTransport {
   const agentOptions = { keepAlive: true, maxSockets: settings.maxSockets, scheduling: 'lifo' as const };
   const httpAgent = new HttpAgent(agentOptions);
-  const httpsAgent = new HttpsAgent({ ...agentOptions, ...(settings.ca === null ? {} : { ca: settings.ca }) });
+  let caRead: { ca: string[] | null } | null = null;
+  const tlsOptions = (): { ca?: string[] } => {
+    caRead ??= { ca: typeof settings.ca === 'function' ? settings.ca() : settings.ca };
+    return caRead.ca === null ? {} : { ca: caRead.ca };
+  };
+  let httpsAgentMade: HttpsAgent | null = null;
+  const httpsAgent = (): HttpsAgent => (httpsAgentMade ??= new HttpsAgent({ ...agentOptions, ...tlsOptions() }));
   const tunnels = new Map<string, TunnellingAgent>();
 
   function tunnelFor(proxy: URL): TunnellingAgent {
     let agent = tunnels.get(proxy.href);
     if (agent === undefined) {
-      agent = new TunnellingAgent(proxy, { ...agentOptions, ...(settings.ca === null ? {} : { ca: settings.ca }) });
+      agent = new TunnellingAgent(proxy, { ...agentOptions, ...tlsOptions() });
       tunnels.set(proxy.href, agent);
     }
     return agent;
@@ -210,7 +220,7 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
           host: target.hostname.replace(/^\[|\]$/g, ''),
           port: target.port === '' ? 443 : Number(target.port),
           path: `${target.pathname}${target.search}`,
-          agent: proxy === null ? httpsAgent : tunnelFor(proxy),
+          agent: proxy === null ? httpsAgent() : tunnelFor(proxy),
         };
       } else if (proxy !== null) {
         send = httpRequest;
@@ -320,7 +330,7 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
 
   function close(): void {
     httpAgent.destroy();
-    httpsAgent.destroy();
+    httpsAgentMade?.destroy();
     for (const agent of tunnels.values()) agent.destroy();
   }
 

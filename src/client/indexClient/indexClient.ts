@@ -355,7 +355,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
         maxSockets: options.maxConnectionsPerOrigin ?? 16,
         authorizationFor: credentials,
         proxyFor: (url) => proxyFor(proxies, url),
-        ca: readCaBundle(options.caFile !== undefined ? options.caFile : (env['SSL_CERT_FILE'] ?? null), env),
+        ca: () => readCaBundle(options.caFile !== undefined ? options.caFile : (env['SSL_CERT_FILE'] ?? null), env),
       });
       // A configured keyring is asked (once per origin) before the first request to that origin.
       transport = {
