@@ -4,7 +4,7 @@
  * resolve-only rows (`pip install --dry-run --report` vs `paved install --dry-run`). Prints
  * time, ratio and peak RSS per row. See bench/README.md.
  *
- *   node --import tsx bench/install.ts [--json] [--runs N] [--no-big] [--profile] [--keep] [--tasks id,id]
+ *   node --import tsx bench/install.ts [--json] [--runs N] [--no-big] [--profile] [--keep] [--tasks id,id] [--tmpdir DIR]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +33,8 @@ interface Options {
   keep: boolean;
   corpus: string;
   pypi: string;
+  /** Where caches and environments go (`--tmpdir`; default the OS temp dir): its file system decides much of an install's time. */
+  tmpdir: string;
 }
 
 function readOptions(): Options {
@@ -46,6 +48,7 @@ function readOptions(): Options {
       corpus: { type: 'string', default: CORPUS },
       pypi: { type: 'string', default: PYPI },
       tasks: { type: 'string' },
+      tmpdir: { type: 'string' },
     },
     strict: true,
   });
@@ -62,6 +65,7 @@ function readOptions(): Options {
     keep: values.keep === true,
     corpus: values.corpus ?? CORPUS,
     pypi: values.pypi ?? PYPI,
+    tmpdir: values.tmpdir ?? tmpdir(),
   };
 }
 
@@ -313,7 +317,7 @@ function renderReport(r: Report): string {
 async function main(): Promise<void> {
   const options = readOptions();
   const registry = createChildRegistry();
-  const tmp = mkdtempSync(join(tmpdir(), 'paved-bench-install-'));
+  const tmp = mkdtempSync(join(options.tmpdir, 'paved-bench-install-'));
   const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   stopOnExitAndInterrupt({
     stop: () => {
@@ -389,7 +393,9 @@ async function main(): Promise<void> {
         packages = (result['installed'] as unknown[] | undefined)?.length ?? 0;
         if (task.expectInstalled && closure !== null && packages !== closure) throw new Error(`paved ${task.id} (${ctx.set.name}) installed ${packages} packages, expected ${closure}`);
       }
-      rmSync(ctx.venvDir, { recursive: true, force: true });
+      // Environments and cold caches stay until the end: on ext4, thousands of inodes deleted just
+      // before a timed run make the next run's file creation several times slower (the inode
+      // allocator skips recently deleted inodes for a minute), whichever tool made them.
       return { ...r.sample, packages };
     };
 
@@ -415,7 +421,6 @@ async function main(): Promise<void> {
               if (tool === 'paved' && !pavedCan) continue;
               const cacheDir = phase === 'cold' ? fresh(`${tool}-cache-cold`) : warmCache[tool];
               const { packages: _packages, ...sample } = await runOnce(tool, task, { set, indexUrl, cacheDir, venvDir: fresh('venv') }, closure);
-              if (phase === 'cold') rmSync(cacheDir, { recursive: true, force: true });
               row[tool].push(sample);
               log(`  ${set.name} ${task.id} ${phase} ${tool} #${i}: ${fmtS(sample.seconds)}, peak RSS ${fmtMB([sample.peakRssKiB])}`);
             }
@@ -442,7 +447,7 @@ async function main(): Promise<void> {
     log(`paved server RSS at the end: ${fmtMB([readRssKiB(server.pid ?? -1)])}`);
     await registry.stop(server);
     if (!help.installDryRun) notes.push('resolve only: paved has no `install --dry-run` yet; only pip was timed');
-    notes.push('pip: a fresh `python3 -m venv` per run (not timed); paved: creates the venv itself (timed). Cold = empty cache dir, warm = a cache filled by one untimed install; every run gets a fresh environment.');
+    notes.push('pip: a fresh `python3 -m venv` per run (not timed); paved: creates the venv itself (timed). Cold = empty cache dir, warm = a cache filled by one untimed install; every run gets a fresh environment. Nothing is deleted until the end (deletions slow the next run\'s file creation on ext4).');
     notes.push('peak RSS: GNU time %M (largest process of the run); ratio = pip median ÷ paved median.');
 
     const report: Report = {
@@ -457,7 +462,7 @@ async function main(): Promise<void> {
         loadAverageBefore: loadBefore,
         loadAverageAfter: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
         // Caches and environments live here: the file system decides much of an install's time.
-        tmpdir: `${tmpdir()} (${spawnSync('stat', ['-f', '-c', '%T', tmpdir()], { encoding: 'utf8' }).stdout.trim() || '?'})`,
+        tmpdir: `${options.tmpdir} (${spawnSync('stat', ['-f', '-c', '%T', options.tmpdir], { encoding: 'utf8' }).stdout.trim() || '?'})`,
       },
       runs: options.runs,
       sets: reportSets,

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Bundles the paved CLI with esbuild into `dist/bundle/` (`main.js` plus one chunk per
- * command module, loaded on demand), the entry point `npm start` and the `paved` bin run.
+ * command module, loaded on demand, and `unpackWorker.js` for the wheel-unpacking worker
+ * threads), the entry point `npm start` and the `paved` bin run.
  *
  * Why: Node 20 has no compile cache, and loading ~200 separate ES modules (our files plus
  * commander, yauzl, smol-toml, …) costs ~0.2 s before `paved install` does anything — as much
@@ -25,7 +26,9 @@ const outdir = resolve(values.outdir);
 
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
-  entryPoints: [join(REPO, 'src/cli/main.ts')],
+  // The unpacking worker is a second entry: worker threads load it by file (see src/installer/unpackPool.ts).
+  entryPoints: [join(REPO, 'src/cli/main.ts'), join(REPO, 'src/installer/unpackWorker.ts')],
+  entryNames: '[name]',
   outdir,
   bundle: true,
   splitting: true,

@@ -38,7 +38,7 @@ import { findInterpreter, type PythonInterpreter } from '../installer/interprete
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
 import { planSync, syncVenv, type SyncEvent, type SyncPlan, type WantedDistribution } from '../installer/syncVenv.js';
 import type { DirectUrl } from '../installer/installWheel.js';
-import { createWheelCache } from '../installer/wheelCache.js';
+import { createWheelCache, unpackWorkers, type WheelCache } from '../installer/wheelCache.js';
 import { runBounded } from '../installer/runBounded.js';
 import { archivePathFor } from './fetchToCache.js';
 
@@ -377,6 +377,15 @@ function planForNewVenv(wanted: readonly WantedDistribution[]): SyncPlan {
  * succeeded; see `syncVenv` for how installing itself stays atomic per distribution.
  */
 export async function installRequirements(options: InstallRequirementsOptions): Promise<InstallResult> {
+  const cache = createWheelCache(resolvePath(options.cacheDir), { workers: unpackWorkers() });
+  try {
+    return await installWithCache(options, cache);
+  } finally {
+    await cache.close();
+  }
+}
+
+async function installWithCache(options: InstallRequirementsOptions, cache: WheelCache): Promise<InstallResult> {
   const emit = options.onEvent ?? ((): void => {});
   const cacheDir = resolvePath(options.cacheDir);
   const venvDir = resolvePath(options.venvDir);
@@ -425,7 +434,6 @@ export async function installRequirements(options: InstallRequirementsOptions): 
     onEvent: emit,
   });
 
-  const cache = createWheelCache(cacheDir);
   const installedByName = new Map(installed.distributions.map((d) => [normalizeName(d.name), d]));
   const reinstall = new Set(Array.isArray(options.reinstall) ? options.reinstall.map(normalizeName) : options.reinstall === true ? wheels.map((w) => w.name) : []);
   const wanted = new Map<string, WantedDistribution>();

@@ -27,7 +27,7 @@ import { findInterpreter, type PythonInterpreter } from '../installer/interprete
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
 import { runBounded } from '../installer/runBounded.js';
 import { syncVenv, type SyncEvent, type SyncPlan, type WantedDistribution } from '../installer/syncVenv.js';
-import { createWheelCache } from '../installer/wheelCache.js';
+import { createWheelCache, unpackWorkers, type WheelCache } from '../installer/wheelCache.js';
 import type { Pylock } from '../project/pylockModel.js';
 import { selectPackagesForEnvironment, type SelectedPackage } from '../project/selectLockedPackages.js';
 import { normalizeName } from '../standards/names.js';
@@ -126,6 +126,15 @@ function planForNewVenv(wanted: WantedDistribution[]): SyncPlan {
  * client's network errors, and the wheel cache's refusals of hostile wheels.
  */
 export async function syncLock(options: SyncLockOptions): Promise<SyncLockResult> {
+  const cache = createWheelCache(resolvePath(options.cacheDir), { workers: unpackWorkers() });
+  try {
+    return await syncWithCache(options, cache);
+  } finally {
+    await cache.close();
+  }
+}
+
+async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promise<SyncLockResult> {
   const emit = options.onEvent ?? ((): void => {});
   const cacheDir = resolvePath(options.cacheDir);
   const venvDir = resolvePath(options.venvDir);
@@ -167,15 +176,17 @@ export async function syncLock(options: SyncLockOptions): Promise<SyncLockResult
   const installed = venv === null ? [] : (await readInstalledDistributions(venv.root)).distributions;
   const installedVersions = new Map(installed.map((d) => [normalizeName(d.name), d.version]));
   const requested = requestedNames(options.lock);
-  const cache = createWheelCache(cacheDir);
   const wanted = new Map<string, WantedDistribution>();
   const toFetch: SelectedPackage[] = [];
+  // Which locked wheels are unpacked in the cache already, asked all at once.
+  const inCache = new Set<string>();
+  await Promise.all(selected.map(async (s) => ((await cache.get(lockedSha256(s))) !== null ? inCache.add(lockedSha256(s)) : undefined)));
   for (const s of selected) {
     const sha256 = lockedSha256(s);
     const base: WantedDistribution = { name: s.package.name, version: s.package.version as string, requested: requested.has(s.package.name) };
     const have = installedVersions.get(s.package.name);
     if (have !== undefined && sameVersion(have, base.version)) wanted.set(s.package.name, base);
-    else if ((await cache.get(sha256)) !== null) wanted.set(s.package.name, { ...base, sha256 });
+    else if (inCache.has(sha256)) wanted.set(s.package.name, { ...base, sha256 });
     else {
       wanted.set(s.package.name, { ...base, sha256 });
       toFetch.push(s);
@@ -216,6 +227,8 @@ export async function syncLock(options: SyncLockOptions): Promise<SyncLockResult
     wanted.set(s.package.name, { ...(wanted.get(s.package.name) as WantedDistribution), wheelPath: fetched.path, sha256: fetched.sha256 });
     done++;
     emit({ type: 'fetched', name: s.package.name, filename: s.filename, bytes: fetched.size, done, total: selected.length });
+    // Unpacked while the other downloads go on (the sync below finds it in the cache).
+    await cache.unpack(fetched.path, { sha256: fetched.sha256 });
   });
 
   if (venv === null) {

@@ -9,6 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,6 +20,7 @@ import { PavedError } from '../errors.js';
 import { parseCoreMetadataBytes } from '../standards/coreMetadata.js';
 import { normalizeName } from '../standards/names.js';
 import { parseRecord } from './record.js';
+import { createUnpackPool } from './unpackPool.js';
 
 /** One regular file of an unpacked wheel. */
 export interface UnpackedFile {
@@ -69,10 +71,22 @@ export interface WheelCache {
   unpack(wheelPath: string, options?: { sha256?: string }): Promise<UnpackedWheel>;
   /** The unpacked wheel with this sha256, or null when it is not in the cache. */
   get(sha256: string): Promise<UnpackedWheel | null>;
+  /** Stops the unpacking workers, if any were started (idle ones never hold the process open). */
+  close(): Promise<void>;
+}
+
+/** Options of `createWheelCache`. */
+export interface WheelCacheOptions extends WheelCacheLimits {
+  /**
+   * Worker threads that unpack wheels whose hash is known up front (0: unpack on this thread,
+   * the default). Inflating and writing thousands of members is most of a cold install's CPU,
+   * and on this thread it also competes with downloads and resolving.
+   */
+  workers?: number;
 }
 
 const MANIFEST_VERSION = 1;
-const DEFAULT_LIMITS: Required<WheelCacheLimits> = { maxFileBytes: 2 * 1024 ** 3, maxTotalBytes: 8 * 1024 ** 3, maxEntries: 200_000 };
+export const DEFAULT_LIMITS: Required<WheelCacheLimits> = { maxFileBytes: 2 * 1024 ** 3, maxTotalBytes: 8 * 1024 ** 3, maxEntries: 200_000 };
 const SCHEME_KEYS = new Set(['purelib', 'platlib', 'scripts', 'headers', 'data']);
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -429,10 +443,21 @@ interface Manifest {
   wheel: Omit<UnpackedWheel, 'filesDir'>;
 }
 
+/**
+ * How many unpacking workers an install uses: one per core the process may use. On a machine
+ * with one core unpacking stays on the main thread (a worker would only add its start-up).
+ */
+export function unpackWorkers(): number {
+  const cores = availableParallelism();
+  return cores > 1 ? cores : 0;
+}
+
 /** Opens (and on first write creates) the wheel cache under `cacheDir`. */
-export function createWheelCache(cacheDir: string, limits: WheelCacheLimits = {}): WheelCache {
+export function createWheelCache(cacheDir: string, options: WheelCacheOptions = {}): WheelCache {
   const root = join(cacheDir, 'wheels-v1');
+  const { workers = 0, ...limits } = options;
   const bounds = { ...DEFAULT_LIMITS, ...limits };
+  const pool = workers > 0 ? createUnpackPool(workers) : null;
   const inFlight = new Map<string, Promise<UnpackedWheel>>();
 
   /** Wheels found or unpacked by this instance: an install asks for each several times (plan, unpack, install). */
@@ -456,30 +481,16 @@ export function createWheelCache(cacheDir: string, limits: WheelCacheLimits = {}
     return wheel;
   }
 
-  async function unpackNew(wheelPath: string, wheelBytes: Buffer | null, sha256: string): Promise<UnpackedWheel> {
-    await mkdir(root, { recursive: true });
-    const staging = join(root, `.tmp-${sha256.slice(0, 16)}-${randomBytes(6).toString('hex')}`);
-    const final = join(root, sha256);
-    try {
-      const wheel = await unpackInto(wheelPath, wheelBytes, staging, sha256, bounds);
-      const { filesDir: _stagingFiles, ...described } = wheel;
-      const manifest: Manifest = { manifestVersion: MANIFEST_VERSION, wheel: described };
-      await writeFile(join(staging, 'manifest.json'), JSON.stringify(manifest));
-      try {
-        await rename(staging, final);
-      } catch (error) {
-        // Another process unpacked the same wheel first: its copy is as good as ours.
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
-        await rm(staging, { recursive: true, force: true });
-      }
-      const placed = { ...wheel, filesDir: join(final, 'files') };
-      known.set(sha256, placed);
-      return placed;
-    } catch (error) {
-      await rm(staging, { recursive: true, force: true });
-      throw error;
+  async function unpackHere(wheelPath: string, expected: string | undefined): Promise<UnpackedWheel> {
+    const { bytes, sha256 } = await readVerifiedWheel(wheelPath, expected);
+    const cached = await get(sha256);
+    if (cached !== null) return cached;
+    let pending = inFlight.get(sha256);
+    if (pending === undefined) {
+      pending = unpackToCache(root, wheelPath, bytes, sha256, bounds).finally(() => inFlight.delete(sha256));
+      inFlight.set(sha256, pending);
     }
+    return pending;
   }
 
   async function unpack(wheelPath: string, options: { sha256?: string } = {}): Promise<UnpackedWheel> {
@@ -488,29 +499,72 @@ export function createWheelCache(cacheDir: string, limits: WheelCacheLimits = {}
       const cached = await get(expected);
       if (cached !== null) return cached;
     }
-    let size: number;
-    try {
-      size = (await stat(wheelPath)).size;
-    } catch (error) {
-      throw new PavedError('PAVED_E_NOT_FOUND', `no wheel at ${wheelPath}`, { hint: 'Download it again.', cause: error });
+    if (expected === undefined || pool === null) {
+      const wheel = await unpackHere(wheelPath, expected);
+      known.set(wheel.sha256, wheel);
+      return wheel;
     }
-    // Most wheels are read once: hashed and unpacked from the same buffer.
-    const wheelBytes = size <= IN_MEMORY_WHEEL_BYTES ? await readFile(wheelPath) : null;
-    const actual = wheelBytes === null ? await sha256File(wheelPath) : createHash('sha256').update(wheelBytes).digest('hex');
-    if (expected !== undefined && actual !== expected) {
-      throw new PavedError('PAVED_E_HASH_MISMATCH', `${wheelPath} has sha256 ${actual}, expected ${expected}`, {
-        hint: 'The file is not the one the lock names (corrupted, truncated or replaced). Download it again; if it persists, the index serves a different file.',
-      });
-    }
-    const cached = await get(actual);
-    if (cached !== null) return cached;
-    let pending = inFlight.get(actual);
+    // With the hash known up front, reading, checking and unpacking all happen on a worker.
+    let pending = inFlight.get(expected);
     if (pending === undefined) {
-      pending = unpackNew(wheelPath, wheelBytes, actual).finally(() => inFlight.delete(actual));
-      inFlight.set(actual, pending);
+      pending = pool.unpack({ root, wheelPath, sha256: expected, limits: bounds }).finally(() => inFlight.delete(expected));
+      inFlight.set(expected, pending);
     }
-    return pending;
+    const wheel = await pending;
+    known.set(expected, wheel);
+    return wheel;
   }
 
-  return { root, unpack, get };
+  return { root, unpack, get, close: async () => { await pool?.close(); } };
 }
+
+/**
+ * Reads a wheel (into memory when it is small enough, see `IN_MEMORY_WHEEL_BYTES`) and hashes it;
+ * with `expected`, a different hash is `PAVED_E_HASH_MISMATCH`.
+ */
+export async function readVerifiedWheel(wheelPath: string, expected: string | undefined): Promise<{ bytes: Buffer | null; sha256: string }> {
+  let size: number;
+  try {
+    size = (await stat(wheelPath)).size;
+  } catch (error) {
+    throw new PavedError('PAVED_E_NOT_FOUND', `no wheel at ${wheelPath}`, { hint: 'Download it again.', cause: error });
+  }
+  // Most wheels are read once: hashed and unpacked from the same buffer.
+  const bytes = size <= IN_MEMORY_WHEEL_BYTES ? await readFile(wheelPath) : null;
+  const sha256 = bytes === null ? await sha256File(wheelPath) : createHash('sha256').update(bytes).digest('hex');
+  if (expected !== undefined && sha256 !== expected) {
+    throw new PavedError('PAVED_E_HASH_MISMATCH', `${wheelPath} has sha256 ${sha256}, expected ${expected}`, {
+      hint: 'The file is not the one the lock names (corrupted, truncated or replaced). Download it again; if it persists, the index serves a different file.',
+    });
+  }
+  return { bytes, sha256 };
+}
+
+/**
+ * Unpacks a wheel whose hash is `sha256` into `<root>/<sha256>/` (staged under a temporary name,
+ * renamed into place; a copy another process placed first is kept) and returns it.
+ */
+export async function unpackToCache(root: string, wheelPath: string, wheelBytes: Buffer | null, sha256: string, limits: Required<WheelCacheLimits>): Promise<UnpackedWheel> {
+  await mkdir(root, { recursive: true });
+  const staging = join(root, `.tmp-${sha256.slice(0, 16)}-${randomBytes(6).toString('hex')}`);
+  const final = join(root, sha256);
+  try {
+    const wheel = await unpackInto(wheelPath, wheelBytes, staging, sha256, limits);
+    const { filesDir: _stagingFiles, ...described } = wheel;
+    const manifest: Manifest = { manifestVersion: MANIFEST_VERSION, wheel: described };
+    await writeFile(join(staging, 'manifest.json'), JSON.stringify(manifest));
+    try {
+      await rename(staging, final);
+    } catch (error) {
+      // Another process unpacked the same wheel first: its copy is as good as ours.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      await rm(staging, { recursive: true, force: true });
+    }
+    return { ...wheel, filesDir: join(final, 'files') };
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPavedError } from '../../src/errors.js';
@@ -86,6 +86,38 @@ describe('wheel cache', () => {
       assert.deepEqual(await readdir(cache.root).catch(() => []), []);
     });
   }
+
+  describe('through unpacking worker threads', () => {
+    // One pool for the hostile wheels: a worker survives a refused wheel and takes the next.
+    const cache = (): ReturnType<typeof createWheelCache> => createWheelCache(join(root, 'workers'), { workers: 2 });
+    let shared: ReturnType<typeof createWheelCache>;
+    before(() => {
+      shared = cache();
+    });
+    after(() => shared.close());
+
+    it('unpacks the same as this thread does, and a wrong hash is refused on the worker', async () => {
+      const path = join(PYPI_SUBSET, 'rich-15.0.0-py3-none-any.whl');
+      const digest = createHash('sha256').update(await readFile(path)).digest('hex');
+      const here = await createWheelCache(join(root, 'here')).unpack(path);
+      const [a, b] = await Promise.all([shared.unpack(path, { sha256: digest }), shared.unpack(path, { sha256: digest })]);
+      assert.deepEqual(a, b);
+      assert.deepEqual({ ...a, filesDir: '' }, { ...here, filesDir: '' });
+      assert.deepEqual(await readdir(shared.root), [digest]);
+      await assert.rejects(shared.unpack(path, { sha256: 'e'.repeat(64) }), (e: unknown) => isPavedError(e, 'PAVED_E_HASH_MISMATCH'));
+    });
+
+    for (const [title, spec, code] of hostile) {
+      it(`refuses a wheel with ${title}, with the same code`, async () => {
+        const path = join(root, `w-${title.replace(/\W+/g, '-')}.whl`);
+        const bytes = typeof spec === 'function' ? spec() : await buildWheel(spec);
+        await writeFile(path, bytes);
+        const digest = createHash('sha256').update(bytes).digest('hex');
+        await assert.rejects(shared.unpack(path, { sha256: digest }), (e: unknown) => isPavedError(e, code));
+        assert.equal(await shared.get(digest), null);
+      });
+    }
+  });
 
   it('bounds what a member may inflate to', async () => {
     const cache = createWheelCache(join(root, 'bomb'), { maxFileBytes: 1000 });
