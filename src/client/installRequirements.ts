@@ -38,7 +38,7 @@ import { findInterpreter, type PythonInterpreter } from '../installer/interprete
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
 import { planSync, syncVenv, type SyncEvent, type SyncPlan, type WantedDistribution } from '../installer/syncVenv.js';
 import type { DirectUrl } from '../installer/installWheel.js';
-import { createWheelCache, unpackWorkers, type WheelCache } from '../installer/wheelCache.js';
+import { withInstallingWheelCache, type WheelCache } from '../installer/wheelCache.js';
 import { runBounded } from '../installer/runBounded.js';
 import { archivePathFor } from './fetchToCache.js';
 
@@ -376,13 +376,8 @@ function planForNewVenv(wanted: readonly WantedDistribution[]): SyncPlan {
  * Nothing in the environment changes unless resolution, every download and every hash check
  * succeeded; see `syncVenv` for how installing itself stays atomic per distribution.
  */
-export async function installRequirements(options: InstallRequirementsOptions): Promise<InstallResult> {
-  const cache = createWheelCache(resolvePath(options.cacheDir), { workers: unpackWorkers() });
-  try {
-    return await installWithCache(options, cache);
-  } finally {
-    await cache.close();
-  }
+export function installRequirements(options: InstallRequirementsOptions): Promise<InstallResult> {
+  return withInstallingWheelCache(resolvePath(options.cacheDir), (cache) => installWithCache(options, cache));
 }
 
 async function installWithCache(options: InstallRequirementsOptions, cache: WheelCache): Promise<InstallResult> {

@@ -27,7 +27,7 @@ import { findInterpreter, type PythonInterpreter } from '../installer/interprete
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
 import { runBounded } from '../installer/runBounded.js';
 import { syncVenv, type SyncEvent, type SyncPlan, type WantedDistribution } from '../installer/syncVenv.js';
-import { createWheelCache, unpackWorkers, type WheelCache } from '../installer/wheelCache.js';
+import { withInstallingWheelCache, type WheelCache } from '../installer/wheelCache.js';
 import type { Pylock } from '../project/pylockModel.js';
 import { selectPackagesForEnvironment, type SelectedPackage } from '../project/selectLockedPackages.js';
 import { normalizeName } from '../standards/names.js';
@@ -125,13 +125,8 @@ function planForNewVenv(wanted: WantedDistribution[]): SyncPlan {
  * or an index's file differ from the lock), `PAVED_E_FILE_NOT_FOUND` (by-filename lookup), the
  * client's network errors, and the wheel cache's refusals of hostile wheels.
  */
-export async function syncLock(options: SyncLockOptions): Promise<SyncLockResult> {
-  const cache = createWheelCache(resolvePath(options.cacheDir), { workers: unpackWorkers() });
-  try {
-    return await syncWithCache(options, cache);
-  } finally {
-    await cache.close();
-  }
+export function syncLock(options: SyncLockOptions): Promise<SyncLockResult> {
+  return withInstallingWheelCache(resolvePath(options.cacheDir), (cache) => syncWithCache(options, cache));
 }
 
 async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promise<SyncLockResult> {

@@ -444,12 +444,18 @@ interface Manifest {
 }
 
 /**
- * How many unpacking workers an install uses: one per core the process may use. On a machine
- * with one core unpacking stays on the main thread (a worker would only add its start-up).
+ * Runs `body` with the wheel cache an install uses: one unpacking worker per core the process
+ * may use (none on a single core, where a worker would only add its start-up), stopped when
+ * `body` ends however it ends.
  */
-export function unpackWorkers(): number {
+export async function withInstallingWheelCache<T>(cacheDir: string, body: (cache: WheelCache) => Promise<T>): Promise<T> {
   const cores = availableParallelism();
-  return cores > 1 ? cores : 0;
+  const cache = createWheelCache(cacheDir, { workers: cores > 1 ? cores : 0 });
+  try {
+    return await body(cache);
+  } finally {
+    await cache.close();
+  }
 }
 
 /** Opens (and on first write creates) the wheel cache under `cacheDir`. */

@@ -12,10 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parsePylock } from '../../src/project/pylock.js';
-import { buildWheel, wheelFilenameFor } from '../fixtures/buildDistributions.js';
 import { HISTORY } from '../fixtures/corpus.js';
 import { createVenv, describeRun, isolatedPipEnv, run, type RunResult } from '../fixtures/pythonTools.js';
-import { importFolders, startCorpusWorkspace, startTestServer, type CorpusWorkspace, type TestServer } from '../fixtures/testServer.js';
+import { importFolders, startCorpusWorkspace, startTestServer, startWheelsWorkspace, type CorpusWorkspace, type TestServer } from '../fixtures/testServer.js';
 import { jsonResult, paved } from './pavedCli.js';
 
 function machinePip(venvPython: string, args: string[]): Promise<RunResult> {
@@ -216,29 +215,21 @@ python = "3.11"  # the corpus's compiled wheels are cp311
 });
 
 describe('a universal lock synced on two Pythons', () => {
+  let workspace: Awaited<ReturnType<typeof startWheelsWorkspace>>;
   let server: TestServer;
   let work: string;
 
   before(async () => {
-    server = await startTestServer();
-    work = await mkdtemp(join(tmpdir(), 'paved-universal-'));
-    const dist = join(work, 'dist');
-    await mkdir(dist);
-    const wheel = async (name: string, version: string, metadata: Record<string, unknown> = {}): Promise<void> => {
-      await writeFile(join(dist, wheelFilenameFor({ name, version })), await buildWheel({ name, version, metadata }));
-    };
-    await wheel('app', '1.0', { requiresDist: ['backport>=1; python_version < "3.11"', 'winonly; sys_platform == "win32"', 'lib'], requiresPython: '>=3.8' });
-    await wheel('backport', '1.2', { requiresPython: '>=3.8' });
-    await wheel('winonly', '1.0');
-    await wheel('lib', '1.0', { requiresPython: '>=3.9' });
-    await wheel('lib', '2.0', { requiresPython: '>=3.10' });
-    await importFolders(server, [dist]);
-    await server.listen();
+    workspace = await startWheelsWorkspace('paved-universal-', [
+      ['app', '1.0', { requiresDist: ['backport>=1; python_version < "3.11"', 'winonly; sys_platform == "win32"', 'lib'], requiresPython: '>=3.8' }],
+      ['backport', '1.2', { requiresPython: '>=3.8' }],
+      ['winonly', '1.0'],
+      ['lib', '1.0', { requiresPython: '>=3.9' }],
+      ['lib', '2.0', { requiresPython: '>=3.10' }],
+    ]);
+    ({ server, work } = workspace);
   });
-  after(async () => {
-    await server?.close();
-    if (work !== undefined) await rm(work, { recursive: true, force: true });
-  });
+  after(() => workspace?.close());
 
   it('locks requires-python >=3.9 once, with markers, forking where one pin cannot serve all, and syncs on 3.9 and 3.12', { timeout: 180_000 }, async () => {
     const project = join(work, 'proj');

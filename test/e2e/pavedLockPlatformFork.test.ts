@@ -4,40 +4,30 @@
  * `paved sync` on this (Linux) machine installs the linux pin.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parsePylock } from '../../src/project/pylock.js';
-import { buildWheel, wheelFilenameFor } from '../fixtures/buildDistributions.js';
 import { describeRun, run } from '../fixtures/pythonTools.js';
-import { importFolders, startTestServer, type TestServer } from '../fixtures/testServer.js';
+import { startWheelsWorkspace, type TestServer } from '../fixtures/testServer.js';
 import { jsonResult, paved } from './pavedCli.js';
 
 describe('a universal lock forked by platform', () => {
+  let workspace: Awaited<ReturnType<typeof startWheelsWorkspace>>;
   let server: TestServer;
   let work: string;
 
   before(async () => {
-    server = await startTestServer();
-    work = await mkdtemp(join(tmpdir(), 'paved-platform-fork-'));
-    const dist = join(work, 'dist');
-    await mkdir(dist);
-    const wheel = async (name: string, version: string, metadata: Record<string, unknown> = {}): Promise<void> => {
-      await writeFile(join(dist, wheelFilenameFor({ name, version })), await buildWheel({ name, version, metadata }));
-    };
     // app needs lib everywhere; the project pins lib per platform on top of that.
-    await wheel('app', '1.0', { requiresDist: ['lib', 'winhelper; platform_system == "Windows"'] });
-    await wheel('lib', '1.0');
-    await wheel('lib', '2.0');
-    await wheel('winhelper', '1.0');
-    await importFolders(server, [dist]);
-    await server.listen();
+    workspace = await startWheelsWorkspace('paved-platform-fork-', [
+      ['app', '1.0', { requiresDist: ['lib', 'winhelper; platform_system == "Windows"'] }],
+      ['lib', '1.0'],
+      ['lib', '2.0'],
+      ['winhelper', '1.0'],
+    ]);
+    ({ server, work } = workspace);
   });
-  after(async () => {
-    await server?.close();
-    if (work !== undefined) await rm(work, { recursive: true, force: true });
-  });
+  after(() => workspace?.close());
 
   const linuxOnly = process.platform === 'linux' ? false : 'sync checks what a Linux machine installs';
   it('locks lib>=2 for linux and lib<2 for win32 as two entries, and sync on Linux installs lib 2.0', { timeout: 180_000, skip: linuxOnly }, async () => {
