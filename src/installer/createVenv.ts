@@ -4,7 +4,7 @@
  * script. That is all CPython needs to treat the directory as a venv, and it takes a few
  * milliseconds instead of the seconds `venv` spends bootstrapping pip.
  */
-import { mkdir, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PavedError } from '../errors.js';
 import { inspectInterpreter, type InspectOptions, type InstallScheme, type PythonInterpreter } from './interpreter.js';
@@ -189,14 +189,17 @@ async function throughBaseInterpreter(root: string, cfg: string, options: Inspec
   const executable = /^executable\s*=\s*(.+?)\s*$/m.exec(cfg)?.[1];
   if (executable === undefined || !executable.startsWith('/')) return null;
   const python = join(root, 'bin', 'python');
-  let same: boolean;
+  // Inspected through the path the environment links to when it is absolute (the one paved
+  // and venv were given, so its inspection is the cached one), else the configured executable.
+  let through = executable;
   try {
-    same = (await realpath(python)) === (await realpath(executable));
+    const target = await readlink(join(root, 'bin', 'python3'));
+    if (target.startsWith('/')) through = target;
+    if ((await realpath(python)) !== (await realpath(executable)) || (await realpath(through)) !== (await realpath(executable))) return null;
   } catch {
     return null;
   }
-  if (!same) return null;
-  const base = await inspectInterpreter(executable, options);
+  const base = await inspectInterpreter(through, options);
   if (base.isVenv) return null;
   // As sysconfig reports inside a venv: the install paths under the environment, headers the base's.
   return { ...base, path: python, executable: python, prefix: root, isVenv: true, paths: { ...resolveScheme(root, base.venvScheme), include: base.paths.include } };

@@ -93,6 +93,14 @@ describe('createVenv', () => {
     assert.deepEqual(opened.interpreter.tags, direct.tags);
     assert.deepEqual(opened.scheme, (await openVenv(dir)).scheme);
 
+    // A venv paved made from an interpreter found through a cache is opened from that cache entry.
+    const pavedCache = join(root, 'paved-made-cache');
+    const found = await findInterpreter({ python: '3.11', inspect: { cacheDir: pavedCache } });
+    const cachedBefore = (await readdir(join(pavedCache, 'interpreters-v1'))).length;
+    const made2 = await createVenv(join(root, 'paved-made'), found);
+    assert.equal((await openVenv(made2.root, { cacheDir: pavedCache })).interpreter.prefix, made2.root);
+    assert.equal((await readdir(join(pavedCache, 'interpreters-v1'))).length, cachedBefore, 'no new inspection for the venv');
+
     // A copied interpreter is not the file pyvenv.cfg names: it is inspected itself.
     const copied = join(root, 'copied');
     const madeCopy = await run(python.path, ['-m', 'venv', '--without-pip', '--copies', copied]);
