@@ -29,7 +29,8 @@ export interface UnpackPool {
 
 interface Slot {
   worker: Worker;
-  busy: boolean;
+  /** The id of the job it is working on, or null when idle. */
+  job: number | null;
 }
 
 /**
@@ -44,36 +45,44 @@ function startUnpackWorker(): Worker {
   return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true });
 }
 
-/** A pool of at most `size` workers. */
-export function createUnpackPool(size: number): UnpackPool {
+/** A pool of at most `size` workers; `startWorker` replaces how one is started (tests). */
+export function createUnpackPool(size: number, options: { startWorker?: () => Worker } = {}): UnpackPool {
+  const start = options.startWorker ?? startUnpackWorker;
   const slots: Slot[] = [];
   const queue: { job: UnpackJob; resolve: (wheel: UnpackedWheel) => void; reject: (error: unknown) => void }[] = [];
-  const waiting = new Map<number, { slot: Slot; resolve: (wheel: UnpackedWheel) => void; reject: (error: unknown) => void }>();
+  const waiting = new Map<number, { resolve: (wheel: UnpackedWheel) => void; reject: (error: unknown) => void }>();
   let nextId = 1;
   let closed = false;
 
-  const failAll = (error: unknown): void => {
-    for (const [id, pending] of waiting) {
-      waiting.delete(id);
-      pending.reject(error);
+  /** A worker that died fails only its own job; the pool goes on with the others (and new workers). */
+  function retire(slot: Slot, reason: string, cause?: unknown): void {
+    const at = slots.indexOf(slot);
+    if (at === -1) return;
+    slots.splice(at, 1);
+    if (slot.job !== null) {
+      const pending = waiting.get(slot.job);
+      waiting.delete(slot.job);
+      pending?.reject(new PavedError('PAVED_E_INSTALL', `a wheel-unpacking worker ${reason}`, { hint: 'Run the command again; if it happens again, run it with --verbose and report it.', cause }));
     }
-  };
+    dispatch();
+  }
 
   function startWorker(): Slot {
-    const worker = startUnpackWorker();
-    const slot: Slot = { worker, busy: false };
+    const worker = start();
+    const slot: Slot = { worker, job: null };
     worker.on('message', (reply: UnpackReply) => {
       const pending = waiting.get(reply.id);
-      if (pending === undefined) return;
       waiting.delete(reply.id);
-      slot.busy = false;
-      if ('wheel' in reply) pending.resolve(reply.wheel);
-      else pending.reject(new PavedError(reply.error.code ?? 'PAVED_E_INSTALL', reply.error.message, reply.error.hint === null ? {} : { hint: reply.error.hint }));
+      slot.job = null;
+      if (pending !== undefined) {
+        if ('wheel' in reply) pending.resolve(reply.wheel);
+        else pending.reject(new PavedError(reply.error.code ?? 'PAVED_E_INSTALL', reply.error.message, reply.error.hint === null ? {} : { hint: reply.error.hint }));
+      }
       dispatch();
     });
-    worker.on('error', (error) => {
-      slots.splice(slots.indexOf(slot), 1);
-      failAll(new PavedError('PAVED_E_INSTALL', `a wheel-unpacking worker failed: ${error.message}`, { cause: error }));
+    worker.on('error', (error) => retire(slot, `failed: ${error.message}`, error));
+    worker.on('exit', (code) => {
+      if (!closed) retire(slot, `stopped (exit code ${code})`);
     });
     worker.unref();
     slots.push(slot);
@@ -82,18 +91,18 @@ export function createUnpackPool(size: number): UnpackPool {
 
   function dispatch(): void {
     while (queue.length > 0 && !closed) {
-      let slot = slots.find((s) => !s.busy);
+      let slot = slots.find((s) => s.job === null);
       if (slot === undefined && slots.length < size) slot = startWorker();
       if (slot === undefined) break;
       const item = queue.shift()!;
       const id = nextId++;
-      slot.busy = true;
-      waiting.set(id, { slot, resolve: item.resolve, reject: item.reject });
+      slot.job = id;
+      waiting.set(id, { resolve: item.resolve, reject: item.reject });
       slot.worker.postMessage({ id, job: item.job });
     }
     // A pending job holds the process open; an idle pool does not.
     for (const s of slots) {
-      if (s.busy) s.worker.ref();
+      if (s.job !== null) s.worker.ref();
       else s.worker.unref();
     }
   }
