@@ -26,7 +26,7 @@ import { resolveUniversal, type UniversalEvent, type UniversalResolution } from 
 import { lockRoots } from '../project/lockInputs.js';
 import type { LockedFile, LockedPackage, PavedLockInputs, Pylock } from '../project/pylockModel.js';
 import type { CoreMetadata } from '../standards/coreMetadata.js';
-import { createMarkerAlgebra } from '../standards/markerAlgebra.js';
+import { createMarkerAlgebra, type Dnf } from '../standards/markerAlgebra.js';
 import { parseMarker } from '../standards/markers.js';
 import { parseSpecifierSet } from '../standards/specifier.js';
 import { redactUrl } from '../standards/urls.js';
@@ -84,9 +84,9 @@ function sysPlatformOf(platform: string): string | null {
 }
 
 /**
- * Whether some tag of a wheel can serve a Python of the range and a platform of the lock's
- * environments; wheels only for older CPythons (cp38 in a >=3.11 lock) or for platforms the
- * lock leaves out would only make the lock longer.
+ * Whether some tag of a wheel can serve a Python of the range and a platform where the entry
+ * applies (the lock's environments and the package's marker); wheels only for older CPythons
+ * (cp38 in a >=3.11 lock) or for platforms the entry leaves out would only make the lock longer.
  */
 function wheelFitsLock(file: IndexFile, lowestMinor: number, platformPossible: (sysPlatform: string) => boolean): boolean {
   if (file.parsed.kind !== 'wheel') return true;
@@ -194,7 +194,13 @@ export async function lockProject(options: LockProjectOptions): Promise<{ lock: 
   }
 
   const algebra = createMarkerAlgebra({ requiresPython: parseSpecifierSet(requiresPython), environments: environments === null ? null : environments.map((m) => parseMarker(m)) });
-  const platformPossible = (sysPlatform: string): boolean => algebra.possible(algebra.fromMarker(parseMarker(`sys_platform == "${sysPlatform}"`)));
+  const onPlatform = new Map<string, Dnf>();
+  const platformDnf = (sysPlatform: string): Dnf => {
+    let d = onPlatform.get(sysPlatform);
+    if (d === undefined) onPlatform.set(sysPlatform, (d = algebra.fromMarker(parseMarker(`sys_platform == "${sysPlatform}"`))));
+    return d;
+  };
+  const platformPossible = (sysPlatform: string): boolean => algebra.possible(platformDnf(sysPlatform));
   let lowestMinor = 0;
   for (let m = 0; m <= 40; m++) {
     if (algebra.possible(algebra.fromMarker(parseMarker(`python_version == "3.${m}"`)))) {
@@ -205,6 +211,10 @@ export async function lockProject(options: LockProjectOptions): Promise<{ lock: 
 
   const packages: LockedPackage[] = [];
   for (const pkg of resolution.packages) {
+    // A wheel for a platform where the package's own marker never holds (a win32 wheel of an
+    // entry for `sys_platform != "win32"`) could never be installed from this entry.
+    const packageDnf = pkg.marker === null ? null : algebra.fromMarker(parseMarker(pkg.marker));
+    const possibleHere = packageDnf === null ? platformPossible : (sysPlatform: string): boolean => algebra.possible(algebra.and(packageDnf, platformDnf(sysPlatform)));
     const release = await provider.releaseFiles(pkg.name, pkg.version);
     const index = release.index;
     // A release offered through its sdist alone has no wheel the provider kept: lock that sdist.
@@ -216,7 +226,7 @@ export async function lockProject(options: LockProjectOptions): Promise<{ lock: 
     for (const file of sorted) {
       if (file.yanked !== false && sorted.some((f) => f.yanked === false)) continue;
       if (file.parsed.kind === 'wheel') {
-        if (!wheelFitsLock(file, lowestMinor, platformPossible)) continue;
+        if (!wheelFitsLock(file, lowestMinor, possibleHere)) continue;
         wheels.push(lockedFile(file, await sha256Of(options.client, file, emit)));
       } else if (sdist === null || (file.filename.endsWith('.tar.gz') && !(sdist.name ?? '').endsWith('.tar.gz'))) {
         sdist = lockedFile(file, await sha256Of(options.client, file, emit));

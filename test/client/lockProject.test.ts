@@ -94,6 +94,17 @@ describe('lockProject', () => {
     assert.deepEqual(lock.environments, ['sys_platform == "linux"']);
   });
 
+  it("lists only the wheels for platforms where a package's own marker holds", async () => {
+    // The colorama of pytest is only needed on win32; a linux-only or mac-only wheel of it could never be installed.
+    const projects = { ...PROJECTS, colorama: [file('colorama-0.4-py2.py3-none-any.whl'), file('colorama-0.4-cp311-cp311-win_amd64.whl'), file('colorama-0.4-cp311-cp311-manylinux_2_17_x86_64.whl')] };
+    const { lock } = await lockProject({ inputs: inputs(), projectName: 'demo', defaultRequiresPython: '>=3.11', defaultGroups: ['dev'], client: client(projects, DEPS) });
+    const colorama = lock.packages.find((p) => p.name === 'colorama');
+    assert.equal(colorama?.marker, '"dev" in dependency_groups and sys_platform == "win32"');
+    assert.deepEqual(colorama?.wheels.map((w) => w.name), ['colorama-0.4-cp311-cp311-win_amd64.whl', 'colorama-0.4-py2.py3-none-any.whl']);
+    // A package needed everywhere keeps every platform's wheel.
+    assert.equal(lock.packages.find((p) => p.name === 'fast')?.wheels.length, 3);
+  });
+
   it('keeps the previous pins unless asked to upgrade', async () => {
     const c = client(PROJECTS, DEPS);
     const first = await lockProject({ inputs: inputs(), projectName: 'demo', defaultRequiresPython: '>=3.11', defaultGroups: [], client: c });
