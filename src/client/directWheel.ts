@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { join, resolve as resolvePath } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PavedError } from '../errors.js';
 import type { DirectUrl } from '../installer/installWheel.js';
@@ -24,6 +24,7 @@ import { normalizeName } from '../standards/names.js';
 import { parseRequirement, type Requirement } from '../standards/requirement.js';
 import { bestTagRank, tagPriority, type Tag } from '../standards/tags.js';
 import { normalizeVersion } from '../standards/version.js';
+import { archivePathFor } from './fetchToCache.js';
 import { fileRangeSource } from './indexClient/localSources.js';
 import type { IndexClient, IndexFile } from './indexClient/indexClient.js';
 import { readWheelMetadataFromZip, TAIL_BYTES } from './indexClient/wheelMetadataFromZip.js';
@@ -198,7 +199,6 @@ export async function fetchDirectWheel(req: DirectRequirement, options: FetchDir
   }
   const allowed = [...new Set([...(req.fragmentSha256 === null ? [] : [req.fragmentSha256]), ...(options.hashes ?? []).map((h) => h.toLowerCase())])];
   const cacheDir = resolvePath(options.cacheDir);
-  const archiveFolder = (sha: string): string => join(cacheDir, 'archives-v1', sha.slice(0, 2), sha);
   const url = new URL(req.fetchUrl);
   const file: IndexFile = {
     filename: req.filename,
@@ -227,7 +227,7 @@ export async function fetchDirectWheel(req: DirectRequirement, options: FetchDir
     }
   } else {
     const known = allowed.length === 1 ? (allowed[0] as string) : null;
-    const cached = known === null ? null : join(archiveFolder(known), req.filename);
+    const cached = known === null ? null : archivePathFor(cacheDir, known, req.filename);
     if (cached !== null && existsSync(cached)) {
       path = cached;
       sha256 = known as string;
@@ -238,9 +238,8 @@ export async function fetchDirectWheel(req: DirectRequirement, options: FetchDir
         const fetched = await options.client.download({ ...file, url: req.fetchUrl }, join(staging, req.filename), { expectedSha256: null });
         sha256 = fetched.sha256;
         if (allowed.length > 0 && !allowed.includes(sha256)) throw hashMismatch(req, sha256, allowed);
-        const folder = archiveFolder(sha256);
-        await mkdir(folder, { recursive: true });
-        path = join(folder, req.filename);
+        path = archivePathFor(cacheDir, sha256, req.filename);
+        await mkdir(dirname(path), { recursive: true });
         await rename(fetched.path, path);
       } finally {
         await rm(staging, { recursive: true, force: true });
