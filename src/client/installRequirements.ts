@@ -509,7 +509,7 @@ async function installWithCache(options: InstallRequirementsOptions, cache: Whee
   };
 
   if (options.dryRun === true) {
-    const plan = 'venv' in target ? await planSync(target.venv, [...wanted.values()], { keep, reinstall: [...reinstall] }) : planForNewVenv([...wanted.values()]);
+    const plan = 'venv' in target ? await planSync(target.venv, [...wanted.values()], { keep, reinstall: [...reinstall], installed: installed.distributions }) : planForNewVenv([...wanted.values()]);
     emit({ type: 'sync', event: { type: 'plan', plan } });
     return withReport(result(plan, 0, venvDir, interpreter.version));
   }
@@ -540,6 +540,8 @@ async function installWithCache(options: InstallRequirementsOptions, cache: Whee
   const synced = await syncVenv(venv, [...wanted.values()], {
     cache,
     keep,
+    // Read before resolving; resolving and downloading changed nothing in the environment.
+    installed: installed.distributions,
     reinstall: [...reinstall],
     ...(options.compile === undefined ? {} : { compile: options.compile }),
     onEvent: (event) => emit({ type: 'sync', event }),

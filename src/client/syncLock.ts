@@ -190,7 +190,7 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
   emit({ type: 'fetch-plan', total: selected.length, cached: selected.length - toFetch.length });
 
   if (dryRun) {
-    const plan = venv === null ? planForNewVenv([...wanted.values()]) : (await syncVenv(venv, [...wanted.values()], { cache, keep: [], dryRun: true })).plan;
+    const plan = venv === null ? planForNewVenv([...wanted.values()]) : (await syncVenv(venv, [...wanted.values()], { cache, keep: [], dryRun: true, installed })).plan;
     return { venv: venvDir, python: interpreter.version, selected, plan, downloaded: 0, dryRun };
   }
 
@@ -234,6 +234,8 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
   const result = await syncVenv(venv, [...wanted.values()], {
     cache,
     keep: [],
+    // Read before downloading (nothing for a new environment); downloading changed nothing in it.
+    installed,
     ...(options.compile === undefined ? {} : { compile: options.compile }),
     onEvent: (event) => emit({ type: 'sync', event }),
   });

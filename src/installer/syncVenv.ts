@@ -10,7 +10,7 @@ import { normalizeName } from '../standards/names.js';
 import { normalizeVersion } from '../standards/version.js';
 import type { Venv } from './createVenv.js';
 import { installWheel, uninstallDistInfo, type DirectUrl, type LinkMode } from './installWheel.js';
-import { readInstalledDistributions } from './readInstalledDistributions.js';
+import { readInstalledDistributions, type InstalledDistribution } from './readInstalledDistributions.js';
 import type { UnpackedWheel, WheelCache } from './wheelCache.js';
 import { runBounded } from './runBounded.js';
 
@@ -65,6 +65,8 @@ export interface SyncOptions {
   dryRun?: boolean;
   /** Install these again even when the same version is installed (true: every wanted distribution). */
   reinstall?: boolean | readonly string[];
+  /** What is installed, when the caller has read it since the environment last changed (else it is read here). */
+  installed?: readonly InstalledDistribution[];
 }
 
 /** What a sync did. */
@@ -90,16 +92,16 @@ const byName = <T extends { name: string }>(a: T, b: T): number => (normalizeNam
  * Compares what is installed in `venv` with `wanted`. Throws `PAVED_E_DUPLICATE_DISTRIBUTION`
  * when `wanted` names a project twice.
  */
-export async function planSync(venv: Venv, wanted: readonly WantedDistribution[], options: { keep?: string[]; reinstall?: boolean | readonly string[] } = {}): Promise<SyncPlan> {
+export async function planSync(venv: Venv, wanted: readonly WantedDistribution[], options: { keep?: string[]; reinstall?: boolean | readonly string[]; installed?: readonly InstalledDistribution[] } = {}): Promise<SyncPlan> {
   const wantedByName = new Map<string, WantedDistribution>();
   for (const w of wanted) {
     const key = normalizeName(w.name);
     if (wantedByName.has(key)) throw new PavedError('PAVED_E_DUPLICATE_DISTRIBUTION', `${w.name} is wanted twice`, { hint: 'Give each project once.' });
     wantedByName.set(key, w);
   }
-  const installed = await readInstalledDistributions(venv.root);
+  const installed = options.installed ?? (await readInstalledDistributions(venv.root)).distributions;
   const installedByName = new Map<string, { name: string; version: string; path: string }>();
-  for (const d of installed.distributions) installedByName.set(normalizeName(d.name), d);
+  for (const d of installed) installedByName.set(normalizeName(d.name), d);
   const keepNames = new Set((options.keep ?? []).map(normalizeName));
   const reinstallNames = new Set(Array.isArray(options.reinstall) ? options.reinstall.map(normalizeName) : []);
   // A reinstall is planned as an upgrade to the same version: the old files go, the wheel's come.
@@ -151,6 +153,7 @@ export async function syncVenv(venv: Venv, wanted: readonly WantedDistribution[]
   const plan = await planSync(venv, wanted, {
     ...(options.keep === undefined ? {} : { keep: options.keep }),
     ...(options.reinstall === undefined ? {} : { reinstall: options.reinstall }),
+    ...(options.installed === undefined ? {} : { installed: options.installed }),
   });
   emit({ type: 'plan', plan });
   const result: SyncResult = { plan, installed: [], upgraded: [], removed: [], kept: plan.keep.map((k) => k.name) };
