@@ -4,6 +4,7 @@
  * Shared by the project commands and by `paved install` / `download`, so both honour the same
  * settings the same way.
  */
+import type { Command } from 'commander';
 import { PavedError } from '../errors.js';
 import { createIndexClient, type IndexClient, type IndexClientEvent } from '../client/indexClient/indexClient.js';
 import type { ClientConfig, ClientConfigFlags } from '../project/clientConfig.js';
@@ -31,6 +32,27 @@ export function openIndexClient(config: IndexClientConfig, options: { onWarning?
     ...(config.keyring === null ? {} : { credentials: { keyring: { command: config.keyring.command } } }),
     ...(onWarning === undefined ? {} : { onEvent: (event: IndexClientEvent) => (event.type === 'warning' ? onWarning(event.message) : undefined) }),
   });
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/**
+ * Adds the flags every resolving command takes (indexes, find-links, interpreter, offline,
+ * cache, config, building sdists), with the same names and help everywhere; `python` is the
+ * help of `--python`, which means the environment's interpreter for some commands and the one
+ * resolved for in others.
+ */
+export function withClientOptions(cmd: Command, help: { python: string }): Command {
+  return cmd
+    .option('--index-url <url>', 'the default index, a simple-API root (env PAVED_INDEX_URL, or index-url in [tool.paved])')
+    .option('--extra-index-url <url>', 'a further index, asked when earlier ones lack a name (repeatable)', collect, [])
+    .option('--find-links <dir>', 'a folder of wheels and sdists to use as well (repeatable)', collect, [])
+    .option('--python <version|path>', help.python)
+    .option('--offline', 'use only the cache and local folders (env PAVED_OFFLINE=1)')
+    .option('--cache-dir <dir>', 'global cache (env PAVED_CACHE_DIR, default ~/.cache/paved)')
+    .option('--no-config', 'do not read the user config file')
+    .option('--no-build', "never build sdists: releases without a usable wheel are unavailable (pip's --only-binary :all:)")
+    .option('--build-timeout <seconds>', 'stop a PEP 517 build hook running longer than this (default 1800)');
 }
 
 /** The client flags every resolving command takes, as commander parses them. */

@@ -35,7 +35,7 @@ import { redactUrl } from '../../standards/urls.js';
 import { normalizeExtra, normalizeName } from '../../standards/names.js';
 import { buildSettingsFromFlags } from '../buildSettingsFromFlags.js';
 import type { GlobalOptions } from '../globalOptions.js';
-import { clientConfigFlags, openIndexClient, type IndexClientConfig } from '../openIndexClient.js';
+import { clientConfigFlags, openIndexClient, withClientOptions, type IndexClientConfig } from '../openIndexClient.js';
 import { buildEventRenderer } from '../renderBuildEvents.js';
 import type { Reporter } from '../reporter.js';
 import { checkInstalledEnvironment } from '../reportEnvironmentCheck.js';
@@ -206,19 +206,13 @@ function lockDownloadProgress(reporter: Reporter): (event: DownloadLockEvent) =>
 /** `paved install`, `paved uninstall` and `paved download`: the pip-style path for scripts and CI. */
 export function registerInstallCommands(program: Command): void {
   const withResolveOptions = (cmd: Command): Command =>
-    cmd
-      .option('-r, --requirement <file>', 'install from a requirements file (repeatable)', collect, [])
-      .option('-c, --constraint <file>', 'constrain versions with a constraints file (repeatable)', collect, [])
-      .option('--index-url <url>', 'simple-API root (env PAVED_INDEX_URL)')
-      .option('--extra-index-url <url>', 'a further index, asked when earlier ones lack a name (repeatable)', collect, [])
-      .option('--find-links <dir>', 'a folder of wheels to use as well (repeatable)', collect, [])
-      .option('--python <version|path>', 'interpreter to resolve for: a version such as 3.12, or a path')
-      .option('--require-hashes', 'every requirement must be pinned with == and --hash=sha256:…')
-      .option('--offline', 'use only the cache and local folders (env PAVED_OFFLINE=1)')
-      .option('--cache-dir <dir>', 'global cache (env PAVED_CACHE_DIR, default ~/.cache/paved)')
-      .option('--no-config', 'do not read the user config file')
-      .option('--no-build', "never build sdists: releases without a usable wheel are unavailable (pip's --only-binary :all:)")
-      .option('--build-timeout <seconds>', 'stop a PEP 517 build hook running longer than this (default 1800)');
+    withClientOptions(
+      cmd
+        .option('-r, --requirement <file>', 'install from a requirements file (repeatable)', collect, [])
+        .option('-c, --constraint <file>', 'constrain versions with a constraints file (repeatable)', collect, [])
+        .option('--require-hashes', 'every requirement must be pinned with == and --hash=sha256:…'),
+      { python: 'interpreter to resolve for (env PAVED_PYTHON): a version such as 3.12, or a path' },
+    );
 
   withResolveOptions(program.command('install').description('resolve and install packages into a virtual environment (created when missing), pip-style'))
     .argument('[names...]', 'requirements such as flask, "rich>=13", "name @ https://…/x.whl" or ./dist/x-1.0-py3-none-any.whl')

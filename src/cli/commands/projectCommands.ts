@@ -29,7 +29,7 @@ import { normalizeExtra, normalizeName } from '../../standards/names.js';
 import { parseRequirement } from '../../standards/requirement.js';
 import type { GlobalOptions } from '../globalOptions.js';
 import { buildSettingsFromFlags } from '../buildSettingsFromFlags.js';
-import { clientConfigFlags, openIndexClient } from '../openIndexClient.js';
+import { clientConfigFlags, openIndexClient, withClientOptions } from '../openIndexClient.js';
 import { buildEventRenderer } from '../renderBuildEvents.js';
 import type { Reporter } from '../reporter.js';
 import { checkInstalledEnvironment } from '../reportEnvironmentCheck.js';
@@ -325,17 +325,9 @@ function describeSync(result: SyncLockResult, seconds: number): string {
 const seconds = (start: bigint): number => Math.round(Number(process.hrtime.bigint() - start) / 1e6) / 1000;
 
 function withProjectOptions(cmd: Command): Command {
-  return cmd
-    .option('--project <dir>', 'the project directory (default: the nearest pyproject.toml above the working directory)')
-    .option('--index-url <url>', 'the default index (env PAVED_INDEX_URL, or index-url in [tool.paved])')
-    .option('--extra-index-url <url>', 'a further index, asked when earlier ones lack a name (repeatable)', collect, [])
-    .option('--find-links <dir>', 'a folder of wheels and sdists to use as well (repeatable)', collect, [])
-    .option('--python <version|path>', 'the interpreter for the environment (env PAVED_PYTHON), e.g. 3.12')
-    .option('--offline', 'use only the cache and local folders (env PAVED_OFFLINE=1)')
-    .option('--cache-dir <dir>', 'global cache (env PAVED_CACHE_DIR, default ~/.cache/paved)')
-    .option('--no-config', 'do not read the user config file')
-    .option('--no-build', 'never build sdists: releases without a usable wheel are unavailable')
-    .option('--build-timeout <seconds>', 'stop a PEP 517 build hook running longer than this (default 1800)');
+  return withClientOptions(cmd.option('--project <dir>', 'the project directory (default: the nearest pyproject.toml above the working directory)'), {
+    python: 'the interpreter for the environment (env PAVED_PYTHON), e.g. 3.12',
+  });
 }
 
 function withSyncOptions(cmd: Command): Command {
