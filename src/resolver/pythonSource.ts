@@ -80,6 +80,8 @@ interface Dependency {
 }
 
 const ROOT_VERSION = parseVersion('0');
+/** Projects (and extras) speculation may look at ahead of the solver in one resolution. */
+const MAX_SPECULATED = 5000;
 
 /**
  * Builds the solver's view of Python packages: markers evaluated for the
@@ -230,7 +232,10 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
       return unusable(key, version, `it requires ${lines}, which no version of ${splitKey(impossible.key).name} meets at once`);
     }
     dependencyNames.set(`${key}@${version.toString()}`, [...new Set(deps.map((d) => splitKey(d.key).name))].filter((n) => n !== splitKey(key).name));
-    for (const dep of deps) provider.warmVersions(splitKey(dep.key).name);
+    for (const dep of deps) {
+      const { name, extra } = splitKey(dep.key);
+      speculate(name, extra);
+    }
     return deps.map((dep) => {
       // Releases that depend on the same thing share one incompatibility, so explanations read "a>=2 depends on b<1".
       const shareKey = `${key}|${dep.key}|${dep.range.toString()}`;
@@ -239,6 +244,61 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
       return dependencyIncompatibility(key, versions, dep.key, dep.range);
     });
   };
+
+  // Requires-Dist lines repeat across releases and are read twice (speculation, then the solver): parsed once each.
+  const parsedLines = new Map<string, Requirement | Error>();
+  const parseLine = (line: string): Requirement => {
+    let parsed = parsedLines.get(line);
+    if (parsed === undefined) {
+      try {
+        parsed = parseRequirement(line);
+      } catch (error) {
+        parsed = error instanceof Error ? error : new Error(String(error));
+      }
+      parsedLines.set(line, parsed);
+    }
+    if (parsed instanceof Error) throw parsed;
+    return parsed;
+  };
+
+  /*
+   * Speculation: ahead of the solver, walk the closure it will most likely pick (each project's
+   * preferred or newest usable release, then what that release requires, and so on), so version
+   * lists and metadata arrive one dependency level per round trip. Left alone, the solver learns
+   * of a project only when it decides on a release that needs it: one round trip per decision.
+   * Only requests are started; the solver still decides everything from what arrives.
+   */
+  const speculated = new Set<string>();
+  const speculate = (name: string, extra: string | null = null): void => {
+    const key = extra === null ? name : extraKey(name, extra);
+    if (speculated.has(key) || speculated.size >= MAX_SPECULATED) return;
+    speculated.add(key);
+    provider
+      .listVersions(name)
+      .then(async () => {
+        const { usable } = candidates(name, VersionRange.full());
+        const pin = upgradeAll || upgradeNames.has(name) ? undefined : preferred.get(name);
+        const best = (pin !== undefined && usable.find((v) => v.equals(pin))) || usable[0];
+        if (best === undefined) return;
+        provider.warmDependencies(name, [best]);
+        for (const line of await provider.getDependencies(name, best)) {
+          try {
+            const req = parseLine(line);
+            if (req.url !== null || !target.applies(req.marker, extra)) continue;
+            speculateRequirement(req);
+          } catch {
+            // The solver meets this line itself and says what is wrong with it.
+          }
+        }
+      })
+      .catch(() => {});
+  };
+  const speculateRequirement = (req: Requirement): void => {
+    const name = normalizeName(req.name);
+    speculate(name);
+    for (const extra of req.extras) speculate(name, extra);
+  };
+  for (const req of rootRequirements) speculateRequirement(req);
 
   const unusable = (key: string, version: Version, reason: string): Incompatibility[] => [
     new Incompatibility([{ pkg: key, positive: true, range: slot(splitKey(key).name, version) }], { kind: 'unusable', reason }),
@@ -251,8 +311,7 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
       if (key === ROOT_KEY) return [];
       const { name, extra } = splitKey(key);
       const list = await provider.listVersions(name);
-      const best = candidates(key, VersionRange.full()).usable[0];
-      if (best !== undefined) provider.warmDependencies(name, [best]);
+      speculate(name, extra);
       if (extra !== null) return [];
       const learnt: Incompatibility[] = [];
       const byRequiresPython = new Map<string, VersionRange>();
@@ -299,7 +358,7 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
         let req: Requirement;
         let applies: boolean;
         try {
-          req = parseRequirement(line);
+          req = parseLine(line);
           applies = target.applies(req.marker, extra);
         } catch (error) {
           if (extra !== null) continue;

@@ -245,6 +245,37 @@ describe('fetching', () => {
     assert.equal(resolution.stats.providerCalls, [...provider.calls.values()].reduce((x, y) => x + y, 0));
   });
 
+  it('walks the closure it will most likely pick ahead of the solver, extras included, markers respected', async () => {
+    const provider = new TableProvider({
+      slow: { '1.0': [] },
+      a: { '0.9': [], '1.0': ['b'] },
+      b: { '1.0': ['c[x]', 'w; sys_platform == "win32"'] },
+      c: { '1.0': ['d; extra == "x"', 'u; extra == "y"'] },
+      d: { '1.0': [] },
+      u: { '1.0': [] },
+      w: { '1.0': [] },
+    });
+    // The solver waits for every pending project's versions before deciding anything: while
+    // 'slow' is held back it decides nothing, so whatever is fetched meanwhile is speculation.
+    let release = (): void => {};
+    const held = new Promise<void>((done) => (release = done));
+    const list = provider.listVersions.bind(provider);
+    provider.listVersions = async (name) => {
+      if (name === 'slow') await held;
+      return list(name);
+    };
+    const resolving = resolve(['slow', 'a'], provider, BASE);
+    for (let i = 0; i < 500 && !provider.calls.has('versions:d'); i++) await new Promise((r) => setTimeout(r, 2));
+    const before = [...provider.calls.keys()];
+    release();
+    const resolution = await resolving;
+    assert.ok(before.includes('versions:d'), `fetched before the solver decided anything: ${before.join(', ')}`);
+    assert.ok(before.includes('deps:c@1.0'));
+    assert.ok(!provider.calls.has('versions:w') && !provider.calls.has('versions:u'), 'a dependency for win32 or for an extra nobody asked for is not fetched');
+    assert.deepEqual(provider.repeatedCalls(), []);
+    assert.deepEqual(pins(resolution), { a: '1.0', b: '1.0', 'c[x]': '1.0', d: '1.0', slow: '1.0' });
+  });
+
   it('reports decisions, conflicts and backtracks as events', async () => {
     const events: ResolverEvent[] = [];
     const table: PackageTable = { a: { '1.0': ['b'], '2.0': ['b>=2'] }, b: { '1.0': [], '2.0': [] } };
