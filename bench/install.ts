@@ -4,7 +4,7 @@
  * resolve-only rows (`pip install --dry-run --report` vs `paved install --dry-run`). Prints
  * time, ratio and peak RSS per row. See bench/README.md.
  *
- *   node --import tsx bench/install.ts [--json] [--runs N] [--no-big] [--profile] [--keep] [--tasks id,id] [--tmpdir DIR]
+ *   node --import tsx bench/install.ts [--json] [--runs N] [--no-big] [--profile] [--keep] [--tasks id,id] [--tmpdir DIR] [--latency MS]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { describeRun, isolatedPipEnv, run, type RunResult } from '../test/fixtures/pythonTools.js';
 import { createChildRegistry, findFreePort, readRssKiB, runBenchmark, stopOnExitAndInterrupt, waitForHttp } from './childProcesses.js';
 import { compilePaved } from './compilePaved.js';
+import { startDelayProxy } from './delayProxy.js';
 import { profileSummaryLines, summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
 import { saveAndPrintReport } from './reportOutput.js';
 
@@ -35,6 +36,8 @@ interface Options {
   pypi: string;
   /** Where caches and environments go (`--tmpdir`; default the OS temp dir): its file system decides much of an install's time. */
   tmpdir: string;
+  /** Milliseconds added to every request by a proxy in front of the server (`--latency`; default 0, no proxy). */
+  latencyMs: number;
 }
 
 function readOptions(): Options {
@@ -49,11 +52,14 @@ function readOptions(): Options {
       pypi: { type: 'string', default: PYPI },
       tasks: { type: 'string' },
       tmpdir: { type: 'string' },
+      latency: { type: 'string', default: '0' },
     },
     strict: true,
   });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, not '${values.runs}'`);
+  const latencyMs = Number(values.latency);
+  if (!Number.isInteger(latencyMs) || latencyMs < 0) throw new Error(`--latency must be a whole number of milliseconds, not '${values.latency}'`);
   const tasks = values.tasks === undefined ? TASKS : TASKS.filter((t) => values.tasks?.split(',').includes(t.id));
   if (tasks.length === 0) throw new Error(`--tasks names none of: ${TASKS.map((t) => t.id).join(', ')}`);
   return {
@@ -66,6 +72,7 @@ function readOptions(): Options {
     corpus: values.corpus ?? CORPUS,
     pypi: values.pypi ?? PYPI,
     tmpdir: values.tmpdir ?? tmpdir(),
+    latencyMs,
   };
 }
 
@@ -108,6 +115,8 @@ interface Report {
   date: string;
   command: string;
   machine: { cpus: number; cpuModel: string; node: string; pip: string; python: string; loadAverageBefore: string; loadAverageAfter: string; tmpdir: string };
+  /** Milliseconds a proxy added to every request (0: the clients talked to the server directly). */
+  latencyMs: number;
   runs: number;
   sets: { name: string; requirements: string[]; packages: number }[];
   rows: Row[];
@@ -295,6 +304,7 @@ function renderReport(r: Report): string {
   const lines: string[] = [];
   lines.push(`paved install vs pip — ${r.date} — ${r.runs} run(s) per cell, medians`);
   lines.push(`machine: ${r.machine.cpus} CPU (${r.machine.cpuModel}), node ${r.machine.node}, ${r.machine.pip}, ${r.machine.python}, load ${r.machine.loadAverageBefore} → ${r.machine.loadAverageAfter}, caches and venvs in ${r.machine.tmpdir}`);
+  if (r.latencyMs > 0) lines.push(`network: every request held ${r.latencyMs} ms by a proxy in front of the server (a round trip to a remote index)`);
   for (const s of r.sets) lines.push(`set ${s.name}: ${s.requirements.join(' ')} (${s.packages} packages in the closure)`);
   lines.push('');
   lines.push(`${'set'.padEnd(9)}${'task'.padEnd(28)}${'phase'.padEnd(7)}${'pip'.padStart(9)}${'paved'.padStart(9)}${'pip/paved'.padStart(11)}${'pip RSS'.padStart(10)}${'paved RSS'.padStart(11)}`);
@@ -358,9 +368,12 @@ async function main(): Promise<void> {
       cwd: REPO,
       discardStdout: true,
     });
-    const url = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${url}/simple/`, 30_000, () => server.exitCode === null);
-    log(`paved serving at ${url} (pid ${server.pid})`);
+    const serverUrl = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${serverUrl}/simple/`, 30_000, () => server.exitCode === null);
+    log(`paved serving at ${serverUrl} (pid ${server.pid})`);
+    const proxy = options.latencyMs > 0 ? await startDelayProxy(serverUrl, options.latencyMs) : null;
+    if (proxy !== null) log(`clients go through ${proxy.url}, which holds every request ${options.latencyMs} ms`);
+    const url = proxy?.url ?? serverUrl;
 
     const pipVersion = spawnSync('python3', ['-m', 'pip', '--version'], { encoding: 'utf8', env: isolatedPipEnv() }).stdout.trim().split(' from ')[0] ?? '?';
     const pythonVersion = spawnSync('python3', ['--version'], { encoding: 'utf8' }).stdout.trim();
@@ -445,6 +458,7 @@ async function main(): Promise<void> {
       }
     }
     log(`paved server RSS at the end: ${fmtMB([readRssKiB(server.pid ?? -1)])}`);
+    await proxy?.close();
     await registry.stop(server);
     if (!help.installDryRun) notes.push('resolve only: paved has no `install --dry-run` yet; only pip was timed');
     notes.push('pip: a fresh `python3 -m venv` per run (not timed); paved: creates the venv itself (timed). Cold = empty cache dir, warm = a cache filled by one untimed install; every run gets a fresh environment. Nothing is deleted until the end (deletions slow the next run\'s file creation on ext4).');
@@ -464,6 +478,7 @@ async function main(): Promise<void> {
         // Caches and environments live here: the file system decides much of an install's time.
         tmpdir: `${options.tmpdir} (${spawnSync('stat', ['-f', '-c', '%T', options.tmpdir], { encoding: 'utf8' }).stdout.trim() || '?'})`,
       },
+      latencyMs: options.latencyMs,
       runs: options.runs,
       sets: reportSets,
       rows,
