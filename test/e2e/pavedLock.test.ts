@@ -116,6 +116,11 @@ python = "3.11"  # the corpus's compiled wheels are cp311
     assert.equal(noDev.code, 0, describeRun(noDev));
     const removedNames = jsonResult<{ remove: { name: string }[] }>(noDev).remove.map((r) => r.name.toLowerCase());
     for (const name of ['pytest', 'black', 'pluggy', 'iniconfig']) assert.ok(removedNames.includes(name), `${name} removed: ${removedNames.join(',')}`);
+    // Back with the dev group: what sync says it did, for a person.
+    const withDev = await paved(['sync', '--frozen', '--project', project], { env });
+    assert.equal(withDev.code, 0, describeRun(withDev));
+    assert.match(withDev.stdout, /^ {2}\+ pytest /m);
+    assert.match(withDev.stdout, /^\d+ unchanged; 0 downloaded, the rest from the cache$/m);
 
     // `paved remove` edits pyproject.toml in place (the comment on twisted's line goes with it) and sync removes twisted and what only it needed.
     const removed = await paved(['remove', 'twisted', '--project', project, '--json'], { env });

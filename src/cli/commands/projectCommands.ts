@@ -309,7 +309,6 @@ async function syncProject(project: OpenProject, client: IndexClient, lock: Pylo
 function describeSync(result: SyncLockResult, seconds: number): string {
   const { plan } = result;
   const lines: string[] = [];
-  const verb = result.dryRun ? 'would' : 'did';
   if (plan.install.length + plan.upgrade.length + plan.remove.length === 0) {
     lines.push(`${shownPath(result.venv)} already matches the lock (${plan.keep.length} packages, Python ${result.python})`);
   } else {
@@ -317,7 +316,8 @@ function describeSync(result: SyncLockResult, seconds: number): string {
     for (const s of plan.install) lines.push(`  + ${s.name} ${s.version}`);
     for (const s of plan.upgrade) lines.push(`  ~ ${s.name} ${s.from} -> ${s.version}`);
     for (const s of plan.remove) lines.push(`  - ${s.name} ${s.version}`);
-    lines.push(`${plan.keep.length} unchanged; ${result.downloaded} downloaded (${verb} not need the rest)`);
+    if (!result.dryRun) lines.push(`${plan.keep.length} unchanged; ${result.downloaded} downloaded, the rest from the cache`);
+    else lines.push(`${plan.keep.length} unchanged`);
   }
   return lines.join('\n');
 }
