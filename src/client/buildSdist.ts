@@ -26,7 +26,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { PavedError } from '../errors.js';
-import { buildMetadataWithBackend, buildWheelWithBackend, getRequiresForBuildWheel, readBuildSystem, readBuiltWheelMetadata, type BuildBackendEvent, type BuildHookOptions } from '../installer/buildBackend.js';
+import { buildEditableWithBackend, buildMetadataWithBackend, buildWheelWithBackend, getRequiresForBuildEditable, getRequiresForBuildWheel, readBuildSystem, readBuiltWheelMetadata, type BuildBackendEvent, type BuildHookOptions } from '../installer/buildBackend.js';
 import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
 import type { PythonInterpreter } from '../installer/interpreter.js';
 import { sha256File } from '../installer/wheelCache.js';
@@ -90,6 +90,12 @@ export interface SdistBuilder {
   metadata(file: IndexFile): Promise<CoreMetadata>;
   /** The wheel built from the sdist (from the cache when built before); `allowedSha256` pins the sdist's hash. */
   wheel(file: IndexFile, options?: { allowedSha256?: readonly string[] }): Promise<BuiltWheel>;
+  /**
+   * PEP 660: an editable wheel of the project at `projectDir` (named `name` in its
+   * pyproject.toml), built now in an isolated build environment; never cached. The caller
+   * removes the wheel's folder when it is installed.
+   */
+  editable(projectDir: string, name: string): Promise<BuiltWheel>;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -250,37 +256,71 @@ export function createSdistBuilder(options: SdistBuilderOptions): SdistBuilder {
     return pending;
   };
 
-  /** Unpacks the sdist, prepares its full build environment and runs `work` with hook options; cleans up after. */
-  const withBuildTree = async <T>(file: IndexFile, sdistPath: string, work: (hooks: BuildHookOptions, scratch: string) => Promise<T>): Promise<T> => {
-    const name = normalizeName(file.parsed.name);
-    const scratch = join(tmpRoot, randomBytes(8).toString('hex'));
+  /**
+   * Prepares the full build environment of the source tree at `sourceDir` (`[build-system]
+   * requires`, then what the `get_requires_for_build_*` hook of `kind` adds) and runs `work`
+   * with hook options; a private environment made to avoid racing another run is removed after.
+   */
+  const inBuildEnvironment = async <T>(sourceDir: string, label: string, name: string, kind: 'wheel' | 'editable', work: (hooks: BuildHookOptions) => Promise<T>): Promise<T> => {
     const temporaryEnvs: Venv[] = [];
     try {
-      await mkdir(scratch, { recursive: true });
-      const { sourceDir } = await (await loadUnpackSdist())(sdistPath, join(scratch, 'src'), { sdist: file.filename });
-      const buildSystem = await readBuildSystem(sourceDir, file.filename);
+      const buildSystem = await readBuildSystem(sourceDir, label);
       const hooksIn = (venv: Venv): BuildHookOptions => ({
         python: venv.python,
         sourceDir,
         buildSystem,
-        sdist: file.filename,
+        sdist: label,
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         // The build environment's scripts (cython, cmake, …) come first, as pip puts them.
         env: { ...process.env, PATH: `${join(venv.root, 'bin')}:${process.env['PATH'] ?? ''}` },
         onEvent: (event) => emit({ type: 'backend', event }),
       });
-      const first = await buildEnv(file.filename, name, buildSystem.requires);
+      const first = await buildEnv(label, name, buildSystem.requires);
       if (first.temporary) temporaryEnvs.push(first.venv);
-      const extra = await getRequiresForBuildWheel(hooksIn(first.venv));
+      const extra = kind === 'wheel' ? await getRequiresForBuildWheel(hooksIn(first.venv)) : await getRequiresForBuildEditable(hooksIn(first.venv));
       let env = first;
       if (extra.length > 0) {
-        env = await buildEnv(file.filename, name, [...buildSystem.requires, ...extra]);
+        env = await buildEnv(label, name, [...buildSystem.requires, ...extra]);
         if (env.temporary) temporaryEnvs.push(env.venv);
       }
-      return await work(hooksIn(env.venv), scratch);
+      return await work(hooksIn(env.venv));
+    } finally {
+      for (const venv of temporaryEnvs) await rm(venv.root, { recursive: true, force: true });
+    }
+  };
+
+  /** Unpacks the sdist, prepares its full build environment and runs `work` with hook options; cleans up after. */
+  const withBuildTree = async <T>(file: IndexFile, sdistPath: string, work: (hooks: BuildHookOptions, scratch: string) => Promise<T>): Promise<T> => {
+    const scratch = join(tmpRoot, randomBytes(8).toString('hex'));
+    try {
+      await mkdir(scratch, { recursive: true });
+      const { sourceDir } = await (await loadUnpackSdist())(sdistPath, join(scratch, 'src'), { sdist: file.filename });
+      return await inBuildEnvironment(sourceDir, file.filename, normalizeName(file.parsed.name), 'wheel', (hooks) => work(hooks, scratch));
     } finally {
       await rm(scratch, { recursive: true, force: true });
-      for (const venv of temporaryEnvs) await rm(venv.root, { recursive: true, force: true });
+    }
+  };
+
+  /** PEP 660: an editable wheel of the project at `projectDir`, written to a new folder under `built-v1/.tmp` that the caller removes. */
+  const editable = async (projectDir: string, projectName: string): Promise<BuiltWheel> => {
+    const name = normalizeName(projectName);
+    const label = `${name} (editable, ${projectDir})`;
+    if (parents.includes(name)) throw cycleError(name, parents);
+    emit({ type: 'build-started', sdist: label });
+    const out = join(tmpRoot, `editable-${randomBytes(8).toString('hex')}`);
+    try {
+      const path = await inBuildEnvironment(projectDir, label, name, 'editable', (hooks) => buildEditableWithBackend(hooks, out));
+      const parsed = parseWheelFilename(basename(path));
+      if (normalizeName(parsed.name) !== name) {
+        throw new PavedError('PAVED_E_BUILD_FAILED', `the editable build of ${projectDir} gave a wheel for ${parsed.name}, not ${projectName}`, {
+          hint: 'The build back-end names the project differently from [project] name in pyproject.toml; make them agree.',
+        });
+      }
+      emit({ type: 'built', sdist: label, wheel: path, cached: false });
+      return { path, sha256: await sha256File(path), size: (await stat(path)).size, cached: false };
+    } catch (error) {
+      await rm(out, { recursive: true, force: true });
+      throw error;
     }
   };
 
@@ -433,7 +473,7 @@ export function createSdistBuilder(options: SdistBuilderOptions): SdistBuilder {
     }
   };
 
-  return { metadata, wheel };
+  return { metadata, wheel, editable };
 }
 
 /**

@@ -15,8 +15,11 @@
  * cached by the sdist's sha256 and the interpreter's tag, so a second environment builds nothing.
  * Builds run before the environment is created or changed, so a failed build changes nothing.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join, resolve as resolvePath } from 'node:path';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PavedError } from '../errors.js';
 import type { IndexClient } from './indexClient/indexClient.js';
 import { createSdistBuilder, type SdistBuildEvent, type SdistBuilder, type SdistBuildSettings } from './buildSdist.js';
@@ -34,6 +37,7 @@ import { normalizeName } from '../standards/names.js';
 import { parseRequirement } from '../standards/requirement.js';
 import { tagToString } from '../standards/tags.js';
 import { normalizeVersion } from '../standards/version.js';
+import { parseWheelFilename } from '../standards/wheelFilename.js';
 
 /** What syncing a lock reports while it works; the CLI's reporter renders these. */
 export type SyncLockEvent =
@@ -74,6 +78,13 @@ export interface SyncLockOptions {
   compile?: boolean;
   /** Parallel downloads; default 16. */
   concurrency?: number;
+  /**
+   * The project itself, installed in editable mode (PEP 660) besides what the lock selects, as
+   * uv and Poetry do for a project with a `[build-system]`. Its editable wheel is built (in an
+   * isolated build environment from the same indexes) when it is not installed, was installed
+   * some other way, or its build inputs (pyproject.toml, setup.py, setup.cfg) changed since.
+   */
+  editableProject?: { dir: string; name: string };
   onEvent?: (event: SyncLockEvent) => void;
 }
 
@@ -189,6 +200,23 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
   }
   emit({ type: 'fetch-plan', total: selected.length, cached: selected.length - toFetch.length });
 
+  // The project itself: kept while its editable install is current, else rebuilt below.
+  const project = options.editableProject === undefined ? null : { ...options.editableProject, name: normalizeName(options.editableProject.name), dir: resolvePath(options.editableProject.dir) };
+  let projectStamp: string | null = null;
+  if (project !== null) {
+    if (wanted.has(project.name)) {
+      throw new PavedError('PAVED_E_INVALID_PYPROJECT', `the lock selects a package named ${project.name}, the project's own name`, {
+        hint: 'A project cannot depend on itself; rename it or remove the requirement, then lock again.',
+      });
+    }
+    projectStamp = await editableStamp(project.dir);
+    const have = installed.find((d) => normalizeName(d.name) === project.name);
+    if (have !== undefined && venv !== null && (dryRun || (await isCurrentEditable(venv.root, have.path, project, projectStamp)))) {
+      wanted.set(project.name, { name: project.name, version: have.version, requested: true });
+      projectStamp = null;
+    }
+  }
+
   if (dryRun) {
     const plan = venv === null ? planForNewVenv([...wanted.values()]) : (await syncVenv(venv, [...wanted.values()], { cache, keep: [], dryRun: true, installed })).plan;
     return { venv: venvDir, python: interpreter.version, selected, plan, downloaded: 0, dryRun };
@@ -226,19 +254,86 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
     await cache.unpack(fetched.path, { sha256: fetched.sha256 });
   });
 
-  if (venv === null) {
-    // Made only now, so a failed download leaves no empty environment behind.
-    venv = await createVenv(venvDir, interpreter);
-    emit({ type: 'venv-created', path: venv.root, python: interpreter.path, pythonVersion: interpreter.version });
+  let editableWheel: string | null = null;
+  try {
+    if (project !== null && projectStamp !== null) {
+      builder ??= createSdistBuilder({
+        client: options.client,
+        interpreter,
+        cacheDir,
+        ...(options.build?.timeoutMs === undefined ? {} : { timeoutMs: options.build.timeoutMs }),
+        onEvent: (event) => emit({ type: 'build', event }),
+      });
+      const built = await builder.editable(project.dir, project.name);
+      editableWheel = built.path;
+      wanted.set(project.name, {
+        name: project.name,
+        version: parseWheelFilename(basename(built.path)).version,
+        wheelPath: built.path,
+        sha256: built.sha256,
+        requested: true,
+        directUrl: { url: pathToFileURL(project.dir).href, dir_info: { editable: true } },
+      });
+    }
+
+    if (venv === null) {
+      // Made only now, so a failed download or build leaves no empty environment behind.
+      venv = await createVenv(venvDir, interpreter);
+      emit({ type: 'venv-created', path: venv.root, python: interpreter.path, pythonVersion: interpreter.version });
+    }
+    const result = await syncVenv(venv, [...wanted.values()], {
+      cache,
+      keep: [],
+      // Read before downloading (nothing for a new environment); downloading changed nothing in it.
+      installed,
+      // A rebuilt editable install replaces the old one even at the same version.
+      ...(project !== null && editableWheel !== null ? { reinstall: [project.name] } : {}),
+      ...(options.compile === undefined ? {} : { compile: options.compile }),
+      onEvent: (event) => emit({ type: 'sync', event }),
+    });
+    if (project !== null && projectStamp !== null) await writeEditableState(venv.root, project, projectStamp);
+    return { venv: venv.root, python: interpreter.version, selected, plan: result.plan, downloaded: toFetch.length, dryRun };
+  } finally {
+    if (editableWheel !== null) await rm(dirname(editableWheel), { recursive: true, force: true });
   }
-  const result = await syncVenv(venv, [...wanted.values()], {
-    cache,
-    keep: [],
-    // Read before downloading (nothing for a new environment); downloading changed nothing in it.
-    installed,
-    ...(options.compile === undefined ? {} : { compile: options.compile }),
-    onEvent: (event) => emit({ type: 'sync', event }),
-  });
-  return { venv: venv.root, python: interpreter.version, selected, plan: result.plan, downloaded: toFetch.length, dryRun };
+}
+
+/** Where a venv remembers which build inputs its editable project install was built from. */
+const EDITABLE_STATE = '.paved-editable.json';
+/** The files whose change makes an editable install stale (as uv's default cache keys). */
+const EDITABLE_INPUTS = ['pyproject.toml', 'setup.py', 'setup.cfg'];
+
+/** A digest of the project's build inputs. */
+async function editableStamp(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const name of EDITABLE_INPUTS) {
+    hash.update(`${name}\0`);
+    try {
+      hash.update(await readFile(join(dir, name)));
+    } catch {
+      hash.update('\0missing');
+    }
+    hash.update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/** True when the installed distribution at `distInfo` is this project's editable install, built from today's inputs. */
+async function isCurrentEditable(venvRoot: string, distInfo: string, project: { dir: string; name: string }, stamp: string): Promise<boolean> {
+  try {
+    const state = JSON.parse(await readFile(join(venvRoot, EDITABLE_STATE), 'utf8')) as { name?: unknown; dir?: unknown; stamp?: unknown };
+    if (state.name !== project.name || state.dir !== project.dir || state.stamp !== stamp) return false;
+    const origin = JSON.parse(await readFile(join(distInfo, 'direct_url.json'), 'utf8')) as { url?: unknown; dir_info?: { editable?: unknown } };
+    return origin.url === pathToFileURL(project.dir).href && origin.dir_info?.editable === true;
+  } catch {
+    return false;
+  }
+}
+
+async function writeEditableState(venvRoot: string, project: { dir: string; name: string }, stamp: string): Promise<void> {
+  const path = join(venvRoot, EDITABLE_STATE);
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify({ name: project.name, dir: project.dir, stamp })}\n`);
+  await rename(temporary, path);
 }
 

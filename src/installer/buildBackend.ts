@@ -32,8 +32,8 @@ export interface BuildSystem {
   declared: boolean;
 }
 
-/** The three PEP 517 hooks paved calls. */
-export type BuildHook = 'get_requires_for_build_wheel' | 'prepare_metadata_for_build_wheel' | 'build_wheel';
+/** The PEP 517 hooks paved calls, and the two of PEP 660 for editable installs. */
+export type BuildHook = 'get_requires_for_build_wheel' | 'prepare_metadata_for_build_wheel' | 'build_wheel' | 'get_requires_for_build_editable' | 'build_editable';
 
 /** What running hooks reports. */
 export type BuildBackendEvent =
@@ -344,8 +344,16 @@ async function returnedEntry(options: BuildHookOptions, hook: BuildHook, value: 
 }
 
 /** `get_requires_for_build_wheel`: the extra build requirements (none when the back-end lacks the hook). */
-export async function getRequiresForBuildWheel(options: BuildHookOptions): Promise<string[]> {
-  const hook = 'get_requires_for_build_wheel';
+export function getRequiresForBuildWheel(options: BuildHookOptions): Promise<string[]> {
+  return getRequiresFor(options, 'get_requires_for_build_wheel');
+}
+
+/** PEP 660 `get_requires_for_build_editable`: the extra requirements of an editable build (none when the back-end lacks the hook). */
+export function getRequiresForBuildEditable(options: BuildHookOptions): Promise<string[]> {
+  return getRequiresFor(options, 'get_requires_for_build_editable');
+}
+
+async function getRequiresFor(options: BuildHookOptions, hook: 'get_requires_for_build_wheel' | 'get_requires_for_build_editable'): Promise<string[]> {
   const result = await runHook(options, hook, [], { config_settings: null });
   if ('unsupported' in result) return [];
   const value = result.return;
@@ -377,11 +385,32 @@ export async function buildWheelWithBackend(options: BuildHookOptions, wheelDir:
   await mkdir(wheelDir, { recursive: true });
   const result = await runHook(options, hook, [wheelDir], { config_settings: null, metadata_directory: metadataDirectory });
   if ('unsupported' in result) throw badReturn(options, hook, 'is missing (every PEP 517 back-end must have it)');
-  const path = await returnedEntry(options, hook, result.return, wheelDir);
+  return builtWheelPath(options, hook, result.return, wheelDir);
+}
+
+/**
+ * PEP 660 `build_editable` into `wheelDir`: the path of the editable wheel it wrote. A back-end
+ * without the hook cannot install the tree in editable mode: PAVED_E_BUILD_FAILED saying so.
+ */
+export async function buildEditableWithBackend(options: BuildHookOptions, wheelDir: string): Promise<string> {
+  const hook = 'build_editable';
+  await mkdir(wheelDir, { recursive: true });
+  const result = await runHook(options, hook, [wheelDir], { config_settings: null, metadata_directory: null });
+  if ('unsupported' in result) {
+    throw new PavedError('PAVED_E_BUILD_FAILED', `${options.sdist} cannot be installed in editable mode: back-end ${options.buildSystem.backend} has no build_editable hook (PEP 660)`, {
+      hint: 'Use a back-end version that supports PEP 660 (setuptools >= 64, hatchling, flit-core >= 3.4, pdm-backend, poetry-core >= 1.0.8), or sync with --no-install-project.',
+    });
+  }
+  return builtWheelPath(options, hook, result.return, wheelDir);
+}
+
+/** The wheel a build hook says it wrote into `wheelDir`, checked to be there and to have a wheel's filename. */
+async function builtWheelPath(options: BuildHookOptions, hook: BuildHook, value: unknown, wheelDir: string): Promise<string> {
+  const path = await returnedEntry(options, hook, value, wheelDir);
   try {
     parseWheelFilename(basename(path));
   } catch {
-    throw badReturn(options, hook, `returned ${JSON.stringify(result.return)}, which is not a wheel filename`);
+    throw badReturn(options, hook, `returned ${JSON.stringify(value)}, which is not a wheel filename`);
   }
   return path;
 }

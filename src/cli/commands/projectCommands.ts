@@ -59,6 +59,8 @@ interface SyncFlags extends ProjectFlags {
   frozen?: boolean;
   dryRun?: boolean;
   compile?: boolean;
+  /** false with --no-install-project. */
+  installProject?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -302,8 +304,18 @@ async function syncProject(project: OpenProject, client: IndexClient, lock: Pylo
     dryRun: flags.dryRun === true,
     build: project.build,
     compile: flags.compile === true,
+    ...(installsProject(project, flags) && project.pyproject.project !== null ? { editableProject: { dir: project.root, name: project.pyproject.project.name } } : {}),
     onEvent: syncProgress(reporter, global),
   });
+}
+
+/**
+ * Whether sync installs the project itself (editable): when it is a package, i.e. has a
+ * `[project]` name and a `[build-system]` to build it with (without one it is virtual, as uv
+ * treats it), unless --no-install-project.
+ */
+function installsProject(project: OpenProject, flags: SyncFlags): boolean {
+  return flags.installProject !== false && project.pyproject.buildSystem !== null && project.pyproject.project !== null;
 }
 
 function describeSync(result: SyncLockResult, seconds: number): string {
@@ -336,7 +348,8 @@ function withSyncOptions(cmd: Command): Command {
     .option('--all-extras', 'install every extra of the project')
     .option('--group <name>', 'install a dependency group as well (repeatable)', collect, [])
     .option('--no-default-groups', 'leave out the default groups (dev, or [tool.paved] default-groups)')
-    .option('--frozen', 'use pylock.toml as it is, and fail if pyproject.toml no longer matches it');
+    .option('--frozen', 'use pylock.toml as it is, and fail if pyproject.toml no longer matches it')
+    .option('--no-install-project', 'leave the project itself out (by default a project with a [build-system] is installed in editable mode)');
 }
 
 function dependencyTarget(flags: { optional?: string; group?: string; dev?: boolean }): DependencyTarget {
