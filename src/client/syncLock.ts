@@ -227,16 +227,16 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
   for (const s of toFetch) {
     sources.set(s.package.name, await locateLockedFile(s, { client: options.client, lockDir: options.lockDir, byFilename: options.indexUrlOverride ?? false }));
   }
-  let builder: SdistBuilder | null = null;
-  if (toFetch.some((s) => s.kind === 'sdist')) {
-    builder = createSdistBuilder({
+  // Made when something needs building: a locked sdist, or the project's editable wheel.
+  let made: SdistBuilder | null = null;
+  const builder = (): SdistBuilder =>
+    (made ??= createSdistBuilder({
       client: options.client,
       interpreter,
       cacheDir,
       ...(options.build?.timeoutMs === undefined ? {} : { timeoutMs: options.build.timeoutMs }),
       onEvent: (event) => emit({ type: 'build', event }),
-    });
-  }
+    }));
   let done = selected.length - toFetch.length;
   await runBounded(toFetch, options.concurrency ?? 16, async (s) => {
     const sha256 = lockedSha256(s);
@@ -244,8 +244,8 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
     if (file === undefined) throw new Error(`no source for ${s.package.name}`);
     // An sdist is checked against the lock's sha256 as it is fetched, then built; the wheel is what gets installed.
     const fetched =
-      s.kind === 'sdist' && builder !== null
-        ? await verifiedAgainstLock(s, () => (builder as SdistBuilder).wheel({ ...file, sha256, hashes: { sha256 } }, { allowedSha256: [sha256] }))
+      s.kind === 'sdist'
+        ? await verifiedAgainstLock(s, () => builder().wheel({ ...file, sha256, hashes: { sha256 } }, { allowedSha256: [sha256] }))
         : await verifiedAgainstLock(s, () => fetchToCache(options.client, file, { cacheDir, sha256 }));
     wanted.set(s.package.name, { ...(wanted.get(s.package.name) as WantedDistribution), wheelPath: fetched.path, sha256: fetched.sha256 });
     done++;
@@ -257,14 +257,7 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
   let editableWheel: string | null = null;
   try {
     if (project !== null && projectStamp !== null) {
-      builder ??= createSdistBuilder({
-        client: options.client,
-        interpreter,
-        cacheDir,
-        ...(options.build?.timeoutMs === undefined ? {} : { timeoutMs: options.build.timeoutMs }),
-        onEvent: (event) => emit({ type: 'build', event }),
-      });
-      const built = await builder.editable(project.dir, project.name);
+      const built = await builder().editable(project.dir, project.name);
       editableWheel = built.path;
       wanted.set(project.name, {
         name: project.name,
