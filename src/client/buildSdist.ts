@@ -91,11 +91,11 @@ export interface SdistBuilder {
   /** The wheel built from the sdist (from the cache when built before); `allowedSha256` pins the sdist's hash. */
   wheel(file: IndexFile, options?: { allowedSha256?: readonly string[] }): Promise<BuiltWheel>;
   /**
-   * PEP 660: an editable wheel of the project at `projectDir` (named `name` in its
-   * pyproject.toml), built now in an isolated build environment; never cached. The caller
-   * removes the wheel's folder when it is installed.
+   * PEP 660: an editable wheel of the project at `projectDir`, built now in an isolated build
+   * environment; never cached. With `name` (its pyproject.toml's), a wheel for another name is
+   * refused. The caller removes the wheel's folder when it is installed.
    */
-  editable(projectDir: string, name: string): Promise<BuiltWheel>;
+  editable(projectDir: string, name?: string): Promise<BuiltWheel>;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -302,16 +302,16 @@ export function createSdistBuilder(options: SdistBuilderOptions): SdistBuilder {
   };
 
   /** PEP 660: an editable wheel of the project at `projectDir`, written to a new folder under `built-v1/.tmp` that the caller removes. */
-  const editable = async (projectDir: string, projectName: string): Promise<BuiltWheel> => {
-    const name = normalizeName(projectName);
-    const label = `${name} (editable, ${projectDir})`;
-    if (parents.includes(name)) throw cycleError(name, parents);
+  const editable = async (projectDir: string, projectName?: string): Promise<BuiltWheel> => {
+    const name = normalizeName(projectName ?? basename(projectDir));
+    const label = `${projectName === undefined ? basename(projectDir) : name} (editable, ${projectDir})`;
+    if (projectName !== undefined && parents.includes(name)) throw cycleError(name, parents);
     emit({ type: 'build-started', sdist: label });
     const out = join(tmpRoot, `editable-${randomBytes(8).toString('hex')}`);
     try {
       const path = await inBuildEnvironment(projectDir, label, name, 'editable', (hooks) => buildEditableWithBackend(hooks, out));
       const parsed = parseWheelFilename(basename(path));
-      if (normalizeName(parsed.name) !== name) {
+      if (projectName !== undefined && normalizeName(parsed.name) !== name) {
         throw new PavedError('PAVED_E_BUILD_FAILED', `the editable build of ${projectDir} gave a wheel for ${parsed.name}, not ${projectName}`, {
           hint: 'The build back-end names the project differently from [project] name in pyproject.toml; make them agree.',
         });

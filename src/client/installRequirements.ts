@@ -19,7 +19,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PavedError, isPavedError } from '../errors.js';
 import type { DownloadResult, IndexClient, IndexFile } from './indexClient/indexClient.js';
 import { createIndexPackageProvider, type SkippedRelease } from './indexPackageProvider.js';
@@ -34,6 +35,7 @@ import { evaluateMarker } from '../standards/markers.js';
 import { normalizeName } from '../standards/names.js';
 import { parseRequirement } from '../standards/requirement.js';
 import { parseVersion, type Version } from '../standards/version.js';
+import { parseWheelFilename } from '../standards/wheelFilename.js';
 import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
 import { findInterpreter, type PythonInterpreter } from '../installer/interpreter.js';
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
@@ -48,6 +50,8 @@ export interface InstallRequirement {
   requirement: string;
   /** `sha256:<hex>` values (other algorithms are ignored). */
   hashes?: string[];
+  /** Set when `requirement` is the path of an editable wheel built from this project folder (PEP 660): it is installed with that folder as its PEP 610 origin. */
+  editable?: string;
 }
 
 /** What installing reports while it works; the CLI's reporter renders these. */
@@ -153,7 +157,7 @@ function skippedNote(skipped: readonly SkippedRelease[]): string {
 /** Requirements with bare wheel paths rewritten as `name @ file:///…`, and the direct ones by project. */
 interface PreparedRequirements {
   requirements: InstallRequirement[];
-  direct: Map<string, { requirement: DirectRequirement; hashes: string[] }>;
+  direct: Map<string, { requirement: DirectRequirement; hashes: string[]; editable?: string }>;
 }
 
 /**
@@ -176,7 +180,7 @@ function prepareRequirements(requirements: readonly InstallRequirement[], baseDi
         hint: 'Name each project by one URL or path only.',
       });
     }
-    out.direct.set(direct.name, { requirement: direct, hashes: [...(seen?.hashes ?? []), ...sha256sOf(hashes)] });
+    out.direct.set(direct.name, { requirement: direct, hashes: [...(seen?.hashes ?? []), ...sha256sOf(hashes)], ...(r.editable === undefined ? {} : { editable: r.editable }) });
   }
   return out;
 }
@@ -208,11 +212,12 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wh
   const directWheels = new Map<string, DirectWheel>();
   const directCache = options.cacheDir ?? join(tmpdir(), 'paved-direct-wheels');
   await Promise.all(
-    [...prepared.direct.values()].map(async ({ requirement, hashes }) => {
+    [...prepared.direct.values()].map(async ({ requirement, hashes, editable }) => {
       const marker = requirement.marker === null ? null : parseRequirement(requirement.text).marker;
       if (marker !== null && !evaluateMarker(marker, options.interpreter.markerEnvironment)) return;
       const wheel = await fetchDirectWheel(requirement, { client: options.client, cacheDir: directCache, tags: options.interpreter.tags, hashes });
-      directWheels.set(requirement.name, wheel);
+      // An editable wheel's origin is its project folder, as pip records `pip install -e`.
+      directWheels.set(requirement.name, editable === undefined ? wheel : { ...wheel, directUrl: { url: pathToFileURL(editable).href, dir_info: { editable: true } } });
     }),
   );
   const pins = new Map<string, PinnedCandidate>();
@@ -327,6 +332,12 @@ export async function fetchWheel(client: IndexClient, wheel: ResolvedWheel, dest
 /** Options for `installRequirements`. */
 export interface InstallRequirementsOptions {
   requirements: readonly InstallRequirement[];
+  /**
+   * Project folders to install in editable mode (pip's `-e DIR`): each is built with its
+   * back-end's PEP 660 `build_editable` and takes part in the resolution as a fixed release;
+   * it is always reinstalled, as pip does.
+   */
+  editables?: readonly string[];
   constraints?: readonly string[];
   client: IndexClient;
   /** The environment to install into; created when it does not exist. */
@@ -409,6 +420,41 @@ export function installRequirements(options: InstallRequirementsOptions): Promis
   return withInstallingWheelCache(resolvePath(options.cacheDir), (cache) => installWithCache(options, cache));
 }
 
+/**
+ * Builds the editable wheels of `dirs` for `interpreter` and returns them as requirements (the
+ * wheel's path, marked with its folder) plus their names; the caller removes `folders` after.
+ */
+async function buildEditables(dirs: readonly string[], builder: SdistBuilder | undefined, requireHashes: boolean): Promise<{ requirements: InstallRequirement[]; names: string[]; folders: string[] }> {
+  const out: { requirements: InstallRequirement[]; names: string[]; folders: string[] } = { requirements: [], names: [], folders: [] };
+  if (dirs.length === 0) return out;
+  if (requireHashes) {
+    throw new PavedError('PAVED_E_HASH_REQUIRED', `an editable install (-e ${dirs[0] as string}) has no hash to check, which --require-hashes needs`, {
+      hint: 'Install the project without --require-hashes, or build a wheel of it and pin that wheel\'s sha256.',
+    });
+  }
+  if (builder === undefined) {
+    throw new PavedError('PAVED_E_NO_WHEEL', `an editable install (-e ${dirs[0] as string}) is built through the project's back-end, which --no-build forbids`, {
+      hint: 'Drop --no-build to install the project in editable mode.',
+    });
+  }
+  try {
+    for (const dir of dirs) {
+      const absolute = resolvePath(dir);
+      if (!existsSync(join(absolute, 'pyproject.toml')) && !existsSync(join(absolute, 'setup.py'))) {
+        throw new PavedError('PAVED_E_NOT_FOUND', `-e ${dir}: ${absolute} has neither pyproject.toml nor setup.py`, { hint: 'Point -e at a project folder.' });
+      }
+      const built = await builder.editable(absolute);
+      out.folders.push(dirname(built.path));
+      out.requirements.push({ requirement: built.path, editable: absolute });
+      out.names.push(normalizeName(parseWheelFilename(basename(built.path)).name));
+    }
+    return out;
+  } catch (error) {
+    for (const folder of out.folders) await rm(folder, { recursive: true, force: true });
+    throw error;
+  }
+}
+
 async function installWithCache(options: InstallRequirementsOptions, cache: WheelCache): Promise<InstallResult> {
   const emit = options.onEvent ?? ((): void => {});
   const cacheDir = resolvePath(options.cacheDir);
@@ -444,182 +490,193 @@ async function installWithCache(options: InstallRequirementsOptions, cache: Whee
   const requestedNames = prepared.requirements.map((r) => normalizeName(parseRequirement(r.requirement).name));
   const upgrade = [...(options.upgrade === true ? requestedNames : []), ...(options.upgradePackages ?? []).map(normalizeName)];
   const builder = sdistBuilderFor({ client: options.client, interpreter, cacheDir, ...(options.build === undefined ? {} : { build: options.build }), onEvent: emit });
-  const installedByName = new Map(installed.distributions.map((d) => [normalizeName(d.name), d]));
-
-  // Wheels the resolver decides on are fetched and unpacked into the cache while it goes on
-  // working (the unpacking workers use the cores resolving leaves idle). Only the cache changes,
-  // so a wheel a backtrack leaves unused costs one download; a failure here is met again, and
-  // reported, by the fetch after resolving.
-  const reinstalling = (name: string): boolean => options.reinstall === true || (Array.isArray(options.reinstall) && options.reinstall.some((n) => normalizeName(n) === name));
-  const isKept = (name: string, version: Version): boolean => {
-    const have = installedByName.get(name);
-    if (have === undefined || reinstalling(name)) return false;
-    try {
-      return parseVersion(have.version).toString() === version.toString();
-    } catch {
-      return false;
-    }
-  };
-  const concurrency = options.concurrency ?? 16;
-  const early = new Map<string, Promise<DownloadResult | null>>();
-  const downloadedEarly = new Set<string>();
-  const earlySlot = createLimiter(EARLY_FETCHES);
-  const fetchEarly = (name: string, version: Version, file: IndexFile & { sha256: string }): void => {
-    if (options.dryRun === true || early.has(file.sha256)) return;
-    if (isKept(name, version)) return;
-    const task = (async () => {
-      if ((await cache.get(file.sha256)) !== null) return null;
-      downloadedEarly.add(file.sha256);
-      const fetched = await earlySlot.run(() => options.client.download(file, archivePathFor(cacheDir, file.sha256, file.filename), { expectedSha256: file.sha256 }));
-      await cache.unpack(fetched.path, { sha256: fetched.sha256 });
-      return fetched;
-    })();
-    early.set(file.sha256, task.catch(() => null));
-  };
+  const editables = await buildEditables(options.editables ?? [], builder, options.requireHashes ?? false);
   try {
-    return await installResolved();
+    return await installBuilt();
   } finally {
-    // Nothing fetched early is left running when the install ends, however it ends.
-    await Promise.all(early.values());
+    for (const folder of editables.folders) await rm(folder, { recursive: true, force: true });
   }
 
-  async function installResolved(): Promise<InstallResult> {
-    const { wheels } = await resolveWheels({
-      requirements: options.requirements,
-      ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
-      client: options.client,
-      interpreter,
-      preferred,
-      ...(upgrade.length === 0 ? {} : { upgrade }),
-      ...(options.requireHashes === undefined ? {} : { requireHashes: options.requireHashes }),
-      ...(options.noDeps === undefined ? {} : { noDeps: options.noDeps }),
-      cacheDir,
-      ...(builder === undefined ? {} : { builder }),
-      onEvent: emit,
-      onDecidedWheel: fetchEarly,
-    });
-    // The resolver needs no connections any more: what waits to be fetched early goes at full width.
-    earlySlot.setLimit(concurrency);
+  async function installBuilt(): Promise<InstallResult> {
+    const installedByName = new Map(installed.distributions.map((d) => [normalizeName(d.name), d]));
 
-    const reinstall = new Set(Array.isArray(options.reinstall) ? options.reinstall.map(normalizeName) : options.reinstall === true ? wheels.map((w) => w.name) : []);
-    const wanted = new Map<string, WantedDistribution>();
-    const toFetch: ResolvedWheel[] = [];
-    // Which resolved wheels are unpacked in the cache already, asked all at once.
-    const inCache = new Set<string>();
-    await Promise.all(
-      wheels.map(async (wheel) => {
-        const known = wheel.allowedSha256.find((sha) => SHA256_HEX.test(sha));
-          // A wheel downloaded early is counted as downloaded (below), not as found in the cache.
-        if (wheel.direct === undefined && known !== undefined && wheel.allowedSha256.length === 1 && !downloadedEarly.has(known) && (await cache.get(known)) !== null) inCache.add(known);
-      }),
-    );
-    for (const wheel of wheels) {
-      const base: WantedDistribution = { name: wheel.name, version: wheel.version, requested: wheel.requested };
-      const have = installedByName.get(wheel.name);
-      let sameAsInstalled = false;
+    // Wheels the resolver decides on are fetched and unpacked into the cache while it goes on
+    // working (the unpacking workers use the cores resolving leaves idle). Only the cache changes,
+    // so a wheel a backtrack leaves unused costs one download; a failure here is met again, and
+    // reported, by the fetch after resolving.
+    const reinstalling = (name: string): boolean => options.reinstall === true || (Array.isArray(options.reinstall) && options.reinstall.some((n) => normalizeName(n) === name));
+    const isKept = (name: string, version: Version): boolean => {
+      const have = installedByName.get(name);
+      if (have === undefined || reinstalling(name)) return false;
       try {
-        sameAsInstalled = have !== undefined && parseVersion(have.version).toString() === wheel.version;
+        return parseVersion(have.version).toString() === version.toString();
       } catch {
-        sameAsInstalled = false;
+        return false;
       }
-      // The same version from another file (an index release, or another URL) is replaced by the wheel named by URL.
-      if (sameAsInstalled && have !== undefined && wheel.direct !== undefined && (await installedDirectUrl(have.path)) !== wheel.direct.directUrl.url) reinstall.add(wheel.name);
-      const known = wheel.allowedSha256.find((sha) => SHA256_HEX.test(sha));
-      if (wheel.direct !== undefined) {
-        wanted.set(wheel.name, { ...base, wheelPath: wheel.direct.path, sha256: wheel.direct.directUrl.archive_info?.hashes?.['sha256'] ?? (known as string), directUrl: wheel.direct.directUrl });
-      } else if (sameAsInstalled && !reinstall.has(wheel.name)) {
-        wanted.set(wheel.name, base);
-      } else if (known !== undefined && inCache.has(known)) {
-        wanted.set(wheel.name, { ...base, sha256: known });
-      } else {
-        toFetch.push(wheel);
-        // Planned now, fetched below (not at all on a dry run).
-        wanted.set(wheel.name, base);
-      }
+    };
+    const concurrency = options.concurrency ?? 16;
+    const early = new Map<string, Promise<DownloadResult | null>>();
+    const downloadedEarly = new Set<string>();
+    const earlySlot = createLimiter(EARLY_FETCHES);
+    const fetchEarly = (name: string, version: Version, file: IndexFile & { sha256: string }): void => {
+      if (options.dryRun === true || early.has(file.sha256)) return;
+      if (isKept(name, version)) return;
+      const task = (async () => {
+        if ((await cache.get(file.sha256)) !== null) return null;
+        downloadedEarly.add(file.sha256);
+        const fetched = await earlySlot.run(() => options.client.download(file, archivePathFor(cacheDir, file.sha256, file.filename), { expectedSha256: file.sha256 }));
+        await cache.unpack(fetched.path, { sha256: fetched.sha256 });
+        return fetched;
+      })();
+      early.set(file.sha256, task.catch(() => null));
+    };
+    try {
+      return await installResolved();
+    } finally {
+      // Nothing fetched early is left running when the install ends, however it ends.
+      await Promise.all(early.values());
     }
 
-    const keep = installed.distributions.map((d) => d.name);
-    const result = (plan: SyncPlan, downloaded: number, venvRoot: string, python: string): InstallResult => {
-      const byName = new Map(wheels.map((w) => [w.name, w]));
-      const items: InstallResult['installed'] = [
-        ...plan.install.map((s) => ({ name: s.name, version: s.version })),
-        ...plan.upgrade.map((s) => {
-          const version = byName.get(normalizeName(s.name))?.version ?? s.version;
-          return s.from === version ? { name: s.name, version, reinstalled: true } : { name: s.name, version, upgradedFrom: s.from };
-        }),
-      ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      return {
-        venv: venvRoot,
-        python,
-        dryRun: options.dryRun === true,
-        installed: items,
-        removed: plan.upgrade.filter((s) => s.from !== (byName.get(normalizeName(s.name))?.version ?? s.version)).map((s) => ({ name: s.name, version: s.from })),
-        kept: plan.keep.length,
-        downloaded,
-      };
-    };
-    const withReport = async (out: InstallResult): Promise<InstallResult> => {
-      if (options.report !== true) return out;
-      const byName = new Map(wheels.map((w) => [w.name, w]));
-      const items = await Promise.all(
-        out.installed.map(async (item) => {
-          const wheel = byName.get(normalizeName(item.name)) as ResolvedWheel;
-          const metadata = wheel.direct !== undefined || wheel.file.sourceKind === 'index' || wheel.file.coreMetadata !== false ? await options.client.getMetadata(wheel.file).catch(() => null) : null;
-          return {
-            name: metadata?.name ?? item.name,
-            version: item.version,
-            url: wheel.direct?.directUrl.url ?? wheel.file.url,
-            sha256: wheel.allowedSha256[0] ?? wheel.file.sha256,
-            direct: wheel.direct !== undefined,
-            yanked: wheel.file.yanked !== false,
-            requested: wheel.requested,
-            ...(metadata === null ? {} : { requiresDist: metadata.requiresDist, requiresPython: metadata.requiresPython }),
-          };
+    async function installResolved(): Promise<InstallResult> {
+      const { wheels } = await resolveWheels({
+        requirements: [...options.requirements, ...editables.requirements],
+        ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
+        client: options.client,
+        interpreter,
+        preferred,
+        ...(upgrade.length === 0 ? {} : { upgrade }),
+        ...(options.requireHashes === undefined ? {} : { requireHashes: options.requireHashes }),
+        ...(options.noDeps === undefined ? {} : { noDeps: options.noDeps }),
+        cacheDir,
+        ...(builder === undefined ? {} : { builder }),
+        onEvent: emit,
+        onDecidedWheel: fetchEarly,
+      });
+      // The resolver needs no connections any more: what waits to be fetched early goes at full width.
+      earlySlot.setLimit(concurrency);
+
+      const reinstall = new Set(Array.isArray(options.reinstall) ? options.reinstall.map(normalizeName) : options.reinstall === true ? wheels.map((w) => w.name) : []);
+      // An editable install is made again each time, as pip does.
+      for (const name of editables.names) reinstall.add(name);
+      const wanted = new Map<string, WantedDistribution>();
+      const toFetch: ResolvedWheel[] = [];
+      // Which resolved wheels are unpacked in the cache already, asked all at once.
+      const inCache = new Set<string>();
+      await Promise.all(
+        wheels.map(async (wheel) => {
+          const known = wheel.allowedSha256.find((sha) => SHA256_HEX.test(sha));
+          // A wheel downloaded early is counted as downloaded (below), not as found in the cache.
+          if (wheel.direct === undefined && known !== undefined && wheel.allowedSha256.length === 1 && !downloadedEarly.has(known) && (await cache.get(known)) !== null) inCache.add(known);
         }),
       );
-      return { ...out, report: buildInstallationReport(items, interpreter.markerEnvironment) };
-    };
+      for (const wheel of wheels) {
+        const base: WantedDistribution = { name: wheel.name, version: wheel.version, requested: wheel.requested };
+        const have = installedByName.get(wheel.name);
+        let sameAsInstalled = false;
+        try {
+          sameAsInstalled = have !== undefined && parseVersion(have.version).toString() === wheel.version;
+        } catch {
+          sameAsInstalled = false;
+        }
+        // The same version from another file (an index release, or another URL) is replaced by the wheel named by URL.
+        if (sameAsInstalled && have !== undefined && wheel.direct !== undefined && (await installedDirectUrl(have.path)) !== wheel.direct.directUrl.url) reinstall.add(wheel.name);
+        const known = wheel.allowedSha256.find((sha) => SHA256_HEX.test(sha));
+        if (wheel.direct !== undefined) {
+          wanted.set(wheel.name, { ...base, wheelPath: wheel.direct.path, sha256: wheel.direct.directUrl.archive_info?.hashes?.['sha256'] ?? (known as string), directUrl: wheel.direct.directUrl });
+        } else if (sameAsInstalled && !reinstall.has(wheel.name)) {
+          wanted.set(wheel.name, base);
+        } else if (known !== undefined && inCache.has(known)) {
+          wanted.set(wheel.name, { ...base, sha256: known });
+        } else {
+          toFetch.push(wheel);
+          // Planned now, fetched below (not at all on a dry run).
+          wanted.set(wheel.name, base);
+        }
+      }
 
-    if (options.dryRun === true) {
-      const plan = 'venv' in target ? await planSync(target.venv, [...wanted.values()], { keep, reinstall: [...reinstall], installed: installed.distributions }) : planForNewVenv([...wanted.values()]);
-      emit({ type: 'sync', event: { type: 'plan', plan } });
-      return withReport(result(plan, 0, venvDir, interpreter.version));
+      const keep = installed.distributions.map((d) => d.name);
+      const result = (plan: SyncPlan, downloaded: number, venvRoot: string, python: string): InstallResult => {
+        const byName = new Map(wheels.map((w) => [w.name, w]));
+        const items: InstallResult['installed'] = [
+          ...plan.install.map((s) => ({ name: s.name, version: s.version })),
+          ...plan.upgrade.map((s) => {
+            const version = byName.get(normalizeName(s.name))?.version ?? s.version;
+            return s.from === version ? { name: s.name, version, reinstalled: true } : { name: s.name, version, upgradedFrom: s.from };
+          }),
+        ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        return {
+          venv: venvRoot,
+          python,
+          dryRun: options.dryRun === true,
+          installed: items,
+          removed: plan.upgrade.filter((s) => s.from !== (byName.get(normalizeName(s.name))?.version ?? s.version)).map((s) => ({ name: s.name, version: s.from })),
+          kept: plan.keep.length,
+          downloaded,
+        };
+      };
+      const withReport = async (out: InstallResult): Promise<InstallResult> => {
+        if (options.report !== true) return out;
+        const byName = new Map(wheels.map((w) => [w.name, w]));
+        const items = await Promise.all(
+          out.installed.map(async (item) => {
+            const wheel = byName.get(normalizeName(item.name)) as ResolvedWheel;
+            const metadata = wheel.direct !== undefined || wheel.file.sourceKind === 'index' || wheel.file.coreMetadata !== false ? await options.client.getMetadata(wheel.file).catch(() => null) : null;
+            return {
+              name: metadata?.name ?? item.name,
+              version: item.version,
+              url: wheel.direct?.directUrl.url ?? wheel.file.url,
+              sha256: wheel.allowedSha256[0] ?? wheel.file.sha256,
+              direct: wheel.direct !== undefined,
+              yanked: wheel.file.yanked !== false,
+              requested: wheel.requested,
+              ...(metadata === null ? {} : { requiresDist: metadata.requiresDist, requiresPython: metadata.requiresPython }),
+            };
+          }),
+        );
+        return { ...out, report: buildInstallationReport(items, interpreter.markerEnvironment) };
+      };
+
+      if (options.dryRun === true) {
+        const plan = 'venv' in target ? await planSync(target.venv, [...wanted.values()], { keep, reinstall: [...reinstall], installed: installed.distributions }) : planForNewVenv([...wanted.values()]);
+        emit({ type: 'sync', event: { type: 'plan', plan } });
+        return withReport(result(plan, 0, venvDir, interpreter.version));
+      }
+
+      const cached = wheels.length - toFetch.length;
+      emit({ type: 'fetch-plan', total: wheels.length, cached });
+      let done = cached;
+      await runBounded(toFetch, concurrency, async (wheel) => {
+        const known = wheel.allowedSha256.length === 1 ? (wheel.allowedSha256[0] as string) : null;
+        const path = known !== null ? archivePathFor(cacheDir, known, wheel.file.filename) : join(cacheDir, 'archives-v1', 'unhashed', randomBytes(8).toString('hex'), wheel.file.filename);
+        const ahead = known === null ? null : ((await early.get(known)) ?? null);
+        const fetched =
+          ahead !== null ? ahead : wheel.file.parsed.kind === 'sdist' && builder !== undefined ? await builder.wheel(wheel.file, { allowedSha256: wheel.allowedSha256 }) : await fetchWheel(options.client, wheel, path);
+        wanted.set(wheel.name, { name: wheel.name, version: wheel.version, requested: wheel.requested, wheelPath: fetched.path, sha256: fetched.sha256 });
+        done++;
+        emit({ type: 'fetched', name: wheel.name, filename: wheel.file.filename, bytes: fetched.size, done, total: wheels.length });
+        // Unpacked while the other downloads go on (the sync below finds it in the cache); a bad
+        // wheel still fails the install before the environment changes.
+        await cache.unpack(fetched.path, { sha256: fetched.sha256 });
+      });
+
+      let venv: Venv;
+      if ('venv' in target) venv = target.venv;
+      else {
+        // Made only now, so a failed resolution or download leaves no empty environment behind.
+        venv = await createVenv(venvDir, target.interpreter);
+        emit({ type: 'venv-created', path: venv.root, python: target.interpreter.path, pythonVersion: target.interpreter.version });
+      }
+      // pip install never removes what it was not asked about.
+      const synced = await syncVenv(venv, [...wanted.values()], {
+        cache,
+        keep,
+        // Read before resolving; resolving and downloading changed nothing in the environment.
+        installed: installed.distributions,
+        reinstall: [...reinstall],
+        ...(options.compile === undefined ? {} : { compile: options.compile }),
+        onEvent: (event) => emit({ type: 'sync', event }),
+      });
+      return withReport(result(synced.plan, toFetch.length, venv.root, venv.interpreter.version));
     }
-
-    const cached = wheels.length - toFetch.length;
-    emit({ type: 'fetch-plan', total: wheels.length, cached });
-    let done = cached;
-    await runBounded(toFetch, concurrency, async (wheel) => {
-      const known = wheel.allowedSha256.length === 1 ? (wheel.allowedSha256[0] as string) : null;
-      const path = known !== null ? archivePathFor(cacheDir, known, wheel.file.filename) : join(cacheDir, 'archives-v1', 'unhashed', randomBytes(8).toString('hex'), wheel.file.filename);
-      const ahead = known === null ? null : ((await early.get(known)) ?? null);
-      const fetched =
-        ahead !== null ? ahead : wheel.file.parsed.kind === 'sdist' && builder !== undefined ? await builder.wheel(wheel.file, { allowedSha256: wheel.allowedSha256 }) : await fetchWheel(options.client, wheel, path);
-      wanted.set(wheel.name, { name: wheel.name, version: wheel.version, requested: wheel.requested, wheelPath: fetched.path, sha256: fetched.sha256 });
-      done++;
-      emit({ type: 'fetched', name: wheel.name, filename: wheel.file.filename, bytes: fetched.size, done, total: wheels.length });
-      // Unpacked while the other downloads go on (the sync below finds it in the cache); a bad
-      // wheel still fails the install before the environment changes.
-      await cache.unpack(fetched.path, { sha256: fetched.sha256 });
-    });
-
-    let venv: Venv;
-    if ('venv' in target) venv = target.venv;
-    else {
-      // Made only now, so a failed resolution or download leaves no empty environment behind.
-      venv = await createVenv(venvDir, target.interpreter);
-      emit({ type: 'venv-created', path: venv.root, python: target.interpreter.path, pythonVersion: target.interpreter.version });
-    }
-    // pip install never removes what it was not asked about.
-    const synced = await syncVenv(venv, [...wanted.values()], {
-      cache,
-      keep,
-      // Read before resolving; resolving and downloading changed nothing in the environment.
-      installed: installed.distributions,
-      reinstall: [...reinstall],
-      ...(options.compile === undefined ? {} : { compile: options.compile }),
-      onEvent: (event) => emit({ type: 'sync', event }),
-    });
-    return withReport(result(synced.plan, toFetch.length, venv.root, venv.interpreter.version));
   }
 }

@@ -6,6 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PavedError } from '../errors.js';
 import { readRequirementsFile, type RequirementsWarning } from './readRequirementsFile.js';
 
 /** Requirements and constraints read from files, plus the index options the files gave. */
@@ -14,6 +16,8 @@ export interface InstallRequirementsFromFiles {
   constraints: string[];
   options: { name: string; value: string | null }[];
   warnings: RequirementsWarning[];
+  /** `-e` lines of requirement files: absolute project folders. */
+  editables: string[];
 }
 
 /** The requirement text of the logical line starting at 1-based `line` (continuations joined, comment and options removed). */
@@ -36,7 +40,7 @@ function requirementTextAt(content: string, line: number): string | null {
 
 /** Reads requirement files (`-r`) and constraint files (`-c`). Throws what `readRequirementsFile` throws. */
 export async function readInstallRequirements(requirementFiles: readonly string[], constraintFiles: readonly string[]): Promise<InstallRequirementsFromFiles> {
-  const out: InstallRequirementsFromFiles = { requirements: [], constraints: [], options: [], warnings: [] };
+  const out: InstallRequirementsFromFiles = { requirements: [], constraints: [], options: [], warnings: [], editables: [] };
   const texts = new Map<string, Promise<string>>();
   const textOf = (file: string): Promise<string> => {
     const absolute = resolve(file);
@@ -60,6 +64,23 @@ export async function readInstallRequirements(requirementFiles: readonly string[
     }
     // Bare wheel paths and URLs: the install recognises them (see directWheel.ts).
     for (const reference of contents.references) if (!reference.constraint) out.requirements.push({ requirement: reference.text, hashes: reference.hashes });
+    for (const editable of contents.editables) {
+      if (/^[a-z][a-z0-9+.-]*:/i.test(editable.value) && !editable.value.startsWith('file:')) {
+        throw new PavedError('PAVED_E_INVALID_REQUIREMENTS', `${editable.file}:${editable.line}: -e ${editable.value}: only local project folders can be installed in editable mode`, {
+          hint: 'Check the project out and give its folder (-e ./path), or require a released version instead.',
+        });
+      }
+      let path = editable.value;
+      if (path.startsWith('file:')) {
+        try {
+          path = fileURLToPath(path);
+        } catch {
+          throw new PavedError('PAVED_E_INVALID_REQUIREMENTS', `${editable.file}:${editable.line}: -e ${editable.value} is not a local file URL`, { hint: 'Give the project folder as a path (-e ./path).' });
+        }
+      }
+      // Relative to the working directory, as pip reads paths in requirement files.
+      out.editables.push(resolve(path));
+    }
   }
   return out;
 }

@@ -46,6 +46,8 @@ export interface RequirementsFileContents {
   warnings: RequirementsWarning[];
   /** Lines that are a bare path or URL (`./dist/x-1.0-py3-none-any.whl`), which installs can use; `text` is without options. */
   references: { text: string; file: string; line: number; hashes: string[]; constraint: boolean }[];
+  /** `-e`/`--editable` lines: the target as written (a path, relative to `file`'s folder, or a URL). */
+  editables: { value: string; file: string; line: number }[];
 }
 
 /** Deeper include chains than this are refused (pip has no limit; a real project needs three or four). */
@@ -119,7 +121,7 @@ function pinnedVersion(clauses: readonly { operator: string; version: string; ha
  * requirement, an include cycle, an editable or URL requirement) becomes a warning.
  */
 export async function readRequirementsFile(path: string): Promise<RequirementsFileContents> {
-  const result: RequirementsFileContents = { requirements: [], options: [], warnings: [], references: [] };
+  const result: RequirementsFileContents = { requirements: [], options: [], warnings: [], references: [], editables: [] };
   const active = new Set<string>();
   const done = new Set<string>();
 
@@ -159,7 +161,10 @@ export async function readRequirementsFile(path: string): Promise<RequirementsFi
         const targetShown = relative(process.cwd(), target) || target;
         return readOne(target, targetShown.startsWith('..') ? target : targetShown, constraint || include, depth + 1, { file, line: line.number });
       }
-      if (name === '-e' || name === '--editable') return warn(`editable requirement ${value ?? ''} has no version to check; not audited`.replace('  ', ' '));
+      if (name === '-e' || name === '--editable') {
+        if (value !== null && value !== '') result.editables.push({ value, file, line: line.number });
+        return warn(`editable requirement ${value ?? ''} has no version to check; not audited`.replace('  ', ' '));
+      }
       result.options.push({ name, value, file, line: line.number });
       return;
     }

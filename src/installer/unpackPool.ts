@@ -42,7 +42,9 @@ function startUnpackWorker(): Worker {
   const ext = extname(fileURLToPath(import.meta.url));
   const url = new URL(`./unpackWorker${ext}`, import.meta.url);
   if (ext !== '.ts') return new Worker(url);
-  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true });
+  // tsx is found from here, not from the working directory the eval'd code would resolve it from.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true });
 }
 
 /** A pool of at most `size` workers; `startWorker` replaces how one is started (tests). */

@@ -2,6 +2,7 @@
  * Runs the `paved` command line as a child process (through tsx, so no build step), for
  * end-to-end tests that drive the CLI while a server runs in the test process.
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, type RunResult } from '../fixtures/pythonTools.js';
 
@@ -28,8 +29,10 @@ export const CROSS_PROCESS_SETTLE_MS = 150;
  * short pause, as a user would see it: a server on the same directory notices another process's
  * change within 100 ms.
  */
-export async function paved(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  const result = await run(process.execPath, pavedArgs(args), { cwd: REPO_ROOT, env: pavedEnv(options.env), timeoutMs: options.timeoutMs ?? 60_000, ...(options.input === undefined ? {} : { input: options.input }) });
+export async function paved(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; /** Default the repository root. */ cwd?: string } = {}): Promise<RunResult> {
+  // Elsewhere than the repository, tsx and main.ts are named by absolute path.
+  const argv = options.cwd === undefined ? pavedArgs(args) : ['--import', join(REPO_ROOT, 'node_modules/tsx/dist/esm/index.mjs'), join(REPO_ROOT, 'src/cli/main.ts'), ...args];
+  const result = await run(process.execPath, argv, { cwd: options.cwd ?? REPO_ROOT, env: pavedEnv(options.env), timeoutMs: options.timeoutMs ?? 60_000, ...(options.input === undefined ? {} : { input: options.input }) });
   if (args.includes('--data')) await new Promise((resolve) => setTimeout(resolve, CROSS_PROCESS_SETTLE_MS));
   return result;
 }

@@ -104,6 +104,43 @@ describe('paved sync installs the project itself, editable', () => {
     assert.equal((await run(python, ['-c', 'import idna'])).code, 0, 'its dependencies stay');
   });
 
+  it('paved install -e DIR and a requirements file\'s -e line install the project editable, as pip does', { timeout: 240_000 }, async () => {
+    const project = join(work, 'tool');
+    await mkdir(join(project, 'src', 'tool'), { recursive: true });
+    await writeFile(join(project, 'pyproject.toml'), pyproject('1.0').replaceAll('greeter', 'tool'));
+    await writeFile(join(project, 'src', 'tool', '__init__.py'), 'NAME = "tool"\n');
+    const venv = join(work, 'tool-venv');
+    const python = join(venv, 'bin', 'python');
+
+    const first = await paved(['install', '-e', project, '--target-venv', venv, '--json'], { env });
+    assert.equal(first.code, 0, describeRun(first));
+    assert.deepEqual(jsonResult<{ installed: { name: string }[] }>(first).installed.map((p) => p.name).sort(), ['idna', 'tool']);
+    const imported = await run(python, ['-c', 'import tool; print(tool.__file__)']);
+    assert.equal(imported.stdout.trim(), join(project, 'src', 'tool', '__init__.py'), describeRun(imported));
+    const listed = await machinePip(python, ['list', '--format=json']);
+    assert.equal((JSON.parse(listed.stdout) as { name: string; editable_project_location?: string }[]).find((p) => p.name === 'tool')?.editable_project_location, project);
+
+    // From a requirements file (paths relative to the working directory, as pip reads them): built and installed again.
+    await writeFile(join(work, 'requirements.txt'), '-e ./tool\nidna\n');
+    const again = await paved(['install', '-r', 'requirements.txt', '--target-venv', venv, '--json'], { env, cwd: work });
+    assert.equal(again.code, 0, describeRun(again));
+    assert.deepEqual(jsonResult<{ installed: { name: string; reinstalled?: boolean }[] }>(again).installed, [{ name: 'tool', version: '1.0', reinstalled: true }]);
+    const check = await machinePip(python, ['check']);
+    assert.equal(check.code, 0, describeRun(check));
+
+    // What cannot work says so.
+    const hashed = await paved(['install', '-e', project, '--require-hashes', '--target-venv', venv], { env });
+    assert.equal(hashed.code, 1, describeRun(hashed));
+    assert.match(hashed.stderr, /--require-hashes/);
+    await writeFile(join(work, 'vcs.txt'), '-e git+https://example.invalid/x.git#egg=x\n');
+    const vcs = await paved(['install', '-r', join(work, 'vcs.txt'), '--target-venv', venv], { env });
+    assert.equal(vcs.code, 1, describeRun(vcs));
+    assert.match(vcs.stderr, /only local project folders can be installed in editable mode/);
+    const download = await paved(['download', '-r', 'requirements.txt', '-d', join(work, 'wheels')], { env, cwd: work });
+    assert.equal(download.code, 1, describeRun(download));
+    assert.match(download.stderr, /not something to download/);
+  });
+
   it('a back-end without build_editable is a clear error, and no environment is made', { timeout: 120_000 }, async () => {
     const project = join(work, 'plain');
     await mkdir(project, { recursive: true });

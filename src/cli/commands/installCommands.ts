@@ -72,6 +72,8 @@ interface InstallClientSettings extends IndexClientConfig {
 /** What the flags, the environment, the config files and the requirement files' own options say, read once. */
 interface InstallSettings {
   requirements: InstallRequirement[];
+  /** Project folders to install in editable mode (`-e` flags and `-e` lines), absolute. */
+  editables: string[];
   constraints: string[];
   client: InstallClientSettings;
   build: SdistBuildSettings;
@@ -118,15 +120,16 @@ async function readClientSettings(flags: ResolveFlags, fileOptions: readonly { n
   return { indexUrls, findLinks, offline: config.offline, cacheDir: config.cacheDir, keyring: config.keyring, shownIndexes, python: config.python };
 }
 
-async function readSettings(flags: ResolveFlags, names: string[], reporter: Reporter): Promise<InstallSettings> {
+async function readSettings(flags: ResolveFlags, names: string[], reporter: Reporter, editableFlags: readonly string[] = []): Promise<InstallSettings> {
   const files = await readInstallRequirements(flags.requirement, flags.constraint);
   for (const w of files.warnings) reporter.warn(`${w.file}:${w.line}: ${w.message}`);
   const requirements: InstallRequirement[] = [...files.requirements, ...names.map((n) => ({ requirement: n }))];
-  if (requirements.length === 0) {
+  const editables = [...new Set([...files.editables, ...editableFlags.map((e) => resolve(e))])];
+  if (requirements.length === 0 && editables.length === 0) {
     throw new PavedError('PAVED_E_NOTHING_TO_INSTALL', 'no requirements given', { hint: 'Name packages (paved install flask) or give -r requirements.txt.' });
   }
   const client = await readClientSettings(flags, files.options, reporter);
-  return { requirements, constraints: files.constraints, client, build: buildSettingsFromFlags(flags) };
+  return { requirements, editables, constraints: files.constraints, client, build: buildSettingsFromFlags(flags) };
 }
 
 function openClient(settings: InstallClientSettings, reporter: Reporter): IndexClient {
@@ -143,6 +146,8 @@ interface InstallFlags {
   report?: string;
   reinstall?: boolean;
   compile?: boolean;
+  /** `-e DIR` (repeatable). */
+  editable: string[];
 }
 
 /** Renders install/download events as progress (resolution, downloads, install counts). */
@@ -222,17 +227,19 @@ export function registerInstallCommands(program: Command): void {
     .option('--no-deps', 'install the named requirements only, none of their dependencies')
     .option('--dry-run', 'resolve and show what would be installed; change nothing, create no environment')
     .option('--report <file>', "write pip's installation report (JSON, version 1) to a file, or - for standard output")
+    .option('-e, --editable <dir>', 'install the project in this folder in editable mode, through its back-end (PEP 660) (repeatable)', collect, [])
     .option('--reinstall', 'install every resolved package again, even when the same version is there')
     .option('--compile', 'compile the installed Python files to bytecode')
     .action((names: string[], flags: ResolveFlags & InstallFlags, cmd: Command) =>
       runCommand(cmd, async (global, reporter) => {
         const start = process.hrtime.bigint();
-        const settings = await readSettings(flags, names, reporter);
+        const settings = await readSettings(flags, names, reporter, flags.editable);
         const reportToStdout = flags.report === '-' && !reporter.json;
         const client = openClient(settings.client, reporter);
         try {
           const { report, ...result } = await installRequirements({
             requirements: settings.requirements,
+            editables: settings.editables,
             constraints: settings.constraints,
             client,
             venvDir: flags.targetVenv,
@@ -353,6 +360,11 @@ export function registerInstallCommands(program: Command): void {
           return;
         }
         const settings = await readSettings(flags, names, reporter);
+        if (settings.editables.length > 0) {
+          throw new PavedError('PAVED_E_INVALID_REQUIREMENTS', `-e ${settings.editables[0] as string}: an editable project is a folder on this machine, not something to download`, {
+            hint: 'Build a wheel of the project (python -m build) and put it in the folder, or drop the -e line.',
+          });
+        }
         const interpreter = await findInterpreter({ ...(settings.client.python === null ? {} : { python: settings.client.python }), inspect: { cacheDir: settings.client.cacheDir } });
         const client = openClient(settings.client, reporter);
         try {
