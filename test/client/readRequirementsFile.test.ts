@@ -74,6 +74,13 @@ describe('readRequirementsFile', () => {
     assert.deepEqual(pinnedRequirements(result).map((r) => [r.name, r.version]), [['certifi', '2023.7.22'], ['charset-normalizer', '3.3.2'], ['requests', '2.28.1'], ['flask', '2.0.1']]);
   });
 
+  it('keeps -e lines, with the file and line that name them, for an install', async () => {
+    const path = await file('editables.txt', 'idna==3.4\n-e ./local-package\n--editable=../other\n-e\n');
+    const read = await readRequirementsFile(path);
+    assert.deepEqual(read.editables.map((e) => [e.value, e.line]), [['./local-package', 2], ['../other', 3]]);
+    assert.equal(read.editables[0]?.file, path);
+  });
+
   it('reads an include cycle once, with a warning', async () => {
     const a = await file('cycle/a.txt', 'alpha==1\n-r b.txt\n');
     await file('cycle/b.txt', 'beta==2\n-r a.txt\n');
