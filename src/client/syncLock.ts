@@ -84,7 +84,7 @@ export interface SyncLockOptions {
    * isolated build environment from the same indexes) when it is not installed, was installed
    * some other way, or its build inputs (pyproject.toml, setup.py, setup.cfg) changed since.
    */
-  editableProject?: { dir: string; name: string };
+  editableProject?: { dir: string; name: string; /** `[project] version`, or null when dynamic; shown by a dry run, which builds nothing. */ version?: string | null };
   onEvent?: (event: SyncLockEvent) => void;
 }
 
@@ -211,14 +211,19 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
     }
     projectStamp = await editableStamp(project.dir);
     const have = installed.find((d) => normalizeName(d.name) === project.name);
-    if (have !== undefined && venv !== null && (dryRun || (await isCurrentEditable(venv.root, have.path, project, projectStamp)))) {
+    if (have !== undefined && venv !== null && (await isCurrentEditable(venv.root, have.path, project, projectStamp))) {
       wanted.set(project.name, { name: project.name, version: have.version, requested: true });
       projectStamp = null;
+    } else if (dryRun) {
+      // Not built on a dry run: planned at the version pyproject.toml states (a dynamic one shows as such).
+      wanted.set(project.name, { name: project.name, version: project.version ?? '(dynamic)', requested: true });
     }
   }
 
   if (dryRun) {
-    const plan = venv === null ? planForNewVenv([...wanted.values()]) : (await syncVenv(venv, [...wanted.values()], { cache, keep: [], dryRun: true, installed })).plan;
+    // A stale editable install is planned as a reinstall, even at the same version.
+    const rebuild = project !== null && projectStamp !== null ? { reinstall: [project.name] } : {};
+    const plan = venv === null ? planForNewVenv([...wanted.values()]) : (await syncVenv(venv, [...wanted.values()], { cache, keep: [], dryRun: true, installed, ...rebuild })).plan;
     return { venv: venvDir, python: interpreter.version, selected, plan, downloaded: 0, dryRun };
   }
 

@@ -61,6 +61,12 @@ describe('paved sync installs the project itself, editable', () => {
     const source = join(project, 'src', 'greeter', '__init__.py');
     await writeFile(source, 'def hello():\n    return "hello"\n');
 
+    // A dry run builds nothing and plans the project at its stated version.
+    const planned = await paved(['sync', '--dry-run', '--project', project, '--json'], { env });
+    assert.equal(planned.code, 0, describeRun(planned));
+    assert.deepEqual(jsonResult<SyncResult>(planned).install.map((p) => `${p.name} ${p.version}`).sort(), ['greeter 0.1.0', 'idna 3.20']);
+    assert.equal(existsSync(join(project, '.venv')), false);
+
     const first = await paved(['sync', '--project', project, '--json'], { env });
     assert.equal(first.code, 0, describeRun(first));
     assert.deepEqual(jsonResult<SyncResult>(first).install.map((p) => `${p.name} ${p.version}`).sort(), ['greeter 0.1.0', 'idna 3.20']);
@@ -90,6 +96,9 @@ describe('paved sync installs the project itself, editable', () => {
 
     // A new version in pyproject.toml is a new build.
     await writeFile(join(project, 'pyproject.toml'), pyproject('0.2.0'));
+    const plannedBump = await paved(['sync', '--dry-run', '--project', project, '--json'], { env });
+    assert.equal(plannedBump.code, 0, describeRun(plannedBump));
+    assert.deepEqual(jsonResult<SyncResult>(plannedBump).upgrade.map((p) => `${p.name} ${p.from} -> ${p.version}`), ['greeter 0.1.0 -> 0.2.0']);
     const bumped = await paved(['sync', '--project', project, '--json'], { env });
     assert.equal(bumped.code, 0, describeRun(bumped));
     assert.deepEqual(jsonResult<SyncResult>(bumped).upgrade.map((p) => `${p.name} ${p.from} -> ${p.version}`), ['greeter 0.1.0 -> 0.2.0']);

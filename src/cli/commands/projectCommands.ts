@@ -304,7 +304,7 @@ async function syncProject(project: OpenProject, client: IndexClient, lock: Pylo
     dryRun: flags.dryRun === true,
     build: project.build,
     compile: flags.compile === true,
-    ...(installsProject(project, flags) && project.pyproject.project !== null ? { editableProject: { dir: project.root, name: project.pyproject.project.name } } : {}),
+    ...(installsProject(project, flags) && project.pyproject.project !== null ? { editableProject: { dir: project.root, name: project.pyproject.project.name, version: project.pyproject.project.version } } : {}),
     onEvent: syncProgress(reporter, global),
   });
 }
