@@ -4,24 +4,20 @@
  * admit. Exit code 0 clean, 1 when there are problems, 2 when the environment cannot be checked.
  */
 import { homedir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PavedError } from '../../errors.js';
 import { checkEnvironment, describeEnvironmentProblem } from '../../installer/checkEnvironment.js';
 import { openVenv } from '../../installer/createVenv.js';
 import { resolveClientConfig } from '../../project/clientConfig.js';
 import { findProjectRoot } from '../../project/pyproject.js';
+import { shownPath } from '../installProgress.js';
 import { runCommand } from '../runCommand.js';
 
 interface CheckFlags {
   targetVenv?: string;
   project?: string;
   cacheDir?: string;
-}
-
-function shownPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
 }
 
 /** The environment to check: `--target-venv`, the `.venv` of `--project` or of the project around the working directory, else `./.venv`. */

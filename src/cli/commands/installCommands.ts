@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PavedError, isPavedError } from '../../errors.js';
 import type { SdistBuildSettings } from '../../client/buildSdist.js';
@@ -24,7 +24,7 @@ import type { IndexClient } from '../../client/indexClient/indexClient.js';
 import { readInstallRequirements } from '../../client/readInstallRequirements.js';
 import { openVenv } from '../../installer/createVenv.js';
 import { downloadRequirements } from '../../client/downloadRequirements.js';
-import { installRequirements, type InstallEvent, type InstallRequirement } from '../../client/installRequirements.js';
+import { installRequirements, type InstallRequirement } from '../../client/installRequirements.js';
 import { findInterpreter } from '../../installer/interpreter.js';
 import { uninstallDistribution } from '../../installer/installWheel.js';
 import { readInstalledDistributions } from '../../installer/readInstalledDistributions.js';
@@ -34,9 +34,8 @@ import { parsePylock } from '../../project/pylock.js';
 import { redactUrl } from '../../standards/urls.js';
 import { normalizeExtra, normalizeName } from '../../standards/names.js';
 import { buildSettingsFromFlags } from '../buildSettingsFromFlags.js';
-import type { GlobalOptions } from '../globalOptions.js';
 import { clientConfigFlags, openIndexClient, withClientOptions, type IndexClientConfig } from '../openIndexClient.js';
-import { buildEventRenderer } from '../renderBuildEvents.js';
+import { installProgress, shownPath } from '../installProgress.js';
 import type { Reporter } from '../reporter.js';
 import { checkInstalledEnvironment } from '../reportEnvironmentCheck.js';
 import { runCommand } from '../runCommand.js';
@@ -150,54 +149,6 @@ interface InstallFlags {
   editable: string[];
 }
 
-/** Renders install/download events as progress (resolution, downloads, install counts). */
-function progressFor(reporter: Reporter, global: GlobalOptions, quietInfo = false): (event: InstallEvent) => void {
-  let decisions = 0;
-  let toInstall = 0;
-  let installed = 0;
-  const build = buildEventRenderer(reporter, global);
-  return (event) => {
-    switch (event.type) {
-      case 'build':
-        build(event.event);
-        break;
-      case 'venv-created':
-        if (quietInfo) break;
-        reporter.info(`created ${shownPath(event.path)} with Python ${event.pythonVersion} (${event.python})`);
-        break;
-      case 'resolver':
-        if (event.event.type === 'decision') {
-          decisions++;
-          reporter.progress(decisions, decisions + 1, `resolving: ${event.event.package} ${event.event.version.toString()}`);
-        } else if (global.verbose) {
-          reporter.info(event.event.type === 'conflict' ? `conflict: ${event.event.message}` : `backtrack to level ${event.event.toLevel}: ${event.event.learnt}`);
-        }
-        break;
-      case 'resolved':
-        reporter.progress(1, 1, `resolved ${event.packages} packages`);
-        if (global.verbose) for (const s of event.skipped) reporter.info(`skipped ${s.name} ${s.version}: ${s.reason}`);
-        break;
-      case 'fetched':
-        reporter.progress(event.done, event.total, `downloaded ${event.filename}`);
-        break;
-      case 'sync':
-        if (event.event.type === 'plan') toInstall = event.event.plan.install.length + event.event.plan.upgrade.length;
-        else if (event.event.type === 'installed') {
-          installed++;
-          reporter.progress(installed, toInstall, `installed ${event.event.name} ${event.event.version}`);
-        } else if (event.event.type === 'warning') reporter.warn(event.event.message);
-        break;
-      default:
-        break;
-    }
-  };
-}
-
-function shownPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
-}
-
 const seconds = (start: bigint): number => Math.round(Number(process.hrtime.bigint() - start) / 1e6) / 1000;
 
 /** Renders `downloadLock` progress. */
@@ -254,7 +205,7 @@ export function registerInstallCommands(program: Command): void {
             compile: flags.compile === true,
             report: flags.report !== undefined,
             build: settings.build,
-            onEvent: progressFor(reporter, global, reportToStdout),
+            onEvent: installProgress(reporter, global, { quietCreated: reportToStdout }),
           });
           if (report !== undefined && flags.report !== undefined && flags.report !== '-') await writeFile(resolve(flags.report), `${JSON.stringify(report, null, 2)}\n`);
           // paved's own pip check of the result: every installed distribution's requirements met.
@@ -376,7 +327,7 @@ export function registerInstallCommands(program: Command): void {
             dest: flags.dest,
             requireHashes: flags.requireHashes === true,
             build: { ...settings.build, cacheDir: settings.client.cacheDir },
-            onEvent: progressFor(reporter, global),
+            onEvent: installProgress(reporter, global),
           });
           const fetched = files.filter((f) => f.fetched).length;
           const data = { dest: resolve(flags.dest), python: interpreter.version, files, seconds: seconds(start) };

@@ -6,16 +6,16 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { delimiter, join, relative, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PavedError } from '../../errors.js';
 import type { SdistBuildSettings } from '../../client/buildSdist.js';
 import type { IndexClient } from '../../client/indexClient/indexClient.js';
 import { lockProject, type LockEvent } from '../../client/lockProject.js';
 import { ensureScriptEnvironment, type ScriptEnvironmentEvent } from '../../client/scriptEnvironment.js';
-import { syncLock, type SyncLockEvent, type SyncLockResult } from '../../client/syncLock.js';
+import { syncLock, type SyncLockResult } from '../../client/syncLock.js';
 import { findInterpreter } from '../../installer/interpreter.js';
 import { resolveClientConfig, type ClientConfig } from '../../project/clientConfig.js';
 import { addRequirements, removeRequirements, type DependencyTarget } from '../../project/editPyproject.js';
@@ -33,6 +33,8 @@ import { clientConfigFlags, openIndexClient, withClientOptions } from '../openIn
 import { buildEventRenderer } from '../renderBuildEvents.js';
 import type { Reporter } from '../reporter.js';
 import { checkInstalledEnvironment } from '../reportEnvironmentCheck.js';
+import { installProgress, shownPath } from '../installProgress.js';
+import { writeAtomically } from '../../installer/writeAtomically.js';
 import { runCommand } from '../runCommand.js';
 
 /** Flags every project command takes. */
@@ -112,17 +114,6 @@ async function readLockIfAny(path: string): Promise<Pylock | null> {
 }
 
 /** Writes a file by rename, so a reader never sees half of it. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const temporary = `${path}.paved-${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, path);
-}
-
-function shownPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
-}
-
 function lockProgress(reporter: Reporter, global: GlobalOptions): (event: LockEvent) => void {
   let decisions = 0;
   const build = buildEventRenderer(reporter, global);
@@ -146,25 +137,6 @@ function lockProgress(reporter: Reporter, global: GlobalOptions): (event: LockEv
   };
 }
 
-function syncProgress(reporter: Reporter, global: GlobalOptions): (event: SyncLockEvent) => void {
-  let toInstall = 0;
-  let installed = 0;
-  const build = buildEventRenderer(reporter, global);
-  return (event) => {
-    if (event.type === 'build') build(event.event);
-    else if (event.type === 'venv-created') reporter.info(`created ${shownPath(event.path)} with Python ${event.pythonVersion} (${event.python})`);
-    else if (event.type === 'fetched') reporter.progress(event.done, event.total, `downloaded ${event.filename}`);
-    else if (event.type === 'sync') {
-      const e = event.event;
-      if (e.type === 'plan') toInstall = e.plan.install.length + e.plan.upgrade.length;
-      else if (e.type === 'installed') {
-        installed++;
-        reporter.progress(installed, toInstall, `installed ${e.name} ${e.version}`);
-      } else if (e.type === 'warning') reporter.warn(e.message);
-    }
-  };
-}
-
 /**
  * Renders what preparing a PEP 723 script environment reports: waiting for another run that
  * builds the same environment as progress, a stale lock broken as a warning, downloads, builds
@@ -172,10 +144,8 @@ function syncProgress(reporter: Reporter, global: GlobalOptions): (event: SyncLo
  * or reused.
  */
 function scriptEnvironmentProgress(reporter: Reporter, global: GlobalOptions): (event: ScriptEnvironmentEvent) => void {
-  const build = buildEventRenderer(reporter, global);
+  const install = installProgress(reporter, global, { quietCreated: true });
   const detail = reporter.json || global.verbose;
-  let toInstall = 0;
-  let installed = 0;
   return (event) => {
     if (event.type === 'lock') {
       const e = event.event;
@@ -193,14 +163,7 @@ function scriptEnvironmentProgress(reporter: Reporter, global: GlobalOptions): (
     } else if (event.type === 'script-environment-reused') {
       if (detail) reporter.info(`using the script environment ${event.path}`, { event: event.type, path: event.path });
     } else {
-      const e = event.event;
-      if (e.type === 'build') build(e.event);
-      else if (e.type === 'fetched') reporter.progress(e.done, e.total, `downloaded ${e.filename}`);
-      else if (e.type === 'sync') {
-        if (e.event.type === 'plan') toInstall = e.event.plan.install.length + e.event.plan.upgrade.length;
-        else if (e.event.type === 'installed') reporter.progress(++installed, toInstall, `installed ${e.event.name} ${e.event.version}`);
-        else if (e.event.type === 'warning') reporter.warn(e.event.message);
-      }
+      install(event.event);
     }
   };
 }
@@ -305,7 +268,7 @@ async function syncProject(project: OpenProject, client: IndexClient, lock: Pylo
     build: project.build,
     compile: flags.compile === true,
     ...(installsProject(project, flags) && project.pyproject.project !== null ? { editableProject: { dir: project.root, name: project.pyproject.project.name, version: project.pyproject.project.version } } : {}),
-    onEvent: syncProgress(reporter, global),
+    onEvent: installProgress(reporter, global),
   });
 }
 

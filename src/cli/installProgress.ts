@@ -1,0 +1,58 @@
+/**
+ * How the installing commands show their work: resolver decisions, downloads, builds and install
+ * counts as progress, a created environment and warnings as messages. `paved install`,
+ * `paved download`, `paved sync` (and what syncs) and a script's environment all report the same
+ * kinds of events, and they read the same.
+ */
+import { relative } from 'node:path';
+import type { InstallEvent } from '../client/installRequirements.js';
+import type { SyncLockEvent } from '../client/syncLock.js';
+import type { GlobalOptions } from './globalOptions.js';
+import { buildEventRenderer } from './renderBuildEvents.js';
+import type { Reporter } from './reporter.js';
+
+/** `path` relative to the working directory when it is inside it (`.` for itself), else as given. */
+export function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
+}
+
+/** A renderer for install and sync events; `quietCreated` leaves out the "created <venv>" line. */
+export function installProgress(reporter: Reporter, global: GlobalOptions, options: { quietCreated?: boolean } = {}): (event: InstallEvent | SyncLockEvent) => void {
+  let decisions = 0;
+  let toInstall = 0;
+  let installed = 0;
+  const build = buildEventRenderer(reporter, global);
+  return (event) => {
+    switch (event.type) {
+      case 'build':
+        build(event.event);
+        break;
+      case 'venv-created':
+        if (options.quietCreated !== true) reporter.info(`created ${shownPath(event.path)} with Python ${event.pythonVersion} (${event.python})`);
+        break;
+      case 'resolver':
+        if (event.event.type === 'decision') {
+          decisions++;
+          reporter.progress(decisions, decisions + 1, `resolving: ${event.event.package} ${event.event.version.toString()}`);
+        } else if (global.verbose) {
+          reporter.info(event.event.type === 'conflict' ? `conflict: ${event.event.message}` : `backtrack to level ${event.event.toLevel}: ${event.event.learnt}`);
+        }
+        break;
+      case 'resolved':
+        reporter.progress(1, 1, `resolved ${event.packages} packages`);
+        if (global.verbose) for (const s of event.skipped) reporter.info(`skipped ${s.name} ${s.version}: ${s.reason}`);
+        break;
+      case 'fetched':
+        reporter.progress(event.done, event.total, `downloaded ${event.filename}`);
+        break;
+      case 'sync':
+        if (event.event.type === 'plan') toInstall = event.event.plan.install.length + event.event.plan.upgrade.length;
+        else if (event.event.type === 'installed') reporter.progress(++installed, toInstall, `installed ${event.event.name} ${event.event.version}`);
+        else if (event.event.type === 'warning') reporter.warn(event.event.message);
+        break;
+      default:
+        break;
+    }
+  };
+}
