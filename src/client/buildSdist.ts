@@ -30,6 +30,7 @@ import { buildEditableWithBackend, buildMetadataWithBackend, buildWheelWithBacke
 import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
 import type { PythonInterpreter } from '../installer/interpreter.js';
 import { sha256File } from '../installer/wheelCache.js';
+import { writeAtomically } from '../installer/writeAtomically.js';
 import { parseCoreMetadata, type CoreMetadata } from '../standards/coreMetadata.js';
 import { normalizeName } from '../standards/names.js';
 import { tagToString } from '../standards/tags.js';
@@ -129,12 +130,6 @@ function cycleError(name: string, parents: readonly string[]): PavedError {
     hint: 'A build cycle can only be broken by a wheel: publish a wheel of one of these projects to the index.',
     details: { chain: [...parents, name] },
   });
-}
-
-async function atomicWrite(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
 }
 
 /** Creates a builder for `options.interpreter`; it shares pages and downloads through `options.client`. */
@@ -432,7 +427,7 @@ export function createSdistBuilder(options: SdistBuilderOptions): SdistBuilder {
           if (result.wheelPath !== null) await storeWheel(sdist.sha256, result.wheelPath, file);
           else {
             await mkdir(join(builtDir(sdist.sha256), '..'), { recursive: true });
-            await atomicWrite(`${builtDir(sdist.sha256)}.metadata`, result.text);
+            await writeAtomically(`${builtDir(sdist.sha256)}.metadata`, result.text);
           }
           return result.metadata;
         });

@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PavedError } from '../errors.js';
@@ -31,6 +31,7 @@ import { readInstalledDistributions } from '../installer/readInstalledDistributi
 import { runBounded } from '../installer/runBounded.js';
 import { syncVenv, type SyncEvent, type SyncPlan, type WantedDistribution } from '../installer/syncVenv.js';
 import { withInstallingWheelCache, type WheelCache } from '../installer/wheelCache.js';
+import { writeAtomically } from '../installer/writeAtomically.js';
 import type { Pylock } from '../project/pylockModel.js';
 import { selectPackagesForEnvironment, type SelectedPackage } from '../project/selectLockedPackages.js';
 import { normalizeName } from '../standards/names.js';
@@ -328,10 +329,7 @@ async function isCurrentEditable(venvRoot: string, distInfo: string, project: { 
   }
 }
 
-async function writeEditableState(venvRoot: string, project: { dir: string; name: string }, stamp: string): Promise<void> {
-  const path = join(venvRoot, EDITABLE_STATE);
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify({ name: project.name, dir: project.dir, stamp })}\n`);
-  await rename(temporary, path);
+function writeEditableState(venvRoot: string, project: { dir: string; name: string }, stamp: string): Promise<void> {
+  return writeAtomically(join(venvRoot, EDITABLE_STATE), `${JSON.stringify({ name: project.name, dir: project.dir, stamp })}\n`);
 }
 

@@ -11,12 +11,13 @@
  * Keys are made from URLs without credentials, so a cache never holds a secret. Writes go to a
  * temporary name and are renamed into place: concurrent processes see a whole entry or none.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ProjectPage } from '../../standards/simpleApi.js';
 import { redactUrl } from '../../standards/urls.js';
+import { writeAtomically } from '../../installer/writeAtomically.js';
 
 /** A cached project page. */
 export interface CachedPage {
@@ -51,16 +52,10 @@ function hashOf(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-async function writeAtomically(path: string, bytes: Buffer | string): Promise<void> {
+/** Writes a cache file atomically, its folder made first. */
+async function writeInto(path: string, bytes: Buffer | string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeAtomically(path, bytes);
 }
 
 /**
@@ -109,13 +104,13 @@ export function createIndexCache(dir: string | null): IndexCache {
 
   async function writePage(pageUrl: URL, entry: Omit<CachedPage, 'url'>): Promise<void> {
     const full: CachedPage = { url: redactUrl(pageUrl), ...entry };
-    await writeAtomically(pagePath(pageUrl), JSON.stringify(full)).catch(() => undefined);
+    await writeInto(pagePath(pageUrl), JSON.stringify(full)).catch(() => undefined);
   }
 
   return {
     readPage,
     writePage,
     readMetadata: (key) => readOrNull(metadataPath(key)),
-    writeMetadata: (key, bytes) => writeAtomically(metadataPath(key), bytes).catch(() => undefined),
+    writeMetadata: (key, bytes) => writeInto(metadataPath(key), bytes).catch(() => undefined),
   };
 }
