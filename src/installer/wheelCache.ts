@@ -20,6 +20,7 @@ import { PavedError } from '../errors.js';
 import { parseCoreMetadataBytes } from '../standards/coreMetadata.js';
 import { normalizeName } from '../standards/names.js';
 import { parseRecord } from './record.js';
+import { runBounded } from './runBounded.js';
 import { createUnpackPool } from './unpackPool.js';
 
 /** One regular file of an unpacked wheel. */
@@ -255,23 +256,6 @@ class CountingHash extends Transform {
   }
 }
 
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown = null;
-  const worker = async (): Promise<void> => {
-    while (failed === null && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (error) {
-        if (failed === null) failed = error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed !== null) throw failed;
-}
-
 function parseWheelFile(text: string, wheel: string): boolean {
   const fields = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
@@ -375,7 +359,7 @@ async function unpackInto(wheelPath: string, wheelBytes: Buffer | null, staging:
     const kept = new Map<string, Buffer>();
     const distInfoFile = async (n: string): Promise<Buffer> => kept.get(`${distInfo}/${n}`) ?? (await readFile(join(filesDir, distInfo, n)));
     let writtenTotal = 0;
-    await mapLimit(files, 16, async ({ entry, name, executable }) => {
+    await runBounded(files, 16, async ({ entry, name, executable }) => {
       const target = join(filesDir, name);
       const mode = executable || name.startsWith(`${dataDir}/scripts/`) ? 0o755 : 0o644;
       let size: number;
