@@ -245,6 +245,12 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
     });
   };
 
+  /** The release to try among `usable` (newest first): the preferred (locked or installed) one unless upgrading, else the newest. */
+  const pick = (name: string, usable: readonly Version[]): Version | undefined => {
+    const pin = upgradeAll || upgradeNames.has(name) ? undefined : preferred.get(name);
+    return (pin !== undefined && usable.find((v) => v.equals(pin))) || usable[0];
+  };
+
   // Requires-Dist lines repeat across releases and are read twice (speculation, then the solver): parsed once each.
   const parsedLines = new Map<string, Requirement | Error>();
   const parseLine = (line: string): Requirement => {
@@ -276,9 +282,7 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
     provider
       .listVersions(name)
       .then(async () => {
-        const { usable } = candidates(name, VersionRange.full());
-        const pin = upgradeAll || upgradeNames.has(name) ? undefined : preferred.get(name);
-        const best = (pin !== undefined && usable.find((v) => v.equals(pin))) || usable[0];
+        const best = pick(name, candidates(name, VersionRange.full()).usable);
         if (best === undefined) return;
         provider.warmDependencies(name, [best]);
         for (const line of await provider.getDependencies(name, best)) {
@@ -340,10 +344,7 @@ export function createPythonSource(provider: CachingProvider, options: PythonSou
     choose(key, range): Choice {
       const { usable, excluded } = candidates(key, range);
       if (usable.length === 0) return { none: { kind: 'no-versions', excluded } };
-      const name = splitKey(key).name;
-      const pin = upgradeAll || upgradeNames.has(name) ? undefined : preferred.get(name);
-      const version = (pin !== undefined && usable.find((v) => v.equals(pin))) || (usable[0] as Version);
-      return { version };
+      return { version: pick(splitKey(key).name, usable) as Version };
     },
 
     async dependencies(key, version) {
