@@ -491,192 +491,182 @@ async function installWithCache(options: InstallRequirementsOptions, cache: Whee
   const upgrade = [...(options.upgrade === true ? requestedNames : []), ...(options.upgradePackages ?? []).map(normalizeName)];
   const builder = sdistBuilderFor({ client: options.client, interpreter, cacheDir, ...(options.build === undefined ? {} : { build: options.build }), onEvent: emit });
   const editables = await buildEditables(options.editables ?? [], builder, options.requireHashes ?? false);
+  const installedByName = new Map(installed.distributions.map((d) => [normalizeName(d.name), d]));
+  /** True when `name` is installed at `version` (normalised); an unparsable installed version matches nothing. */
+  const installedAt = (name: string, version: string): boolean => {
+    const have = installedByName.get(name);
+    if (have === undefined) return false;
+    try {
+      return parseVersion(have.version).toString() === version;
+    } catch {
+      return false;
+    }
+  };
+
+  // Wheels the resolver decides on are fetched and unpacked into the cache while it goes on
+  // working (the unpacking workers use the cores resolving leaves idle). Only the cache changes,
+  // so a wheel a backtrack leaves unused costs one download; a failure here is met again, and
+  // reported, by the fetch after resolving.
+  const reinstalling = (name: string): boolean => options.reinstall === true || (Array.isArray(options.reinstall) && options.reinstall.some((n) => normalizeName(n) === name));
+  const isKept = (name: string, version: Version): boolean => installedAt(name, version.toString()) && !reinstalling(name);
+  const concurrency = options.concurrency ?? 16;
+  const early = new Map<string, Promise<DownloadResult | null>>();
+  const downloadedEarly = new Set<string>();
+  const earlySlot = createLimiter(EARLY_FETCHES);
+  const fetchEarly = (name: string, version: Version, file: IndexFile & { sha256: string }): void => {
+    if (options.dryRun === true || early.has(file.sha256)) return;
+    if (isKept(name, version)) return;
+    const task = (async () => {
+      if ((await cache.get(file.sha256)) !== null) return null;
+      downloadedEarly.add(file.sha256);
+      const fetched = await earlySlot.run(() => options.client.download(file, archivePathFor(cacheDir, file.sha256, file.filename), { expectedSha256: file.sha256 }));
+      await cache.unpack(fetched.path, { sha256: fetched.sha256 });
+      return fetched;
+    })();
+    early.set(file.sha256, task.catch(() => null));
+  };
   try {
-    return await installBuilt();
+    return await installResolved();
   } finally {
+    // Nothing fetched early is left running when the install ends, however it ends.
+    await Promise.all(early.values());
     for (const folder of editables.folders) await rm(folder, { recursive: true, force: true });
   }
 
-  async function installBuilt(): Promise<InstallResult> {
-    const installedByName = new Map(installed.distributions.map((d) => [normalizeName(d.name), d]));
+  async function installResolved(): Promise<InstallResult> {
+    const { wheels } = await resolveWheels({
+      requirements: [...options.requirements, ...editables.requirements],
+      ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
+      client: options.client,
+      interpreter,
+      preferred,
+      ...(upgrade.length === 0 ? {} : { upgrade }),
+      ...(options.requireHashes === undefined ? {} : { requireHashes: options.requireHashes }),
+      ...(options.noDeps === undefined ? {} : { noDeps: options.noDeps }),
+      cacheDir,
+      ...(builder === undefined ? {} : { builder }),
+      onEvent: emit,
+      onDecidedWheel: fetchEarly,
+    });
+    // The resolver needs no connections any more: what waits to be fetched early goes at full width.
+    earlySlot.setLimit(concurrency);
 
-    // Wheels the resolver decides on are fetched and unpacked into the cache while it goes on
-    // working (the unpacking workers use the cores resolving leaves idle). Only the cache changes,
-    // so a wheel a backtrack leaves unused costs one download; a failure here is met again, and
-    // reported, by the fetch after resolving.
-    const reinstalling = (name: string): boolean => options.reinstall === true || (Array.isArray(options.reinstall) && options.reinstall.some((n) => normalizeName(n) === name));
-    const isKept = (name: string, version: Version): boolean => {
-      const have = installedByName.get(name);
-      if (have === undefined || reinstalling(name)) return false;
-      try {
-        return parseVersion(have.version).toString() === version.toString();
-      } catch {
-        return false;
+    const reinstall = new Set(Array.isArray(options.reinstall) ? options.reinstall.map(normalizeName) : options.reinstall === true ? wheels.map((w) => w.name) : []);
+    // An editable install is made again each time, as pip does.
+    for (const name of editables.names) reinstall.add(name);
+    const wanted = new Map<string, WantedDistribution>();
+    const toFetch: ResolvedWheel[] = [];
+    // Which resolved wheels are unpacked in the cache already, asked all at once.
+    const inCache = new Set<string>();
+    await Promise.all(
+      wheels.map(async (wheel) => {
+        const known = wheel.allowedSha256.find((sha) => SHA256_HEX.test(sha));
+        // A wheel downloaded early is counted as downloaded (below), not as found in the cache.
+        if (wheel.direct === undefined && known !== undefined && wheel.allowedSha256.length === 1 && !downloadedEarly.has(known) && (await cache.get(known)) !== null) inCache.add(known);
+      }),
+    );
+    for (const wheel of wheels) {
+      const base: WantedDistribution = { name: wheel.name, version: wheel.version, requested: wheel.requested };
+      const have = installedByName.get(wheel.name);
+      const sameAsInstalled = installedAt(wheel.name, wheel.version);
+      // The same version from another file (an index release, or another URL) is replaced by the wheel named by URL.
+      if (sameAsInstalled && have !== undefined && wheel.direct !== undefined && (await installedDirectUrl(have.path)) !== wheel.direct.directUrl.url) reinstall.add(wheel.name);
+      const known = wheel.allowedSha256.find((sha) => SHA256_HEX.test(sha));
+      if (wheel.direct !== undefined) {
+        wanted.set(wheel.name, { ...base, wheelPath: wheel.direct.path, sha256: wheel.direct.directUrl.archive_info?.hashes?.['sha256'] ?? (known as string), directUrl: wheel.direct.directUrl });
+      } else if (sameAsInstalled && !reinstall.has(wheel.name)) {
+        wanted.set(wheel.name, base);
+      } else if (known !== undefined && inCache.has(known)) {
+        wanted.set(wheel.name, { ...base, sha256: known });
+      } else {
+        toFetch.push(wheel);
+        // Planned now, fetched below (not at all on a dry run).
+        wanted.set(wheel.name, base);
       }
-    };
-    const concurrency = options.concurrency ?? 16;
-    const early = new Map<string, Promise<DownloadResult | null>>();
-    const downloadedEarly = new Set<string>();
-    const earlySlot = createLimiter(EARLY_FETCHES);
-    const fetchEarly = (name: string, version: Version, file: IndexFile & { sha256: string }): void => {
-      if (options.dryRun === true || early.has(file.sha256)) return;
-      if (isKept(name, version)) return;
-      const task = (async () => {
-        if ((await cache.get(file.sha256)) !== null) return null;
-        downloadedEarly.add(file.sha256);
-        const fetched = await earlySlot.run(() => options.client.download(file, archivePathFor(cacheDir, file.sha256, file.filename), { expectedSha256: file.sha256 }));
-        await cache.unpack(fetched.path, { sha256: fetched.sha256 });
-        return fetched;
-      })();
-      early.set(file.sha256, task.catch(() => null));
-    };
-    try {
-      return await installResolved();
-    } finally {
-      // Nothing fetched early is left running when the install ends, however it ends.
-      await Promise.all(early.values());
     }
 
-    async function installResolved(): Promise<InstallResult> {
-      const { wheels } = await resolveWheels({
-        requirements: [...options.requirements, ...editables.requirements],
-        ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
-        client: options.client,
-        interpreter,
-        preferred,
-        ...(upgrade.length === 0 ? {} : { upgrade }),
-        ...(options.requireHashes === undefined ? {} : { requireHashes: options.requireHashes }),
-        ...(options.noDeps === undefined ? {} : { noDeps: options.noDeps }),
-        cacheDir,
-        ...(builder === undefined ? {} : { builder }),
-        onEvent: emit,
-        onDecidedWheel: fetchEarly,
-      });
-      // The resolver needs no connections any more: what waits to be fetched early goes at full width.
-      earlySlot.setLimit(concurrency);
-
-      const reinstall = new Set(Array.isArray(options.reinstall) ? options.reinstall.map(normalizeName) : options.reinstall === true ? wheels.map((w) => w.name) : []);
-      // An editable install is made again each time, as pip does.
-      for (const name of editables.names) reinstall.add(name);
-      const wanted = new Map<string, WantedDistribution>();
-      const toFetch: ResolvedWheel[] = [];
-      // Which resolved wheels are unpacked in the cache already, asked all at once.
-      const inCache = new Set<string>();
-      await Promise.all(
-        wheels.map(async (wheel) => {
-          const known = wheel.allowedSha256.find((sha) => SHA256_HEX.test(sha));
-          // A wheel downloaded early is counted as downloaded (below), not as found in the cache.
-          if (wheel.direct === undefined && known !== undefined && wheel.allowedSha256.length === 1 && !downloadedEarly.has(known) && (await cache.get(known)) !== null) inCache.add(known);
+    const keep = installed.distributions.map((d) => d.name);
+    const result = (plan: SyncPlan, downloaded: number, venvRoot: string, python: string): InstallResult => {
+      const byName = new Map(wheels.map((w) => [w.name, w]));
+      const items: InstallResult['installed'] = [
+        ...plan.install.map((s) => ({ name: s.name, version: s.version })),
+        ...plan.upgrade.map((s) => {
+          const version = byName.get(normalizeName(s.name))?.version ?? s.version;
+          return s.from === version ? { name: s.name, version, reinstalled: true } : { name: s.name, version, upgradedFrom: s.from };
+        }),
+      ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return {
+        venv: venvRoot,
+        python,
+        dryRun: options.dryRun === true,
+        installed: items,
+        removed: plan.upgrade.filter((s) => s.from !== (byName.get(normalizeName(s.name))?.version ?? s.version)).map((s) => ({ name: s.name, version: s.from })),
+        kept: plan.keep.length,
+        downloaded,
+      };
+    };
+    const withReport = async (out: InstallResult): Promise<InstallResult> => {
+      if (options.report !== true) return out;
+      const byName = new Map(wheels.map((w) => [w.name, w]));
+      const items = await Promise.all(
+        out.installed.map(async (item) => {
+          const wheel = byName.get(normalizeName(item.name)) as ResolvedWheel;
+          const metadata = wheel.direct !== undefined || wheel.file.sourceKind === 'index' || wheel.file.coreMetadata !== false ? await options.client.getMetadata(wheel.file).catch(() => null) : null;
+          return {
+            name: metadata?.name ?? item.name,
+            version: item.version,
+            url: wheel.direct?.directUrl.url ?? wheel.file.url,
+            sha256: wheel.allowedSha256[0] ?? wheel.file.sha256,
+            direct: wheel.direct !== undefined,
+            yanked: wheel.file.yanked !== false,
+            requested: wheel.requested,
+            ...(metadata === null ? {} : { requiresDist: metadata.requiresDist, requiresPython: metadata.requiresPython }),
+          };
         }),
       );
-      for (const wheel of wheels) {
-        const base: WantedDistribution = { name: wheel.name, version: wheel.version, requested: wheel.requested };
-        const have = installedByName.get(wheel.name);
-        let sameAsInstalled = false;
-        try {
-          sameAsInstalled = have !== undefined && parseVersion(have.version).toString() === wheel.version;
-        } catch {
-          sameAsInstalled = false;
-        }
-        // The same version from another file (an index release, or another URL) is replaced by the wheel named by URL.
-        if (sameAsInstalled && have !== undefined && wheel.direct !== undefined && (await installedDirectUrl(have.path)) !== wheel.direct.directUrl.url) reinstall.add(wheel.name);
-        const known = wheel.allowedSha256.find((sha) => SHA256_HEX.test(sha));
-        if (wheel.direct !== undefined) {
-          wanted.set(wheel.name, { ...base, wheelPath: wheel.direct.path, sha256: wheel.direct.directUrl.archive_info?.hashes?.['sha256'] ?? (known as string), directUrl: wheel.direct.directUrl });
-        } else if (sameAsInstalled && !reinstall.has(wheel.name)) {
-          wanted.set(wheel.name, base);
-        } else if (known !== undefined && inCache.has(known)) {
-          wanted.set(wheel.name, { ...base, sha256: known });
-        } else {
-          toFetch.push(wheel);
-          // Planned now, fetched below (not at all on a dry run).
-          wanted.set(wheel.name, base);
-        }
-      }
+      return { ...out, report: buildInstallationReport(items, interpreter.markerEnvironment) };
+    };
 
-      const keep = installed.distributions.map((d) => d.name);
-      const result = (plan: SyncPlan, downloaded: number, venvRoot: string, python: string): InstallResult => {
-        const byName = new Map(wheels.map((w) => [w.name, w]));
-        const items: InstallResult['installed'] = [
-          ...plan.install.map((s) => ({ name: s.name, version: s.version })),
-          ...plan.upgrade.map((s) => {
-            const version = byName.get(normalizeName(s.name))?.version ?? s.version;
-            return s.from === version ? { name: s.name, version, reinstalled: true } : { name: s.name, version, upgradedFrom: s.from };
-          }),
-        ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        return {
-          venv: venvRoot,
-          python,
-          dryRun: options.dryRun === true,
-          installed: items,
-          removed: plan.upgrade.filter((s) => s.from !== (byName.get(normalizeName(s.name))?.version ?? s.version)).map((s) => ({ name: s.name, version: s.from })),
-          kept: plan.keep.length,
-          downloaded,
-        };
-      };
-      const withReport = async (out: InstallResult): Promise<InstallResult> => {
-        if (options.report !== true) return out;
-        const byName = new Map(wheels.map((w) => [w.name, w]));
-        const items = await Promise.all(
-          out.installed.map(async (item) => {
-            const wheel = byName.get(normalizeName(item.name)) as ResolvedWheel;
-            const metadata = wheel.direct !== undefined || wheel.file.sourceKind === 'index' || wheel.file.coreMetadata !== false ? await options.client.getMetadata(wheel.file).catch(() => null) : null;
-            return {
-              name: metadata?.name ?? item.name,
-              version: item.version,
-              url: wheel.direct?.directUrl.url ?? wheel.file.url,
-              sha256: wheel.allowedSha256[0] ?? wheel.file.sha256,
-              direct: wheel.direct !== undefined,
-              yanked: wheel.file.yanked !== false,
-              requested: wheel.requested,
-              ...(metadata === null ? {} : { requiresDist: metadata.requiresDist, requiresPython: metadata.requiresPython }),
-            };
-          }),
-        );
-        return { ...out, report: buildInstallationReport(items, interpreter.markerEnvironment) };
-      };
-
-      if (options.dryRun === true) {
-        const plan = 'venv' in target ? await planSync(target.venv, [...wanted.values()], { keep, reinstall: [...reinstall], installed: installed.distributions }) : planForNewVenv([...wanted.values()]);
-        emit({ type: 'sync', event: { type: 'plan', plan } });
-        return withReport(result(plan, 0, venvDir, interpreter.version));
-      }
-
-      const cached = wheels.length - toFetch.length;
-      emit({ type: 'fetch-plan', total: wheels.length, cached });
-      let done = cached;
-      await runBounded(toFetch, concurrency, async (wheel) => {
-        const known = wheel.allowedSha256.length === 1 ? (wheel.allowedSha256[0] as string) : null;
-        const path = known !== null ? archivePathFor(cacheDir, known, wheel.file.filename) : join(cacheDir, 'archives-v1', 'unhashed', randomBytes(8).toString('hex'), wheel.file.filename);
-        const ahead = known === null ? null : ((await early.get(known)) ?? null);
-        const fetched =
-          ahead !== null ? ahead : wheel.file.parsed.kind === 'sdist' && builder !== undefined ? await builder.wheel(wheel.file, { allowedSha256: wheel.allowedSha256 }) : await fetchWheel(options.client, wheel, path);
-        wanted.set(wheel.name, { name: wheel.name, version: wheel.version, requested: wheel.requested, wheelPath: fetched.path, sha256: fetched.sha256 });
-        done++;
-        emit({ type: 'fetched', name: wheel.name, filename: wheel.file.filename, bytes: fetched.size, done, total: wheels.length });
-        // Unpacked while the other downloads go on (the sync below finds it in the cache); a bad
-        // wheel still fails the install before the environment changes.
-        await cache.unpack(fetched.path, { sha256: fetched.sha256 });
-      });
-
-      let venv: Venv;
-      if ('venv' in target) venv = target.venv;
-      else {
-        // Made only now, so a failed resolution or download leaves no empty environment behind.
-        venv = await createVenv(venvDir, target.interpreter);
-        emit({ type: 'venv-created', path: venv.root, python: target.interpreter.path, pythonVersion: target.interpreter.version });
-      }
-      // pip install never removes what it was not asked about.
-      const synced = await syncVenv(venv, [...wanted.values()], {
-        cache,
-        keep,
-        // Read before resolving; resolving and downloading changed nothing in the environment.
-        installed: installed.distributions,
-        reinstall: [...reinstall],
-        ...(options.compile === undefined ? {} : { compile: options.compile }),
-        onEvent: (event) => emit({ type: 'sync', event }),
-      });
-      return withReport(result(synced.plan, toFetch.length, venv.root, venv.interpreter.version));
+    if (options.dryRun === true) {
+      const plan = 'venv' in target ? await planSync(target.venv, [...wanted.values()], { keep, reinstall: [...reinstall], installed: installed.distributions }) : planForNewVenv([...wanted.values()]);
+      emit({ type: 'sync', event: { type: 'plan', plan } });
+      return withReport(result(plan, 0, venvDir, interpreter.version));
     }
+
+    const cached = wheels.length - toFetch.length;
+    emit({ type: 'fetch-plan', total: wheels.length, cached });
+    let done = cached;
+    await runBounded(toFetch, concurrency, async (wheel) => {
+      const known = wheel.allowedSha256.length === 1 ? (wheel.allowedSha256[0] as string) : null;
+      const path = known !== null ? archivePathFor(cacheDir, known, wheel.file.filename) : join(cacheDir, 'archives-v1', 'unhashed', randomBytes(8).toString('hex'), wheel.file.filename);
+      const ahead = known === null ? null : ((await early.get(known)) ?? null);
+      const fetched =
+        ahead !== null ? ahead : wheel.file.parsed.kind === 'sdist' && builder !== undefined ? await builder.wheel(wheel.file, { allowedSha256: wheel.allowedSha256 }) : await fetchWheel(options.client, wheel, path);
+      wanted.set(wheel.name, { name: wheel.name, version: wheel.version, requested: wheel.requested, wheelPath: fetched.path, sha256: fetched.sha256 });
+      done++;
+      emit({ type: 'fetched', name: wheel.name, filename: wheel.file.filename, bytes: fetched.size, done, total: wheels.length });
+      // Unpacked while the other downloads go on (the sync below finds it in the cache); a bad
+      // wheel still fails the install before the environment changes.
+      await cache.unpack(fetched.path, { sha256: fetched.sha256 });
+    });
+
+    let venv: Venv;
+    if ('venv' in target) venv = target.venv;
+    else {
+      // Made only now, so a failed resolution or download leaves no empty environment behind.
+      venv = await createVenv(venvDir, target.interpreter);
+      emit({ type: 'venv-created', path: venv.root, python: target.interpreter.path, pythonVersion: target.interpreter.version });
+    }
+    // pip install never removes what it was not asked about.
+    const synced = await syncVenv(venv, [...wanted.values()], {
+      cache,
+      keep,
+      // Read before resolving; resolving and downloading changed nothing in the environment.
+      installed: installed.distributions,
+      reinstall: [...reinstall],
+      ...(options.compile === undefined ? {} : { compile: options.compile }),
+      onEvent: (event) => emit({ type: 'sync', event }),
+    });
+    return withReport(result(synced.plan, toFetch.length, venv.root, venv.interpreter.version));
   }
 }
