@@ -138,6 +138,9 @@ describe('paved sync installs the project itself, editable', () => {
     assert.equal(check.code, 0, describeRun(check));
 
     // What cannot work says so.
+    const notAProject = await paved(['install', '-e', join(work, 'cache'), '--target-venv', venv], { env });
+    assert.equal(notAProject.code, 1, describeRun(notAProject));
+    assert.match(notAProject.stderr, /has neither pyproject\.toml nor setup\.py/);
     const hashed = await paved(['install', '-e', project, '--require-hashes', '--target-venv', venv], { env });
     assert.equal(hashed.code, 1, describeRun(hashed));
     assert.match(hashed.stderr, /--require-hashes/);
