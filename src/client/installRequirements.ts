@@ -27,6 +27,7 @@ import { createIndexPackageProvider, type SkippedRelease } from './indexPackageP
 import { sdistBuilderFor, type SdistBuildEvent, type SdistBuilder, type SdistBuildSettings } from './buildSdist.js';
 import { fetchDirectWheel, parseDirectRequirement, type DirectRequirement, type DirectWheel } from './directWheel.js';
 import { buildInstallationReport, type InstallationReport } from './installationReport.js';
+import type { EditableTarget } from './readInstallRequirements.js';
 import { resolve, type Resolution, type ResolverEvent } from '../resolver/resolve.js';
 import { withPinnedCandidates, type PinnedCandidate } from '../resolver/pinnedCandidates.js';
 import { splitKey } from '../resolver/packageKey.js';
@@ -337,7 +338,7 @@ export interface InstallRequirementsOptions {
    * back-end's PEP 660 `build_editable` and takes part in the resolution as a fixed release;
    * it is always reinstalled, as pip does.
    */
-  editables?: readonly string[];
+  editables?: readonly EditableTarget[];
   constraints?: readonly string[];
   client: IndexClient;
   /** The environment to install into; created when it does not exist. */
@@ -424,29 +425,32 @@ export function installRequirements(options: InstallRequirementsOptions): Promis
  * Builds the editable wheels of `dirs` for `interpreter` and returns them as requirements (the
  * wheel's path, marked with its folder) plus their names; the caller removes `folders` after.
  */
-async function buildEditables(dirs: readonly string[], builder: SdistBuilder | undefined, requireHashes: boolean): Promise<{ requirements: InstallRequirement[]; names: string[]; folders: string[] }> {
+async function buildEditables(targets: readonly EditableTarget[], builder: SdistBuilder | undefined, requireHashes: boolean): Promise<{ requirements: InstallRequirement[]; names: string[]; folders: string[] }> {
   const out: { requirements: InstallRequirement[]; names: string[]; folders: string[] } = { requirements: [], names: [], folders: [] };
-  if (dirs.length === 0) return out;
+  if (targets.length === 0) return out;
   if (requireHashes) {
-    throw new PavedError('PAVED_E_HASH_REQUIRED', `an editable install (-e ${dirs[0] as string}) has no hash to check, which --require-hashes needs`, {
+    throw new PavedError('PAVED_E_HASH_REQUIRED', `an editable install (-e ${(targets[0] as EditableTarget).dir}) has no hash to check, which --require-hashes needs`, {
       hint: 'Install the project without --require-hashes, or build a wheel of it and pin that wheel\'s sha256.',
     });
   }
   if (builder === undefined) {
-    throw new PavedError('PAVED_E_NO_WHEEL', `an editable install (-e ${dirs[0] as string}) is built through the project's back-end, which --no-build forbids`, {
+    throw new PavedError('PAVED_E_NO_WHEEL', `an editable install (-e ${(targets[0] as EditableTarget).dir}) is built through the project's back-end, which --no-build forbids`, {
       hint: 'Drop --no-build to install the project in editable mode.',
     });
   }
   try {
-    for (const dir of dirs) {
+    for (const { dir, extras } of targets) {
       const absolute = resolvePath(dir);
       if (!existsSync(join(absolute, 'pyproject.toml')) && !existsSync(join(absolute, 'setup.py'))) {
         throw new PavedError('PAVED_E_NOT_FOUND', `-e ${dir}: ${absolute} has neither pyproject.toml nor setup.py`, { hint: 'Point -e at a project folder.' });
       }
       const built = await builder.editable(absolute);
       out.folders.push(dirname(built.path));
-      out.requirements.push({ requirement: built.path, editable: absolute });
-      out.names.push(normalizeName(parseWheelFilename(basename(built.path)).name));
+      const name = normalizeName(parseWheelFilename(basename(built.path)).name);
+      // `name[extras] @ file:…` so that the extras' requirements join the resolution.
+      const requirement = extras.length === 0 ? built.path : `${name}[${extras.join(',')}] @ ${pathToFileURL(built.path).href}`;
+      out.requirements.push({ requirement, editable: absolute });
+      out.names.push(name);
     }
     return out;
   } catch (error) {

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PavedError } from '../errors.js';
+import { parseRequirement } from '../standards/requirement.js';
 import { readRequirementsFile, type RequirementsWarning } from './readRequirementsFile.js';
 
 /** Requirements and constraints read from files, plus the index options the files gave. */
@@ -16,8 +17,49 @@ export interface InstallRequirementsFromFiles {
   constraints: string[];
   options: { name: string; value: string | null }[];
   warnings: RequirementsWarning[];
-  /** `-e` lines of requirement files: absolute project folders. */
-  editables: string[];
+  /** `-e` lines of requirement files. */
+  editables: EditableTarget[];
+}
+
+/** A project folder to install in editable mode (pip's `-e DIR[extras]`). */
+export interface EditableTarget {
+  /** Absolute. */
+  dir: string;
+  /** Extras to install with it, as written (`-e .[dev,test]`). */
+  extras: string[];
+}
+
+/**
+ * Reads an `-e` target as pip does: a folder path or `file:` URL, relative to the working
+ * directory, with optional `[extras]` after it. `where` prefixes errors (`file:line: ` or '').
+ * Throws `PAVED_E_INVALID_REQUIREMENTS` for a VCS or other remote URL and for malformed extras.
+ */
+export function editableTarget(value: string, where = ''): EditableTarget {
+  const fail = (why: string, hint: string): PavedError => new PavedError('PAVED_E_INVALID_REQUIREMENTS', `${where}-e ${value}: ${why}`, { hint });
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value) && !value.startsWith('file:')) {
+    throw fail('only local project folders can be installed in editable mode', 'Check the project out and give its folder (-e ./path), or require a released version instead.');
+  }
+  let path = value.trim();
+  let extras: string[] = [];
+  const bracket = /^(.*?)(\[[^\]]*\])$/s.exec(path);
+  if (bracket !== null) {
+    path = bracket[1] as string;
+    try {
+      extras = parseRequirement(`project${bracket[2] as string}`).extras;
+    } catch {
+      throw fail(`${bracket[2] as string} is not a list of extras`, 'Write extras as -e ./path[name,other].');
+    }
+  }
+  if (path === '') throw fail('names no folder', 'Give the project folder (-e ./path).');
+  if (path.startsWith('file:')) {
+    try {
+      path = fileURLToPath(path);
+    } catch {
+      throw fail('is not a local file URL', 'Give the project folder as a path (-e ./path).');
+    }
+  }
+  // Relative to the working directory, as pip reads paths in requirement files.
+  return { dir: resolve(path), extras };
 }
 
 /** The requirement text of the logical line starting at 1-based `line` (continuations joined, comment and options removed). */
@@ -64,23 +106,7 @@ export async function readInstallRequirements(requirementFiles: readonly string[
     }
     // Bare wheel paths and URLs: the install recognises them (see directWheel.ts).
     for (const reference of contents.references) if (!reference.constraint) out.requirements.push({ requirement: reference.text, hashes: reference.hashes });
-    for (const editable of contents.editables) {
-      if (/^[a-z][a-z0-9+.-]*:/i.test(editable.value) && !editable.value.startsWith('file:')) {
-        throw new PavedError('PAVED_E_INVALID_REQUIREMENTS', `${editable.file}:${editable.line}: -e ${editable.value}: only local project folders can be installed in editable mode`, {
-          hint: 'Check the project out and give its folder (-e ./path), or require a released version instead.',
-        });
-      }
-      let path = editable.value;
-      if (path.startsWith('file:')) {
-        try {
-          path = fileURLToPath(path);
-        } catch {
-          throw new PavedError('PAVED_E_INVALID_REQUIREMENTS', `${editable.file}:${editable.line}: -e ${editable.value} is not a local file URL`, { hint: 'Give the project folder as a path (-e ./path).' });
-        }
-      }
-      // Relative to the working directory, as pip reads paths in requirement files.
-      out.editables.push(resolve(path));
-    }
+    for (const editable of contents.editables) out.editables.push(editableTarget(editable.value, `${editable.file}:${editable.line}: `));
   }
   return out;
 }

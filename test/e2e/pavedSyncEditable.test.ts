@@ -116,7 +116,7 @@ describe('paved sync installs the project itself, editable', () => {
   it('paved install -e DIR and a requirements file\'s -e line install the project editable, as pip does', { timeout: 240_000 }, async () => {
     const project = join(work, 'tool');
     await mkdir(join(project, 'src', 'tool'), { recursive: true });
-    await writeFile(join(project, 'pyproject.toml'), pyproject('1.0').replaceAll('greeter', 'tool'));
+    await writeFile(join(project, 'pyproject.toml'), `${pyproject('1.0').replaceAll('greeter', 'tool')}\n[project.optional-dependencies]\ncli = ["click"]\n`);
     await writeFile(join(project, 'src', 'tool', '__init__.py'), 'NAME = "tool"\n');
     const venv = join(work, 'tool-venv');
     const python = join(venv, 'bin', 'python');
@@ -129,15 +129,23 @@ describe('paved sync installs the project itself, editable', () => {
     const listed = await machinePip(python, ['list', '--format=json']);
     assert.equal((JSON.parse(listed.stdout) as { name: string; editable_project_location?: string }[]).find((p) => p.name === 'tool')?.editable_project_location, project);
 
-    // From a requirements file (paths relative to the working directory, as pip reads them): built and installed again.
-    await writeFile(join(work, 'requirements.txt'), '-e ./tool\nidna\n');
+    // From a requirements file (paths relative to the working directory, as pip reads them): built
+    // and installed again, here with an extra, whose requirements come too.
+    await writeFile(join(work, 'requirements.txt'), '-e ./tool[cli]\nidna\n');
     const again = await paved(['install', '-r', 'requirements.txt', '--target-venv', venv, '--json'], { env, cwd: work });
     assert.equal(again.code, 0, describeRun(again));
-    assert.deepEqual(jsonResult<{ installed: { name: string; reinstalled?: boolean }[] }>(again).installed, [{ name: 'tool', version: '1.0', reinstalled: true }]);
+    assert.deepEqual(jsonResult<{ installed: { name: string; reinstalled?: boolean }[] }>(again).installed, [
+      { name: 'click', version: '8.5.0' },
+      { name: 'tool', version: '1.0', reinstalled: true },
+    ]);
+    assert.equal((await run(python, ['-c', 'import click'])).code, 0, 'the extra\'s dependency is installed');
     const check = await machinePip(python, ['check']);
     assert.equal(check.code, 0, describeRun(check));
 
     // What cannot work says so.
+    const badExtras = await paved(['install', '-e', `${project}[no extra!]`, '--target-venv', venv], { env });
+    assert.equal(badExtras.code, 1, describeRun(badExtras));
+    assert.match(badExtras.stderr, /\[no extra!\] is not a list of extras/);
     const notAProject = await paved(['install', '-e', join(work, 'cache'), '--target-venv', venv], { env });
     assert.equal(notAProject.code, 1, describeRun(notAProject));
     assert.match(notAProject.stderr, /has neither pyproject\.toml nor setup\.py/);

@@ -21,7 +21,7 @@ import { PavedError, isPavedError } from '../../errors.js';
 import type { SdistBuildSettings } from '../../client/buildSdist.js';
 import { downloadLock, type DownloadLockEvent } from '../../client/downloadLock.js';
 import type { IndexClient } from '../../client/indexClient/indexClient.js';
-import { readInstallRequirements } from '../../client/readInstallRequirements.js';
+import { editableTarget, readInstallRequirements, type EditableTarget } from '../../client/readInstallRequirements.js';
 import { openVenv } from '../../installer/createVenv.js';
 import { downloadRequirements } from '../../client/downloadRequirements.js';
 import { installRequirements, type InstallRequirement } from '../../client/installRequirements.js';
@@ -71,8 +71,8 @@ interface InstallClientSettings extends IndexClientConfig {
 /** What the flags, the environment, the config files and the requirement files' own options say, read once. */
 interface InstallSettings {
   requirements: InstallRequirement[];
-  /** Project folders to install in editable mode (`-e` flags and `-e` lines), absolute. */
-  editables: string[];
+  /** Project folders to install in editable mode (`-e` flags and `-e` lines). */
+  editables: EditableTarget[];
   constraints: string[];
   client: InstallClientSettings;
   build: SdistBuildSettings;
@@ -123,12 +123,17 @@ async function readSettings(flags: ResolveFlags, names: string[], reporter: Repo
   const files = await readInstallRequirements(flags.requirement, flags.constraint);
   for (const w of files.warnings) reporter.warn(`${w.file}:${w.line}: ${w.message}`);
   const requirements: InstallRequirement[] = [...files.requirements, ...names.map((n) => ({ requirement: n }))];
-  const editables = [...new Set([...files.editables, ...editableFlags.map((e) => resolve(e))])];
-  if (requirements.length === 0 && editables.length === 0) {
+  const editables = new Map<string, EditableTarget>();
+  for (const target of [...files.editables, ...editableFlags.map((e) => editableTarget(e))]) {
+    // One folder named twice installs once, with the extras of both.
+    const seen = editables.get(target.dir);
+    editables.set(target.dir, seen === undefined ? target : { dir: target.dir, extras: [...new Set([...seen.extras, ...target.extras])] });
+  }
+  if (requirements.length === 0 && editables.size === 0) {
     throw new PavedError('PAVED_E_NOTHING_TO_INSTALL', 'no requirements given', { hint: 'Name packages (paved install flask) or give -r requirements.txt.' });
   }
   const client = await readClientSettings(flags, files.options, reporter);
-  return { requirements, editables, constraints: files.constraints, client, build: buildSettingsFromFlags(flags) };
+  return { requirements, editables: [...editables.values()], constraints: files.constraints, client, build: buildSettingsFromFlags(flags) };
 }
 
 function openClient(settings: InstallClientSettings, reporter: Reporter): IndexClient {
@@ -178,7 +183,7 @@ export function registerInstallCommands(program: Command): void {
     .option('--no-deps', 'install the named requirements only, none of their dependencies')
     .option('--dry-run', 'resolve and show what would be installed; change nothing, create no environment')
     .option('--report <file>', "write pip's installation report (JSON, version 1) to a file, or - for standard output")
-    .option('-e, --editable <dir>', 'install the project in this folder in editable mode, through its back-end (PEP 660) (repeatable)', collect, [])
+    .option('-e, --editable <dir>', 'install the project in this folder in editable mode, through its back-end (PEP 660); DIR[extra,…] adds extras (repeatable)', collect, [])
     .option('--reinstall', 'install every resolved package again, even when the same version is there')
     .option('--compile', 'compile the installed Python files to bytecode')
     .action((names: string[], flags: ResolveFlags & InstallFlags, cmd: Command) =>
@@ -312,7 +317,7 @@ export function registerInstallCommands(program: Command): void {
         }
         const settings = await readSettings(flags, names, reporter);
         if (settings.editables.length > 0) {
-          throw new PavedError('PAVED_E_INVALID_REQUIREMENTS', `-e ${settings.editables[0] as string}: an editable project is a folder on this machine, not something to download`, {
+          throw new PavedError('PAVED_E_INVALID_REQUIREMENTS', `-e ${(settings.editables[0] as EditableTarget).dir}: an editable project is a folder on this machine, not something to download`, {
             hint: 'Build a wheel of the project (python -m build) and put it in the folder, or drop the -e line.',
           });
         }
