@@ -26,13 +26,14 @@ import { resolveUniversal, type UniversalEvent, type UniversalResolution } from 
 import { lockRoots } from '../project/lockInputs.js';
 import type { LockedFile, LockedPackage, PavedLockInputs, Pylock } from '../project/pylockModel.js';
 import type { CoreMetadata } from '../standards/coreMetadata.js';
-import { createMarkerAlgebra, type Dnf } from '../standards/markerAlgebra.js';
+import { createMarkerAlgebra, DNF_TRUE, type Dnf, type MarkerAlgebra } from '../standards/markerAlgebra.js';
 import { parseMarker } from '../standards/markers.js';
 import { parseSpecifierSet } from '../standards/specifier.js';
 import { redactUrl } from '../standards/urls.js';
-import { tryParseVersion, type Version } from '../standards/version.js';
+import { wheelMarker } from '../standards/wheelEnvironments.js';
+import { compareVersions, tryParseVersion, type Version } from '../standards/version.js';
 import type { IndexClient, IndexFile } from './indexClient/indexClient.js';
-import { createIndexPackageProvider } from './indexPackageProvider.js';
+import { createIndexPackageProvider, type IndexPackageProvider } from './indexPackageProvider.js';
 import { createSdistBuilder, type SdistBuildEvent, type SdistBuilder, type SdistBuildSettings } from './buildSdist.js';
 
 /** What locking reports while it works. */
@@ -40,6 +41,11 @@ export type LockEvent =
   | UniversalEvent
   | { type: 'locked'; packages: number; forks: string[] }
   | { type: 'hashing'; filename: string }
+  /**
+   * These releases of `name` have no wheel (nor a buildable sdist) for a required environment
+   * where the package is needed, so the lock is resolved again without them.
+   */
+  | { type: 'uncovered'; name: string; versions: string[]; environment: string }
   /** Learning an sdist-only release's metadata (`sdist-metadata` says from where). */
   | { type: 'build'; event: SdistBuildEvent };
 
@@ -163,6 +169,98 @@ function metadataBuilder(options: LockProjectOptions, requiresPython: string, em
   };
 }
 
+/** Releases a lock leaves out for required environments: by package, by version, the environments it fails. */
+type LeftOut = Map<string, Map<string, Set<string>>>;
+
+/** One required environment, as written and as a set. */
+interface RequiredEnvironment {
+  text: string;
+  dnf: Dnf;
+}
+
+/**
+ * Whether a release may be locked for a required environment (`[tool.paved]
+ * required-environments`): yes when the package is not needed there (its marker cannot hold
+ * within it), when one of its wheels serves some part of it (`wheelMarker`), or when it has an
+ * sdist and building is allowed (it can be built there).
+ */
+function coverageChecker(algebra: MarkerAlgebra, provider: IndexPackageProvider, buildAllowed: boolean): (name: string, version: Version, packageDnf: Dnf, environment: RequiredEnvironment) => Promise<boolean> {
+  const wheelDnfs = new Map<string, Dnf>();
+  const servedBy = (file: IndexFile): Dnf => {
+    let d = wheelDnfs.get(file.filename);
+    if (d === undefined) {
+      const marker = file.parsed.kind === 'wheel' ? wheelMarker(file.parsed.tags) : null;
+      d = marker === null ? DNF_TRUE : algebra.fromMarker(parseMarker(marker));
+      wheelDnfs.set(file.filename, d);
+    }
+    return d;
+  };
+  return async (name, version, packageDnf, environment) => {
+    const region = algebra.and(packageDnf, environment.dnf);
+    if (!algebra.possible(region)) return true;
+    const { files } = await provider.releaseFiles(name, version);
+    const offered = files.length > 0 ? files : [await provider.bestSdist(name, version)].filter((f): f is IndexFile => f !== null);
+    return offered.some((file) => (file.parsed.kind === 'wheel' ? algebra.possible(algebra.and(region, servedBy(file))) : buildAllowed));
+  };
+}
+
+/**
+ * One universal resolution of the lock's roots, without the releases in `leftOut`. When it has
+ * no solution, the error also says which releases were not considered: sdist-only ones while
+ * building is off, and those left out for a required environment.
+ */
+async function resolveForLock(
+  provider: IndexPackageProvider,
+  options: LockProjectOptions,
+  requiresPython: string,
+  environments: string[] | null,
+  leftOut: LeftOut,
+  emit: (event: LockEvent) => void,
+): Promise<UniversalResolution> {
+  const constraints = [...leftOut].map(([name, versions]) => `${name}${[...versions.keys()].map((v) => `!=${v}`).join(',')}`);
+  try {
+    return await resolveUniversal(lockRoots(options.inputs, options.projectName), provider, {
+      requiresPython,
+      environments,
+      preferredEntries: previousPins(options.previous),
+      ...(options.upgrade === undefined ? {} : { upgrade: options.upgrade }),
+      ...(constraints.length === 0 ? {} : { constraints }),
+      onEvent: emit,
+    });
+  } catch (error) {
+    if (!isPavedError(error, 'PAVED_E_NO_SOLUTION')) throw error;
+    const notes: string[] = [];
+    const hints: string[] = [];
+    const list = (items: string[]): string => `${items.slice(0, 12).join(', ')}${items.length > 12 ? `, and ${items.length - 12} more` : ''}`;
+    const sdistOnly = provider.skipped().filter((s) => s.reason === 'sdist-only');
+    if (sdistOnly.length > 0) {
+      // Say which releases building would have made available.
+      notes.push(`Not considered, because they are published only as sdists and building is off${options.build?.noBuild === true ? ' (--no-build)' : ''}: ${list(sdistOnly.map((s) => `${s.name} ${s.version}`))}.`);
+      hints.push('Drop --no-build to lock these releases from their sdists, or publish wheels of them.');
+    }
+    if (leftOut.size > 0) {
+      // By package, newest first, releases that fail the same environments together: `lib 2.1, 2.0 (sys_platform == "win32")`.
+      const shown: string[] = [];
+      for (const [name, versions] of leftOut) {
+        const byEnvironments = new Map<string, string[]>();
+        for (const [version, where] of [...versions].sort((a, b) => compareVersions(b[0], a[0]))) {
+          const key = [...where].join('; ');
+          byEnvironments.set(key, [...(byEnvironments.get(key) ?? []), version]);
+        }
+        for (const [where, list] of byEnvironments) shown.push(`${name} ${list.join(', ')} (${where})`);
+      }
+      notes.push(`Left out, because they have no wheel for a required environment ([tool.paved] required-environments): ${list(shown)}.`);
+      hints.push('Publish wheels (or an sdist) for those environments, or take them out of required-environments.');
+    }
+    if (notes.length === 0) throw error;
+    throw new PavedError('PAVED_E_NO_SOLUTION', `${error.message}\n${notes.join('\n')}`, {
+      hint: hints.join(' '),
+      details: { sdistOnly: sdistOnly.map((s) => ({ name: s.name, version: s.version })), leftOut: Object.fromEntries([...leftOut].map(([name, versions]) => [name, Object.fromEntries([...versions].map(([v, where]) => [v, [...where]]))])) },
+      cause: error,
+    });
+  }
+}
+
 /** Resolves and builds the lock. Nothing is written; see `serializePylock`. */
 export async function lockProject(options: LockProjectOptions): Promise<{ lock: Pylock; resolution: UniversalResolution }> {
   const emit = options.onEvent ?? ((): void => {});
@@ -171,29 +269,42 @@ export async function lockProject(options: LockProjectOptions): Promise<{ lock: 
   const environments = inputs.environments.length > 0 ? inputs.environments : null;
   const buildMetadata = metadataBuilder(options, requiresPython, emit);
   const provider = createIndexPackageProvider(options.client, { tags: null, ...(buildMetadata === undefined ? {} : { buildMetadata }) });
+  const algebra = createMarkerAlgebra({ requiresPython: parseSpecifierSet(requiresPython), environments: environments === null ? null : environments.map((m) => parseMarker(m)) });
+  const required: RequiredEnvironment[] = (inputs.requiredEnvironments ?? []).map((text) => ({ text, dnf: algebra.fromMarker(parseMarker(text)) }));
+  for (const environment of required) {
+    if (!algebra.possible(environment.dnf)) {
+      throw new PavedError('PAVED_E_INVALID_PYPROJECT', `required-environments names ${JSON.stringify(environment.text)}, which this lock does not cover (requires-python ${requiresPython}${environments === null ? '' : `, environments ${environments.map((m) => JSON.stringify(m)).join(', ')}`})`, {
+        hint: 'Name an environment inside requires-python and [tool.paved] environments, or widen those.',
+      });
+    }
+  }
+  const covers = coverageChecker(algebra, provider, buildMetadata !== undefined);
+  // Releases left out for a required environment, by package, and the environments they fail.
+  const leftOut: LeftOut = new Map();
+  const leftOutCount = (): number => [...leftOut.values()].reduce((n, versions) => n + [...versions.values()].reduce((m, where) => m + where.size, 0), 0);
   let resolution: UniversalResolution;
-  try {
-    resolution = await resolveUniversal(lockRoots(inputs, options.projectName), provider, {
-      requiresPython,
-      environments,
-      preferredEntries: previousPins(options.previous),
-      ...(options.upgrade === undefined ? {} : { upgrade: options.upgrade }),
-      onEvent: emit,
-    });
-  } catch (error) {
-    const sdistOnly = provider.skipped().filter((s) => s.reason === 'sdist-only');
-    if (!isPavedError(error, 'PAVED_E_NO_SOLUTION') || sdistOnly.length === 0) throw error;
-    // Say which releases building would have made available.
-    const shown = sdistOnly.slice(0, 12).map((s) => `${s.name} ${s.version}`);
-    const more = sdistOnly.length > shown.length ? `, and ${sdistOnly.length - shown.length} more` : '';
-    throw new PavedError('PAVED_E_NO_SOLUTION', `${error.message}\nNot considered, because they are published only as sdists and building is off${options.build?.noBuild === true ? ' (--no-build)' : ''}: ${shown.join(', ')}${more}.`, {
-      hint: 'Drop --no-build to lock these releases from their sdists, or publish wheels of them.',
-      details: { sdistOnly: sdistOnly.map((s) => ({ name: s.name, version: s.version })) },
-      cause: error,
-    });
+  for (;;) {
+    resolution = await resolveForLock(provider, options, requiresPython, environments, leftOut, emit);
+    const before = leftOutCount();
+    for (const pkg of resolution.packages) {
+      const packageDnf = pkg.marker === null ? DNF_TRUE : algebra.fromMarker(parseMarker(pkg.marker));
+      for (const environment of required) {
+        if (await covers(pkg.name, pkg.version, packageDnf, environment)) continue;
+        // This release fails there: leave out every release of the package that fails there too.
+        const versions: string[] = [];
+        for (const candidate of await provider.listVersions(pkg.name)) {
+          if (!(await covers(pkg.name, candidate.version, packageDnf, environment))) versions.push(candidate.version.toString());
+        }
+        const entry = leftOut.get(pkg.name) ?? new Map<string, Set<string>>();
+        for (const v of versions) entry.set(v, (entry.get(v) ?? new Set<string>()).add(environment.text));
+        leftOut.set(pkg.name, entry);
+        emit({ type: 'uncovered', name: pkg.name, versions, environment: environment.text });
+      }
+    }
+    // Every pass leaves out at least the release that failed (for that environment), so this ends.
+    if (leftOutCount() === before) break;
   }
 
-  const algebra = createMarkerAlgebra({ requiresPython: parseSpecifierSet(requiresPython), environments: environments === null ? null : environments.map((m) => parseMarker(m)) });
   const onPlatform = new Map<string, Dnf>();
   const platformDnf = (sysPlatform: string): Dnf => {
     let d = onPlatform.get(sysPlatform);

@@ -179,6 +179,7 @@ export function parseUserConfig(text: string, shown: string, warnings: string[] 
   const doc = parseTomlTable(text, shown, CONFIG_CODE, 'Fix the TOML syntax at that position.');
   const settings = parsePavedSettings(doc, { shown, code: CONFIG_CODE, prefix: '' }, warnings);
   if (settings.environments !== null) warnings.push(`${shown}: environments is a project setting; set it in [tool.paved] of pyproject.toml (ignored here)`);
+  if (settings.requiredEnvironments !== null) warnings.push(`${shown}: required-environments is a project setting; set it in [tool.paved] of pyproject.toml (ignored here)`);
   if (settings.defaultGroups !== null) warnings.push(`${shown}: default-groups is a project setting; set it in [tool.paved] of pyproject.toml (ignored here)`);
   return settings;
 }

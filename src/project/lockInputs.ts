@@ -34,6 +34,7 @@ export function lockInputsFromPyproject(pyproject: PyprojectFile, environments: 
   return {
     requiresPython: project?.requiresPython ?? null,
     environments: [...(environments ?? [])],
+    ...(pyproject.paved.requiredEnvironments === null || pyproject.paved.requiredEnvironments.length === 0 ? {} : { requiredEnvironments: [...pyproject.paved.requiredEnvironments] }),
     dependencies: normalized(project?.dependencies ?? []),
     optionalDependencies: sortedRecord(project?.optionalDependencies ?? {}, normalizeExtra),
     dependencyGroups: sortedRecord(pyproject.expandedGroups, normalizeName),
@@ -49,6 +50,7 @@ function canonical(inputs: PavedLockInputs): PavedLockInputs {
   return {
     requiresPython: inputs.requiresPython,
     environments: [...inputs.environments],
+    requiredEnvironments: [...(inputs.requiredEnvironments ?? [])],
     dependencies: [...inputs.dependencies].sort(),
     optionalDependencies: Object.fromEntries(Object.entries(inputs.optionalDependencies).map(([k, v]) => [k, [...v].sort()]).sort()),
     dependencyGroups: Object.fromEntries(Object.entries(inputs.dependencyGroups).map(([k, v]) => [k, [...v].sort()]).sort()),
@@ -62,6 +64,7 @@ export function describeInputChanges(lock: Pylock, inputs: PavedLockInputs): str
   const out: string[] = [];
   if (before.requiresPython !== inputs.requiresPython) out.push(`requires-python: ${before.requiresPython ?? '(none)'} → ${inputs.requiresPython ?? '(none)'}`);
   if (JSON.stringify(before.environments) !== JSON.stringify(inputs.environments)) out.push('environments changed');
+  if (JSON.stringify(before.requiredEnvironments ?? []) !== JSON.stringify(inputs.requiredEnvironments ?? [])) out.push('required-environments changed');
   const diff = (what: string, a: readonly string[], b: readonly string[]): void => {
     for (const x of b) if (!a.includes(x)) out.push(`${what}: + ${x}`);
     for (const x of a) if (!b.includes(x)) out.push(`${what}: - ${x}`);

@@ -272,9 +272,12 @@ function pavedInputsOf(r: Reader, value: unknown): PavedLockInputs {
   const path = 'tool.paved.inputs';
   if (!isTable(value)) throw invalid(r.shown, path, 'must be a table');
   const requiresPython = optionalString(r, value, 'requires-python', path);
+  const required = stringArray(r, value, 'required-environments', path) ?? [];
+  required.forEach((m, i) => checkMarker(r, m, `${path}.required-environments[${i}]`));
   return {
     requiresPython,
     environments: stringArray(r, value, 'environments', path) ?? [],
+    ...(required.length === 0 ? {} : { requiredEnvironments: required }),
     dependencies: stringArray(r, value, 'dependencies', path) ?? [],
     optionalDependencies: stringListTable(r, value['optional-dependencies'], `${path}.optional-dependencies`),
     dependencyGroups: stringListTable(r, value['dependency-groups'], `${path}.dependency-groups`),
@@ -486,6 +489,8 @@ function inputsLines(inputs: PavedLockInputs): string[] {
   const lines = ['[tool.paved.inputs]'];
   if (inputs.requiresPython !== null) lines.push(`requires-python = ${tomlString(inputs.requiresPython)}`);
   lines.push(stringArrayLine('environments', inputs.environments));
+  // Written only when set, so locks made without it keep their bytes.
+  if ((inputs.requiredEnvironments ?? []).length > 0) lines.push(stringArrayLine('required-environments', inputs.requiredEnvironments ?? []));
   lines.push(multiline('dependencies', inputs.dependencies.map(tomlString)));
   // Empty tables stay inline; the others get their own section, which must come after every plain key.
   const sections: string[] = [];

@@ -58,6 +58,8 @@ export interface LockedPackage {
 export interface PavedLockInputs {
   requiresPython: string | null;
   environments: string[];
+  /** `[tool.paved] required-environments`; absent in locks made without it. */
+  requiredEnvironments?: string[];
   /** `[project].dependencies`, each normalised by `requirementToString`. */
   dependencies: string[];
   /** `[project.optional-dependencies]`, extras normalised, lists normalised. */

@@ -76,6 +76,8 @@ export interface PavedSettings {
   findLinks: string[];
   /** PEP 508 markers limiting a universal lock (each validated). */
   environments: string[] | null;
+  /** PEP 508 markers of environments every locked package must have a wheel (or an sdist) for (each validated). */
+  requiredEnvironments: string[] | null;
   /** Group names (normalised), or `all`; null when not set. */
   defaultGroups: string[] | 'all' | null;
   python: string | null;
@@ -312,6 +314,7 @@ const PAVED_KEYS = new Set([
   'index',
   'find-links',
   'environments',
+  'required-environments',
   'default-groups',
   'python',
   'offline',
@@ -328,6 +331,7 @@ export function emptyPavedSettings(): PavedSettings {
     indexes: [],
     findLinks: [],
     environments: null,
+    requiredEnvironments: null,
     defaultGroups: null,
     python: null,
     offline: null,
@@ -405,9 +409,9 @@ export function parsePavedSettings(value: unknown, context: SettingsContext, war
   if (findLinks !== undefined) {
     settings.findLinks = typeof findLinks === 'string' ? [findLinks] : stringArray(findLinks, code, shown, keyPath(prefix, 'find-links'));
   }
-  if (value['environments'] !== undefined) {
-    const path = keyPath(prefix, 'environments');
-    settings.environments = stringArray(value['environments'], code, shown, path).map((marker, i) => {
+  const markers = (key: string): string[] => {
+    const path = keyPath(prefix, key);
+    return stringArray(value[key], code, shown, path).map((marker, i) => {
       try {
         parseMarker(marker);
       } catch (error) {
@@ -416,7 +420,9 @@ export function parsePavedSettings(value: unknown, context: SettingsContext, war
       }
       return marker;
     });
-  }
+  };
+  if (value['environments'] !== undefined) settings.environments = markers('environments');
+  if (value['required-environments'] !== undefined) settings.requiredEnvironments = markers('required-environments');
   const defaultGroups = value['default-groups'];
   if (defaultGroups !== undefined) {
     const path = keyPath(prefix, 'default-groups');

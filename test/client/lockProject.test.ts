@@ -122,3 +122,69 @@ describe('lockProject', () => {
     );
   });
 });
+
+describe('lockProject with required-environments', () => {
+  // native 2.0 dropped its Windows wheel; gui is needed on Linux only and has only Linux wheels.
+  const projects = {
+    app: [file('app-1.0-py3-none-any.whl')],
+    native: [
+      file('native-1.0-cp311-abi3-manylinux_2_17_x86_64.whl'),
+      file('native-1.0-cp311-abi3-win_amd64.whl'),
+      file('native-2.0-cp311-abi3-manylinux_2_17_x86_64.whl'),
+      file('native-2.0-cp311-abi3-macosx_11_0_arm64.whl'),
+      file('native-2.1-cp311-abi3-manylinux_2_17_x86_64.whl'),
+      file('native-2.1.tar.gz'),
+    ],
+    gui: [file('gui-1.0-cp311-abi3-manylinux_2_17_x86_64.whl')],
+  };
+  const deps = { 'app-1.0': ['native', 'gui; sys_platform == "linux"'] };
+  const lock = (requiredEnvironments: string[], more: Partial<Parameters<typeof lockProject>[0]> = {}): ReturnType<typeof lockProject> =>
+    lockProject({
+      inputs: { requiresPython: '>=3.11', environments: [], requiredEnvironments, dependencies: ['app'], optionalDependencies: {}, dependencyGroups: {} },
+      projectName: 'demo',
+      defaultRequiresPython: '>=3.11',
+      defaultGroups: [],
+      client: client(projects, deps),
+      ...more,
+    });
+  const pins = (packages: { name: string; version: string | null }[]): string[] => packages.map((p) => `${p.name} ${p.version ?? ''}`);
+
+  it('leaves out the releases without a wheel for a required environment, where the package is needed there', async () => {
+    assert.deepEqual(pins((await lock([])).lock.packages), ['app 1.0', 'gui 1.0', 'native 2.1'], 'without it: the newest');
+    const events: unknown[] = [];
+    const { lock: locked } = await lock(['sys_platform == "win32" and platform_machine == "AMD64"'], { onEvent: (e) => events.push(e) });
+    // gui has no Windows wheel either, but its marker keeps it off Windows.
+    assert.deepEqual(pins(locked.packages), ['app 1.0', 'gui 1.0', 'native 1.0']);
+    assert.deepEqual(
+      events.filter((e) => (e as { type: string }).type === 'uncovered'),
+      [{ type: 'uncovered', name: 'native', versions: ['2.1', '2.0'], environment: 'sys_platform == "win32" and platform_machine == "AMD64"' }],
+    );
+    // The setting is a lock input: written, read back, and a change is seen.
+    const text = serializePylock(locked);
+    assert.match(text, /^required-environments = \["sys_platform == \\"win32\\" and platform_machine == \\"AMD64\\""\]$/m);
+    const read = parsePylock(text).lock;
+    assert.deepEqual(read.pavedInputs?.requiredEnvironments, ['sys_platform == "win32" and platform_machine == "AMD64"']);
+    assert.deepEqual(describeInputChanges(read, { ...(read.pavedInputs as PavedLockInputs), requiredEnvironments: [] }), ['required-environments changed']);
+    // Without the setting nothing about it is written, so older locks keep their bytes.
+    assert.doesNotMatch(serializePylock((await lock([])).lock), /required-environments/);
+  });
+
+  it('takes a release with an sdist as buildable there when building is allowed', async () => {
+    const { lock: locked } = await lock(['sys_platform == "win32"'], { build: { cacheDir: '/nonexistent-never-used' } });
+    assert.deepEqual(pins(locked.packages), ['app 1.0', 'gui 1.0', 'native 2.1']);
+  });
+
+  it('asks each environment: an Apple silicon Mac is served by 2.0 alone, and together with Windows by nothing', async () => {
+    assert.deepEqual(pins((await lock(['sys_platform == "darwin" and platform_machine == "arm64"'])).lock.packages), ['app 1.0', 'gui 1.0', 'native 2.0']);
+    await assert.rejects(lock(['sys_platform == "darwin" and platform_machine == "arm64"', 'sys_platform == "win32"']), (error: unknown) => {
+      assert.ok(isPavedError(error, 'PAVED_E_NO_SOLUTION'));
+      assert.match(error.message, /Left out, because they have no wheel for a required environment \(\[tool\.paved\] required-environments\): native 2\.1 \(sys_platform == "darwin" and platform_machine == "arm64"; sys_platform == "win32"\), native 2\.0 \(sys_platform == "win32"\), native 1\.0 \(sys_platform == "darwin" and platform_machine == "arm64"\)\.$/);
+      assert.match(error.hint ?? '', /required-environments/);
+      return true;
+    });
+  });
+
+  it('refuses an environment the lock does not cover', async () => {
+    await assert.rejects(lock(['python_version < "3.9"']), (error: unknown) => isPavedError(error, 'PAVED_E_INVALID_PYPROJECT') && /required-environments names "python_version < \\"3\.9\\"", which this lock does not cover \(requires-python >=3\.11\)/.test(error.message));
+  });
+});

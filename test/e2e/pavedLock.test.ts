@@ -271,6 +271,59 @@ describe('a universal lock synced on two Pythons', () => {
   });
 });
 
+describe('required-environments: a lock that must install on platforms it was not made on', () => {
+  let workspace: Awaited<ReturnType<typeof startWheelsWorkspace>>;
+
+  before(async () => {
+    // native 2.0 dropped its Windows wheel; gui has only a Linux wheel but is needed on Linux only.
+    workspace = await startWheelsWorkspace('paved-required-env-', [
+      ['app', '1.0', { requiresDist: ['native', 'gui; sys_platform == "linux"'] }],
+      ['native', '1.0', {}, 'cp311-abi3-manylinux_2_17_x86_64'],
+      ['native', '1.0', {}, 'cp311-abi3-win_amd64'],
+      ['native', '2.0', {}, 'cp311-abi3-manylinux_2_17_x86_64'],
+      ['gui', '1.0', {}, 'cp311-abi3-manylinux_2_17_x86_64'],
+    ]);
+  });
+  after(() => workspace?.close());
+
+  it('locks the newest release with a wheel for each required environment, syncs it here, and explains what cannot be', { timeout: 180_000 }, async () => {
+    const project = join(workspace.work, 'proj');
+    const pyproject = (tool: string): string => `[project]\nname = "proj"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["app"]\n${tool}`;
+    await writeProject(project, pyproject(''));
+    const env = { PAVED_INDEX_URL: `${workspace.server.url}/simple/`, PAVED_CACHE_DIR: join(workspace.work, 'cache'), PAVED_PYTHON: '3.11' };
+    const versions = async (): Promise<string[]> => parsePylock(await readFile(join(project, 'pylock.toml'), 'utf8')).lock.packages.map((p) => `${p.name} ${p.version ?? ''}`);
+
+    assert.equal((await paved(['lock', '--project', project], { env })).code, 0);
+    assert.deepEqual(await versions(), ['app 1.0', 'gui 1.0', 'native 2.0']);
+
+    await writeProject(project, pyproject(`\n[tool.paved]\nrequired-environments = ["sys_platform == 'win32' and platform_machine == 'AMD64'"]\n`));
+    const stale = await paved(['sync', '--frozen', '--project', project], { env });
+    assert.equal(stale.code, 1, describeRun(stale));
+    assert.match(stale.stderr, /required-environments changed/);
+
+    const locked = await paved(['lock', '--project', project], { env });
+    assert.equal(locked.code, 0, describeRun(locked));
+    assert.match(locked.stdout, /native 2\.0: left out, no wheel for the required environment sys_platform == 'win32' and platform_machine == 'AMD64'/);
+    // The previous pin gives way; gui stays, as nothing needs it on Windows.
+    assert.deepEqual(await versions(), ['app 1.0', 'gui 1.0', 'native 1.0']);
+    const synced = await paved(['sync', '--frozen', '--project', project], { env });
+    assert.equal(synced.code, 0, describeRun(synced));
+    const installed = await run(join(project, '.venv', 'bin', 'python'), ['-c', 'import importlib.metadata as m; print(m.version("native"), m.version("gui"))']);
+    assert.equal(installed.stdout.trim(), '1.0 1.0', describeRun(installed));
+
+    await writeProject(project, pyproject(`\n[tool.paved]\nrequired-environments = ["sys_platform == 'darwin'"]\n`));
+    const impossible = await paved(['lock', '--project', project], { env });
+    assert.equal(impossible.code, 1, describeRun(impossible));
+    assert.match(impossible.stderr, /Left out, because they have no wheel for a required environment \(\[tool\.paved\] required-environments\): native 2\.0, 1\.0 \(sys_platform == 'darwin'\)/);
+    assert.deepEqual(await versions(), ['app 1.0', 'gui 1.0', 'native 1.0'], 'the old lock is left as it was');
+
+    await writeProject(project, pyproject(`\n[tool.paved]\nrequired-environments = ["sys_platform =="]\n`));
+    const bad = await paved(['lock', '--project', project], { env });
+    assert.notEqual(bad.code, 0, describeRun(bad));
+    assert.match(bad.stderr, /required-environments\[0\] is not a valid marker/);
+  });
+});
+
 describe('locking from the history corpus', () => {
   let server: TestServer;
   let work: string;

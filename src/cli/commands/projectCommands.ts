@@ -129,6 +129,9 @@ function lockProgress(reporter: Reporter, global: GlobalOptions): (event: LockEv
       }
     } else if (event.type === 'fork') {
       reporter.info(`one set of versions cannot serve every ${event.by === 'python' ? 'Python' : 'platform'} of ${event.within}; resolving separately for ${event.forks.join(' | ')}`);
+    } else if (event.type === 'uncovered') {
+      const shown = event.versions.length <= 6 ? event.versions.join(', ') : `${event.versions.slice(0, 6).join(', ')} and ${event.versions.length - 6} more`;
+      reporter.info(`${event.name} ${shown}: left out, no wheel for the required environment ${event.environment}`);
     } else if (event.type === 'hashing' && global.verbose) {
       reporter.info(`downloading ${event.filename} to compute its sha256 (the index gave none)`);
     } else if (event.type === 'locked') {
