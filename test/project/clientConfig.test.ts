@@ -186,8 +186,12 @@ url = "https://torch.example/whl/"
 describe('parseUserConfig', () => {
   it('warns about unknown keys and project-only settings', () => {
     const warnings: string[] = [];
-    const settings = parseUserConfig('python = "3.12"\ncolour = 1\nenvironments = ["os_name == \'posix\'"]\n', 'config.toml', warnings);
+    const settings = parseUserConfig('python = "3.12"\ncolour = 1\nenvironments = ["os_name == \'posix\'"]\nrequired-environments = ["os_name == \'nt\'"]\n', 'config.toml', warnings);
     assert.equal(settings.python, '3.12');
-    assert.deepEqual(warnings, ['config.toml: unknown key colour (ignored)', 'config.toml: environments is a project setting; set it in [tool.paved] of pyproject.toml (ignored here)']);
+    assert.deepEqual(warnings, [
+      'config.toml: unknown key colour (ignored)',
+      'config.toml: environments is a project setting; set it in [tool.paved] of pyproject.toml (ignored here)',
+      'config.toml: required-environments is a project setting; set it in [tool.paved] of pyproject.toml (ignored here)',
+    ]);
   });
 });
