@@ -247,7 +247,7 @@ async function resolveForLock(
           const key = [...where].join('; ');
           byEnvironments.set(key, [...(byEnvironments.get(key) ?? []), version]);
         }
-        for (const [where, list] of byEnvironments) shown.push(`${name} ${list.join(', ')} (${where})`);
+        for (const [where, failing] of byEnvironments) shown.push(`${name} ${failing.join(', ')} (${where})`);
       }
       notes.push(`Left out, because they have no wheel for a required environment ([tool.paved] required-environments): ${list(shown)}.`);
       hints.push('Publish wheels (or an sdist) for those environments, or take them out of required-environments.');
@@ -291,14 +291,16 @@ export async function lockProject(options: LockProjectOptions): Promise<{ lock: 
       for (const environment of required) {
         if (await covers(pkg.name, pkg.version, packageDnf, environment)) continue;
         // This release fails there: leave out every release of the package that fails there too.
-        const versions: string[] = [];
-        for (const candidate of await provider.listVersions(pkg.name)) {
-          if (!(await covers(pkg.name, candidate.version, packageDnf, environment))) versions.push(candidate.version.toString());
-        }
         const entry = leftOut.get(pkg.name) ?? new Map<string, Set<string>>();
-        for (const v of versions) entry.set(v, (entry.get(v) ?? new Set<string>()).add(environment.text));
         leftOut.set(pkg.name, entry);
-        emit({ type: 'uncovered', name: pkg.name, versions, environment: environment.text });
+        const added: string[] = [];
+        for (const candidate of await provider.listVersions(pkg.name)) {
+          const version = candidate.version.toString();
+          if (entry.get(version)?.has(environment.text) === true || (await covers(pkg.name, candidate.version, packageDnf, environment))) continue;
+          entry.set(version, (entry.get(version) ?? new Set<string>()).add(environment.text));
+          added.push(version);
+        }
+        emit({ type: 'uncovered', name: pkg.name, versions: added, environment: environment.text });
       }
     }
     // Every pass leaves out at least the release that failed (for that environment), so this ends.
