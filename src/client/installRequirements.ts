@@ -422,8 +422,9 @@ export function installRequirements(options: InstallRequirementsOptions): Promis
 }
 
 /**
- * Builds the editable wheels of `dirs` for `interpreter` and returns them as requirements (the
- * wheel's path, marked with its folder) plus their names; the caller removes `folders` after.
+ * Builds the editable wheel of each project folder in `targets` (a folder named twice is built
+ * once, with the extras of both) and returns them as requirements (the wheel's path, or `name[extras]
+ * @ file:…`, marked with its folder) plus their names; the caller removes `folders` after.
  */
 async function buildEditables(targets: readonly EditableTarget[], builder: SdistBuilder | undefined, requireHashes: boolean): Promise<{ requirements: InstallRequirement[]; names: string[]; folders: string[] }> {
   const out: { requirements: InstallRequirement[]; names: string[]; folders: string[] } = { requirements: [], names: [], folders: [] };
@@ -438,18 +439,20 @@ async function buildEditables(targets: readonly EditableTarget[], builder: Sdist
       hint: 'Drop --no-build to install the project in editable mode.',
     });
   }
+  const extrasByDir = new Map<string, Set<string>>();
+  for (const { dir, extras } of targets) extrasByDir.set(dir, new Set([...(extrasByDir.get(dir) ?? []), ...extras]));
   try {
-    for (const { dir, extras } of targets) {
-      const absolute = resolvePath(dir);
-      if (!existsSync(join(absolute, 'pyproject.toml')) && !existsSync(join(absolute, 'setup.py'))) {
-        throw new PavedError('PAVED_E_NOT_FOUND', `-e ${dir}: ${absolute} has neither pyproject.toml nor setup.py`, { hint: 'Point -e at a project folder.' });
+    for (const [dir, extraSet] of extrasByDir) {
+      const extras = [...extraSet];
+      if (!existsSync(join(dir, 'pyproject.toml')) && !existsSync(join(dir, 'setup.py'))) {
+        throw new PavedError('PAVED_E_NOT_FOUND', `-e ${dir}: the folder has neither pyproject.toml nor setup.py`, { hint: 'Point -e at a project folder.' });
       }
-      const built = await builder.editable(absolute);
+      const built = await builder.editable(dir);
       out.folders.push(dirname(built.path));
       const name = normalizeName(parseWheelFilename(basename(built.path)).name);
       // `name[extras] @ file:…` so that the extras' requirements join the resolution.
       const requirement = extras.length === 0 ? built.path : `${name}[${extras.join(',')}] @ ${pathToFileURL(built.path).href}`;
-      out.requirements.push({ requirement, editable: absolute });
+      out.requirements.push({ requirement, editable: dir });
       out.names.push(name);
     }
     return out;

@@ -46,7 +46,7 @@ export interface RequirementsFileContents {
   warnings: RequirementsWarning[];
   /** Lines that are a bare path or URL (`./dist/x-1.0-py3-none-any.whl`), which installs can use; `text` is without options. */
   references: { text: string; file: string; line: number; hashes: string[]; constraint: boolean }[];
-  /** `-e`/`--editable` lines: the target as written (a path, relative to `file`'s folder, or a URL). */
+  /** `-e`/`--editable` lines: the target as written (a path, which pip reads relative to the working directory, or a URL). */
   editables: { value: string; file: string; line: number }[];
 }
 

@@ -130,8 +130,9 @@ describe('paved sync installs the project itself, editable', () => {
     assert.equal((JSON.parse(listed.stdout) as { name: string; editable_project_location?: string }[]).find((p) => p.name === 'tool')?.editable_project_location, project);
 
     // From a requirements file (paths relative to the working directory, as pip reads them): built
-    // and installed again, here with an extra, whose requirements come too.
-    await writeFile(join(work, 'requirements.txt'), '-e ./tool[cli]\nidna\n');
+    // and installed again, here with an extra, whose requirements come too. The same folder named
+    // twice is one install, with the extras of both.
+    await writeFile(join(work, 'requirements.txt'), '-e ./tool[cli]\n-e ./tool\nidna\n');
     const again = await paved(['install', '-r', 'requirements.txt', '--target-venv', venv, '--json'], { env, cwd: work });
     assert.equal(again.code, 0, describeRun(again));
     assert.deepEqual(jsonResult<{ installed: { name: string; reinstalled?: boolean }[] }>(again).installed, [

@@ -123,17 +123,12 @@ async function readSettings(flags: ResolveFlags, names: string[], reporter: Repo
   const files = await readInstallRequirements(flags.requirement, flags.constraint);
   for (const w of files.warnings) reporter.warn(`${w.file}:${w.line}: ${w.message}`);
   const requirements: InstallRequirement[] = [...files.requirements, ...names.map((n) => ({ requirement: n }))];
-  const editables = new Map<string, EditableTarget>();
-  for (const target of [...files.editables, ...editableFlags.map((e) => editableTarget(e))]) {
-    // One folder named twice installs once, with the extras of both.
-    const seen = editables.get(target.dir);
-    editables.set(target.dir, seen === undefined ? target : { dir: target.dir, extras: [...new Set([...seen.extras, ...target.extras])] });
-  }
-  if (requirements.length === 0 && editables.size === 0) {
+  const editables = [...files.editables, ...editableFlags.map((e) => editableTarget(e))];
+  if (requirements.length === 0 && editables.length === 0) {
     throw new PavedError('PAVED_E_NOTHING_TO_INSTALL', 'no requirements given', { hint: 'Name packages (paved install flask) or give -r requirements.txt.' });
   }
   const client = await readClientSettings(flags, files.options, reporter);
-  return { requirements, editables: [...editables.values()], constraints: files.constraints, client, build: buildSettingsFromFlags(flags) };
+  return { requirements, editables, constraints: files.constraints, client, build: buildSettingsFromFlags(flags) };
 }
 
 function openClient(settings: InstallClientSettings, reporter: Reporter): IndexClient {
