@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -41,7 +41,7 @@ import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
 import { findInterpreter, type PythonInterpreter } from '../installer/interpreter.js';
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
 import { planSync, syncVenv, type SyncEvent, type SyncPlan, type WantedDistribution } from '../installer/syncVenv.js';
-import type { DirectUrl } from '../installer/installWheel.js';
+import { readDirectUrl, type DirectUrl } from '../installer/installWheel.js';
 import { withInstallingWheelCache, type WheelCache } from '../installer/wheelCache.js';
 import { createLimiter, runBounded } from '../installer/runBounded.js';
 import { archivePathFor } from './fetchToCache.js';
@@ -397,16 +397,6 @@ async function existingVenvOrInterpreter(dir: string, python: string | undefined
   };
 }
 
-/** The URL of the installed distribution's `direct_url.json`, or null. */
-async function installedDirectUrl(distInfo: string): Promise<string | null> {
-  try {
-    const parsed = JSON.parse(await readFile(join(distInfo, 'direct_url.json'), 'utf8')) as { url?: unknown };
-    return typeof parsed.url === 'string' ? parsed.url : null;
-  } catch {
-    return null;
-  }
-}
-
 /** The plan when there is no environment yet: everything is a new install. */
 function planForNewVenv(wanted: readonly WantedDistribution[]): SyncPlan {
   return { install: wanted.map((w) => ({ action: 'install' as const, name: w.name, version: w.version, wanted: w })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), upgrade: [], remove: [], keep: [] };
@@ -577,7 +567,7 @@ async function installWithCache(options: InstallRequirementsOptions, cache: Whee
       const have = installedByName.get(wheel.name);
       const sameAsInstalled = installedAt(wheel.name, wheel.version);
       // The same version from another file (an index release, or another URL) is replaced by the wheel named by URL.
-      if (sameAsInstalled && have !== undefined && wheel.direct !== undefined && (await installedDirectUrl(have.path)) !== wheel.direct.directUrl.url) reinstall.add(wheel.name);
+      if (sameAsInstalled && have !== undefined && wheel.direct !== undefined && (await readDirectUrl(have.path))?.url !== wheel.direct.directUrl.url) reinstall.add(wheel.name);
       const known = wheel.allowedSha256.find((sha) => SHA256_HEX.test(sha));
       if (wheel.direct !== undefined) {
         wanted.set(wheel.name, { ...base, wheelPath: wheel.direct.path, sha256: wheel.direct.directUrl.archive_info?.hashes?.['sha256'] ?? (known as string), directUrl: wheel.direct.directUrl });

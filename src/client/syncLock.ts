@@ -29,6 +29,7 @@ import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
 import { findInterpreter, type PythonInterpreter } from '../installer/interpreter.js';
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
 import { runBounded } from '../installer/runBounded.js';
+import { readDirectUrl } from '../installer/installWheel.js';
 import { syncVenv, type SyncEvent, type SyncPlan, type WantedDistribution } from '../installer/syncVenv.js';
 import { withInstallingWheelCache, type WheelCache } from '../installer/wheelCache.js';
 import { writeAtomically } from '../installer/writeAtomically.js';
@@ -322,8 +323,8 @@ async function isCurrentEditable(venvRoot: string, distInfo: string, project: { 
   try {
     const state = JSON.parse(await readFile(join(venvRoot, EDITABLE_STATE), 'utf8')) as { name?: unknown; dir?: unknown; stamp?: unknown };
     if (state.name !== project.name || state.dir !== project.dir || state.stamp !== stamp) return false;
-    const origin = JSON.parse(await readFile(join(distInfo, 'direct_url.json'), 'utf8')) as { url?: unknown; dir_info?: { editable?: unknown } };
-    return origin.url === pathToFileURL(project.dir).href && origin.dir_info?.editable === true;
+    const origin = await readDirectUrl(distInfo);
+    return origin?.url === pathToFileURL(project.dir).href && origin.dir_info?.editable === true;
   } catch {
     return false;
   }

@@ -31,6 +31,19 @@ export interface DirectUrl {
   subdirectory?: string;
 }
 
+/**
+ * The `direct_url.json` (PEP 610) of the installed distribution at `distInfo`, or null when it
+ * has none or it is unreadable or has no string `url`.
+ */
+export async function readDirectUrl(distInfo: string): Promise<DirectUrl | null> {
+  try {
+    const parsed = JSON.parse(await readFile(join(distInfo, 'direct_url.json'), 'utf8')) as Partial<DirectUrl> | null;
+    return parsed !== null && typeof parsed === 'object' && typeof parsed.url === 'string' ? (parsed as DirectUrl) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Options for `installWheel`. */
 export interface InstallWheelOptions {
   /** Written to `INSTALLER`; default `paved`. */
