@@ -5,7 +5,7 @@
  * succeeded; it says so instead.
  */
 import { openVenv } from '../installer/createVenv.js';
-import { checkEnvironment, describeEnvironmentProblem, type EnvironmentProblem } from '../installer/checkEnvironment.js';
+import { checkEnvironment, describeEnvironmentProblem, findEnvironmentProblems, type EnvironmentProblem, type KnownEnvironment } from '../installer/checkEnvironment.js';
 import { parseRequirement } from '../standards/requirement.js';
 import type { Reporter } from './reporter.js';
 
@@ -15,6 +15,8 @@ export interface CheckInstalledEnvironmentOptions {
   cacheDir: string;
   /** Requirement lines the user asked for: the extras they name are checked as well. */
   requirements?: readonly string[];
+  /** The environment as the install that just changed it knows it: checked without reading it again. */
+  known?: KnownEnvironment;
 }
 
 /** The extras named by requirement lines, by project (lines that are not PEP 508, such as wheel paths, name none). */
@@ -34,9 +36,14 @@ export function requestedExtras(requirements: readonly string[]): Map<string, st
 /** Checks the environment at `venvDir`, warns about each problem, and returns them for the result. */
 export async function checkInstalledEnvironment(venvDir: string, reporter: Reporter, options: CheckInstalledEnvironmentOptions): Promise<EnvironmentProblem[]> {
   try {
-    const venv = await openVenv(venvDir, { cacheDir: options.cacheDir });
     const extras = requestedExtras(options.requirements ?? []);
-    const check = await checkEnvironment({ root: venv.root, markerEnvironment: venv.interpreter.markerEnvironment, ...(extras.size === 0 ? {} : { extras }) });
+    const extrasOption = extras.size === 0 ? {} : { extras };
+    let check: { problems: EnvironmentProblem[] };
+    if (options.known !== undefined) check = findEnvironmentProblems(options.known.distributions, options.known.markerEnvironment, extrasOption);
+    else {
+      const venv = await openVenv(venvDir, { cacheDir: options.cacheDir });
+      check = await checkEnvironment({ root: venv.root, markerEnvironment: venv.interpreter.markerEnvironment, ...extrasOption });
+    }
     for (const problem of check.problems) reporter.warn(describeEnvironmentProblem(problem), { problem });
     return check.problems;
   } catch (error) {

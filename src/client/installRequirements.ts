@@ -40,6 +40,7 @@ import { parseWheelFilename } from '../standards/wheelFilename.js';
 import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
 import { findInterpreter, type PythonInterpreter } from '../installer/interpreter.js';
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
+import type { KnownEnvironment } from '../installer/checkEnvironment.js';
 import { planSync, syncVenv, type SyncEvent, type SyncPlan, type WantedDistribution } from '../installer/syncVenv.js';
 import { readDirectUrl, type DirectUrl } from '../installer/installWheel.js';
 import { withInstallingWheelCache, type WheelCache } from '../installer/wheelCache.js';
@@ -387,6 +388,11 @@ export interface InstallResult {
   downloaded: number;
   /** pip's installation report of `installed`, when `report` was asked for. */
   report?: InstallationReport;
+  /**
+   * What the environment holds afterwards and its interpreter's markers, for the environment
+   * check to use instead of reading it again (see `SyncResult.environment`); not on a dry run.
+   */
+  environment?: KnownEnvironment;
 }
 
 /** The existing environment, or the interpreter a new one will get (made only once resolving and downloading succeeded). */
@@ -664,6 +670,8 @@ async function installWithCache(options: InstallRequirementsOptions, cache: Whee
       ...(options.compile === undefined ? {} : { compile: options.compile }),
       onEvent: (event) => emit({ type: 'sync', event }),
     });
-    return withReport(result(synced.plan, toFetch.length, venv.root, venv.interpreter.version));
+    const out = result(synced.plan, toFetch.length, venv.root, venv.interpreter.version);
+    if (synced.environment !== null) out.environment = { distributions: synced.environment, markerEnvironment: venv.interpreter.markerEnvironment };
+    return withReport(out);
   }
 }

@@ -27,6 +27,7 @@ import { fetchToCache } from './fetchToCache.js';
 import { locateLockedFile, lockedSha256, verifiedAgainstLock } from './fetchLockedFile.js';
 import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
 import { findInterpreter, type PythonInterpreter } from '../installer/interpreter.js';
+import type { KnownEnvironment } from '../installer/checkEnvironment.js';
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
 import { runBounded } from '../installer/runBounded.js';
 import { readDirectUrl } from '../installer/installWheel.js';
@@ -100,6 +101,8 @@ export interface SyncLockResult {
   /** Files downloaded (the rest were cached or already installed). */
   downloaded: number;
   dryRun: boolean;
+  /** What the environment holds afterwards, for the environment check (see `SyncResult.environment`); not on a dry run. */
+  environment?: KnownEnvironment;
 }
 
 function sameVersion(a: string, b: string): boolean {
@@ -292,7 +295,15 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
       onEvent: (event) => emit({ type: 'sync', event }),
     });
     if (project !== null && projectStamp !== null) await writeEditableState(venv.root, project, projectStamp);
-    return { venv: venv.root, python: interpreter.version, selected, plan: result.plan, downloaded: toFetch.length, dryRun };
+    return {
+      venv: venv.root,
+      python: interpreter.version,
+      selected,
+      plan: result.plan,
+      downloaded: toFetch.length,
+      dryRun,
+      ...(result.environment === null ? {} : { environment: { distributions: result.environment, markerEnvironment: venv.interpreter.markerEnvironment } }),
+    };
   } finally {
     if (editableWheel !== null) await rm(dirname(editableWheel), { recursive: true, force: true });
   }

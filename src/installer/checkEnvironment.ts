@@ -32,6 +32,12 @@ export interface DistributionRequirements {
   requiresDist: readonly string[];
 }
 
+/** An environment's distributions and its interpreter's markers, as an installer that just changed it knows them. */
+export interface KnownEnvironment {
+  distributions: readonly DistributionRequirements[];
+  markerEnvironment: MarkerEnvironment;
+}
+
 /** What `findEnvironmentProblems` found. */
 export interface EnvironmentProblems {
   problems: EnvironmentProblem[];

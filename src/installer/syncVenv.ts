@@ -76,6 +76,13 @@ export interface SyncResult {
   upgraded: string[];
   removed: string[];
   kept: string[];
+  /**
+   * Every distribution the environment holds afterwards, with its requirements, known without
+   * reading the environment again: what was there minus what was removed or replaced, plus what
+   * was installed (its requirements from the wheel cache). Null on a dry run, and when a wheel
+   * came from a cache entry too old to record its requirements.
+   */
+  environment: InstalledDistribution[] | null;
 }
 
 function sameVersion(a: string, b: string): boolean {
@@ -150,13 +157,14 @@ async function unpackWanted(cache: WheelCache, w: WantedDistribution): Promise<U
 export async function syncVenv(venv: Venv, wanted: readonly WantedDistribution[], options: SyncOptions): Promise<SyncResult> {
   const emit = options.onEvent ?? ((): void => {});
   const concurrency = options.concurrency ?? 8;
+  const before = options.installed ?? (await readInstalledDistributions(venv.root)).distributions;
   const plan = await planSync(venv, wanted, {
     ...(options.keep === undefined ? {} : { keep: options.keep }),
     ...(options.reinstall === undefined ? {} : { reinstall: options.reinstall }),
-    ...(options.installed === undefined ? {} : { installed: options.installed }),
+    installed: before,
   });
   emit({ type: 'plan', plan });
-  const result: SyncResult = { plan, installed: [], upgraded: [], removed: [], kept: plan.keep.map((k) => k.name) };
+  const result: SyncResult = { plan, installed: [], upgraded: [], removed: [], kept: plan.keep.map((k) => k.name), environment: null };
   if (options.dryRun === true) return result;
 
   const toInstall = [...plan.install, ...plan.upgrade];
@@ -167,16 +175,19 @@ export async function syncVenv(venv: Venv, wanted: readonly WantedDistribution[]
     emit({ type: 'unpacked', name: step.name, version: step.version, sha256: wheel.sha256 });
   });
 
+  const removedPaths = new Set<string>();
   await runBounded(plan.remove, concurrency, async (step) => {
     if (!step.path.endsWith('.dist-info')) {
       emit({ type: 'warning', message: `${step.name} ${step.version} was installed without a RECORD (${step.path}); left in place` });
       return;
     }
     const files = await uninstallDistInfo(venv, step.path);
+    removedPaths.add(step.path);
     result.removed.push(step.name);
     emit({ type: 'removed', name: step.name, version: step.version, files: files.length });
   });
 
+  const placed: InstalledDistribution[] = [];
   await runBounded(toInstall, concurrency, async (step) => {
     const wheel = unpacked.get(normalizeName(step.name)) as UnpackedWheel;
     const installed = await installWheel(venv, wheel, {
@@ -187,6 +198,7 @@ export async function syncVenv(venv: Venv, wanted: readonly WantedDistribution[]
       // The plan read every installed .dist-info: a new project has none to replace.
       ...(step.action === 'install' ? { installedDistInfos: [] } : {}),
     });
+    placed.push({ name: wheel.name, version: wheel.version, path: installed.distInfo, requiresDist: wheel.requiresDist ?? [] });
     if (step.action === 'upgrade') {
       result.upgraded.push(step.name);
       emit({ type: 'installed', name: step.name, version: step.version, files: installed.files.length, linked: installed.linked, upgradedFrom: step.from });
@@ -198,5 +210,11 @@ export async function syncVenv(venv: Venv, wanted: readonly WantedDistribution[]
   result.installed.sort();
   result.upgraded.sort();
   result.removed.sort();
+  if (toInstall.every((step) => unpacked.get(normalizeName(step.name))?.requiresDist !== undefined)) {
+    // Installing a wheel replaced every .dist-info of its name (an .egg-info stays, as with pip).
+    const replaced = new Set(toInstall.map((step) => normalizeName(step.name)));
+    const left = before.filter((d) => !removedPaths.has(d.path) && !(d.path.endsWith('.dist-info') && replaced.has(normalizeName(d.name))));
+    result.environment = [...left, ...placed];
+  }
   return result;
 }

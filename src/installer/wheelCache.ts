@@ -48,6 +48,11 @@ export interface UnpackedWheel {
   dataDir: string;
   rootIsPurelib: boolean;
   files: UnpackedFile[];
+  /**
+   * METADATA's `Requires-Dist` lines as written: what the environment check needs of a wheel
+   * just installed, without reading its METADATA back. Absent in entries unpacked by older paved.
+   */
+  requiresDist?: string[];
 }
 
 /** Bounds on what unpacking a wheel may produce. */
@@ -416,7 +421,7 @@ async function unpackInto(wheelPath: string, wheelBytes: Buffer | null, staging:
       unpacked.push({ path: name, sha256: actual.sha256, size: actual.size, executable: executable || name.startsWith(`${dataDir}/scripts/`) });
     }
     unpacked.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return { sha256, filesDir, name: metadata.name, version: metadata.version, distInfo, dataDir, rootIsPurelib, files: unpacked };
+    return { sha256, filesDir, name: metadata.name, version: metadata.version, distInfo, dataDir, rootIsPurelib, files: unpacked, requiresDist: metadata.requiresDist };
   } finally {
     zip.close();
   }

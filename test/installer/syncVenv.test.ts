@@ -1,12 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPavedError } from '../../src/errors.js';
 import { createVenv, type Venv } from '../../src/installer/createVenv.js';
 import { findInterpreter } from '../../src/installer/interpreter.js';
-import { readInstalledDistributions } from '../../src/installer/readInstalledDistributions.js';
+import { readInstalledDistributions, type InstalledDistribution } from '../../src/installer/readInstalledDistributions.js';
 import { planSync, syncVenv, type SyncEvent, type WantedDistribution } from '../../src/installer/syncVenv.js';
 import { createWheelCache, sha256File, type WheelCache } from '../../src/installer/wheelCache.js';
 import { buildWheel } from '../fixtures/buildDistributions.js';
@@ -23,6 +23,13 @@ const RICH = [
 
 async function installed(venv: Venv): Promise<string[]> {
   return (await readInstalledDistributions(venv.root)).distributions.map((d) => `${d.name.toLowerCase()}==${d.version}`).sort();
+}
+
+/** `result.environment` says what reading the environment says: every distribution, where it is, what it requires. */
+async function assertEnvironmentKnown(venv: Venv, environment: readonly InstalledDistribution[] | null): Promise<void> {
+  assert.notEqual(environment, null, 'the sync knows the environment it left');
+  const shown = (list: readonly InstalledDistribution[]): string[] => list.map((d) => JSON.stringify([d.name, d.version, d.path, d.requiresDist])).sort();
+  assert.deepEqual(shown(environment ?? []), shown((await readInstalledDistributions(venv.root)).distributions));
 }
 
 describe('syncVenv', () => {
@@ -50,6 +57,8 @@ describe('syncVenv', () => {
     assert.equal(events[0]?.type, 'plan');
     assert.equal(events.filter((e) => e.type === 'unpacked').length, 5);
     assert.equal(events.filter((e) => e.type === 'installed').length, 5);
+    await assertEnvironmentKnown(venv, result.environment);
+    assert.ok(result.environment?.some((d) => d.name === 'rich' && d.requiresDist.some((r) => r.startsWith('pygments'))), 'requirements come along');
     const check = await run('python3', ['-m', 'pip', '--python', venv.python, 'check'], { env: isolatedPipEnv({ PIP_NO_INDEX: '1' }) });
     assert.equal(check.code, 0, describeRun(check));
   });
@@ -64,6 +73,7 @@ describe('syncVenv', () => {
     assert.deepEqual(result.removed.map((n) => n.toLowerCase()).sort(), ['markdown-it-py', 'pygments', 'rich']);
     assert.deepEqual(result.kept, ['mdurl']);
     assert.deepEqual(await installed(venv), ['demo==2.0', 'idna==3.20', 'mdurl==0.1.2']);
+    await assertEnvironmentKnown(venv, result.environment);
     const v = await run(venv.python, ['-c', 'import demo, os; print(demo.V, os.path.exists(os.path.join(os.path.dirname(demo.__file__), "only_in_one.py")))']);
     assert.equal(v.stdout.trim(), '2 False', describeRun(v));
     assert.deepEqual((await readdir(venv.scheme.scripts)).sort(), ['activate', 'idna', 'python', 'python3', 'python3.11'], 'pygmentize, rich-less scripts gone');
@@ -71,6 +81,17 @@ describe('syncVenv', () => {
     const again = await syncVenv(venv, [{ name: 'demo', version: '1.0', sha256: await sha256File(demo1) }, { name: 'mdurl', version: '0.1.2', sha256: await sha256File(join(PYPI_SUBSET, 'mdurl-0.1.2-py3-none-any.whl')) }], { cache });
     assert.deepEqual(again.upgraded, ['demo']);
     assert.deepEqual(await installed(venv), ['demo==1.0', 'mdurl==0.1.2']);
+    await assertEnvironmentKnown(venv, again.environment);
+    // A cache entry unpacked by an older paved does not know its wheel's requirements: the environment is then not claimed known.
+    const sha = await sha256File(demo2);
+    const manifestPath = join(cache.root, sha, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { wheel: { requiresDist?: string[] } };
+    delete manifest.wheel.requiresDist;
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    const old = await syncVenv(venv, [{ name: 'demo', version: '2.0', sha256: sha }, { name: 'mdurl', version: '0.1.2', sha256: await sha256File(join(PYPI_SUBSET, 'mdurl-0.1.2-py3-none-any.whl')) }], { cache: createWheelCache(join(root, 'cache')) });
+    assert.deepEqual(old.upgraded, ['demo']);
+    assert.equal(old.environment, null);
+    await syncVenv(venv, [{ name: 'demo', version: '1.0', sha256: await sha256File(demo1) }, { name: 'mdurl', version: '0.1.2', sha256: await sha256File(join(PYPI_SUBSET, 'mdurl-0.1.2-py3-none-any.whl')) }], { cache });
   });
 
   it('changes nothing when a wheel is bad, missing, mismatched or the request is contradictory', async () => {
@@ -95,9 +116,11 @@ describe('syncVenv', () => {
     const dry = await syncVenv(venv, [], { cache, dryRun: true, keep: ['mdurl'] });
     assert.deepEqual(dry.plan.remove.map((s) => s.name), ['demo']);
     assert.deepEqual(dry.kept, ['mdurl']);
+    assert.equal(dry.environment, null, 'a dry run changed nothing it could know');
     assert.deepEqual(await installed(venv), ['demo==1.0', 'mdurl==0.1.2']);
     const done = await syncVenv(venv, [], { cache, keep: ['MDURL'] });
     assert.deepEqual(done.removed, ['demo']);
     assert.deepEqual(await installed(venv), ['mdurl==0.1.2']);
+    await assertEnvironmentKnown(venv, done.environment);
   });
 });

@@ -188,7 +188,7 @@ export function registerInstallCommands(program: Command): void {
         const reportToStdout = flags.report === '-' && !reporter.json;
         const client = openClient(settings.client, reporter);
         try {
-          const { report, ...result } = await installRequirements({
+          const { report, environment, ...result } = await installRequirements({
             requirements: settings.requirements,
             editables: settings.editables,
             constraints: settings.constraints,
@@ -209,7 +209,7 @@ export function registerInstallCommands(program: Command): void {
           });
           if (report !== undefined && flags.report !== undefined && flags.report !== '-') await writeFile(resolve(flags.report), `${JSON.stringify(report, null, 2)}\n`);
           // paved's own pip check of the result: every installed distribution's requirements met.
-          const problems = result.dryRun ? [] : await checkInstalledEnvironment(result.venv, reporter, { cacheDir: settings.client.cacheDir, requirements: settings.requirements.map((r) => r.requirement) });
+          const problems = result.dryRun ? [] : await checkInstalledEnvironment(result.venv, reporter, { cacheDir: settings.client.cacheDir, requirements: settings.requirements.map((r) => r.requirement), ...(environment === undefined ? {} : { known: environment }) });
           const data = { ...result, problems, seconds: seconds(start), index: settings.client.shownIndexes, ...(flags.report === '-' ? { report } : {}) };
           reporter.result(data, () => {
             if (reportToStdout) return JSON.stringify(report, null, 2);

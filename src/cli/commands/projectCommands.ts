@@ -437,7 +437,7 @@ export function registerProjectCommands(program: Command): void {
           const lock = await currentLock(project, flags.frozen === true, reporter, global);
           const result = await syncProject(project, client, lock, flags, reporter, global);
           // paved's own pip check of the result: none from a consistent lock, but a hand-edited or foreign one may break it.
-          const problems = result.dryRun ? [] : await checkInstalledEnvironment(result.venv, reporter, { cacheDir: project.config.cacheDir });
+          const problems = result.dryRun ? [] : await checkInstalledEnvironment(result.venv, reporter, { cacheDir: project.config.cacheDir, ...(result.environment === undefined ? {} : { known: result.environment }) });
           const elapsed = seconds(start);
           reporter.result({ venv: result.venv, python: result.python, dryRun: result.dryRun, install: result.plan.install.map((s) => ({ name: s.name, version: s.version })), upgrade: result.plan.upgrade.map((s) => ({ name: s.name, from: s.from, version: s.version })), remove: result.plan.remove.map((s) => ({ name: s.name, version: s.version })), unchanged: result.plan.keep.length, downloaded: result.downloaded, problems, seconds: elapsed }, () => describeSync(result, elapsed));
         } finally {
