@@ -187,26 +187,32 @@ function writeNewFile(path: string, content: Buffer, mode = 0o644): void {
   if ((mode & 0o111) !== 0) chmodSync(path, mode);
 }
 
-async function placeFile(source: string, target: string, mode: LinkMode, placement: Placement): Promise<void> {
-  if (mode === 'hardlink') {
-    try {
-      // Synchronous on purpose: a link is one short system call, and handing each of the
-      // thousands an install makes to the thread pool costs the main thread more than making
-      // it (venv sync of the corpus closure, warm cache: ~470 ms with fs/promises.link, ~380 ms).
+/**
+ * Hard-links `source` to `target` when `mode` allows it; false when the file must be copied
+ * instead (another file system, a file system without links, too many links). Synchronous on
+ * purpose: a link is one short system call, and handing each of the thousands an install makes to
+ * the thread pool costs the main thread more than making it (venv sync of the corpus closure,
+ * warm cache: ~470 ms with fs/promises.link, ~380 ms).
+ */
+function linkFile(source: string, target: string, mode: LinkMode): boolean {
+  if (mode !== 'hardlink') return false;
+  try {
+    linkSync(source, target);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      removeExisting(target);
       linkSync(source, target);
-      placement.linked++;
-      return;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') {
-        removeExisting(target);
-        linkSync(source, target);
-        placement.linked++;
-        return;
-      }
-      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP' && code !== 'EACCES') throw error;
+      return true;
     }
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP' && code !== 'EACCES') throw error;
+    return false;
   }
+}
+
+/** Copies `source` to `target` (a reflink first unless `mode` is `copy`), replacing what is there. */
+async function copyIntoPlace(source: string, target: string, mode: LinkMode): Promise<void> {
   removeExisting(target);
   const flags = mode === 'copy' ? fsConstants.COPYFILE_EXCL : fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE;
   await copyFile(source, target, flags);
@@ -321,7 +327,9 @@ export async function installWheel(venv: Venv, wheel: UnpackedWheel, options: In
           continue;
         }
       }
-      await placeFile(source, target, mode, placement);
+      // Most files are linked without leaving this loop (no await per file).
+      if (linkFile(source, target, mode)) placement.linked++;
+      else await copyIntoPlace(source, target, mode);
       placement.created.push(target);
       record.push({ path: recordPath ?? recordFor(target), hash: `sha256=${file.sha256}`, size: file.size });
       if (options.compile === true && target.endsWith('.py') && !target.startsWith(`${scheme.scripts}${sep}`)) pyFiles.push(target);
