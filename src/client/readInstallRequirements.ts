@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PavedError } from '../errors.js';
 import { parseRequirement } from '../standards/requirement.js';
+import { parseWheelFilename } from '../standards/wheelFilename.js';
 import { readRequirementsFile, type RequirementsWarning } from './readRequirementsFile.js';
 
 /** Requirements and constraints read from files, plus the index options the files gave. */
@@ -107,6 +108,41 @@ export async function readInstallRequirements(requirementFiles: readonly string[
     // Bare wheel paths and URLs: the install recognises them (see directWheel.ts).
     for (const reference of contents.references) if (!reference.constraint) out.requirements.push({ requirement: reference.text, hashes: reference.hashes });
     for (const editable of contents.editables) out.editables.push(editableTarget(editable.value, `${editable.file}:${editable.line}: `));
+  }
+  return out;
+}
+
+/** Project names an uninstall reads from requirement files (`pip uninstall -r`), plus what it could not name. */
+export interface UninstallNamesFromFiles {
+  names: string[];
+  warnings: RequirementsWarning[];
+}
+
+/**
+ * The projects requirement files name, for `paved uninstall -r` as for `pip uninstall -r`: each
+ * requirement line's name, and a wheel path's or URL's name from its filename. Versions, markers
+ * and options do not matter to an uninstall. Lines that name no project (an sdist path, an `-e`
+ * folder) are warnings. Throws what `readRequirementsFile` throws.
+ */
+export async function readUninstallNames(requirementFiles: readonly string[]): Promise<UninstallNamesFromFiles> {
+  const out: UninstallNamesFromFiles = { names: [], warnings: [] };
+  for (const file of requirementFiles) {
+    const contents = await readRequirementsFile(file);
+    out.warnings.push(...contents.warnings.filter((w) => !/not audited|not pinned/.test(w.message)));
+    for (const entry of contents.requirements) if (!entry.constraint) out.names.push(entry.name);
+    for (const reference of contents.references) {
+      if (reference.constraint) continue;
+      const filename = reference.text.split(/[?#]/)[0]?.split('/').pop() ?? '';
+      let name: string | null = null;
+      try {
+        if (filename.endsWith('.whl')) name = parseWheelFilename(decodeURIComponent(filename)).name;
+      } catch {
+        // not a wheel filename: named by nothing an uninstall can read
+      }
+      if (name === null) out.warnings.push({ file: reference.file, line: reference.line, message: `${reference.text} names no project by its filename; skipped` });
+      else out.names.push(name);
+    }
+    for (const editable of contents.editables) out.warnings.push({ file: editable.file, line: editable.line, message: `-e ${editable.value}: name the project instead; skipped` });
   }
   return out;
 }

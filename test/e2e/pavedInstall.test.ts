@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { describeRun, isolatedPipEnv, run, type RunResult } from '../fixtures/pythonTools.js';
 import { startCorpusWorkspace, type CorpusWorkspace } from '../fixtures/testServer.js';
-import { jsonResult, paved } from './pavedCli.js';
+import { jsonEvents, jsonResult, paved } from './pavedCli.js';
 
 // The corpus's compiled wheels are cp311.
 const PYTHON = '3.11';
@@ -70,6 +70,19 @@ describe('paved install / uninstall / download', () => {
     const missing = await paved(['uninstall', 'rich', '--target-venv', venv]);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /not installed/);
+
+    // pip's script form: -y, and -r naming projects by requirement lines and wheel filenames.
+    const list = join(work, 'uninstall.txt');
+    await writeFile(list, '# what to take out\nPygments>=2 ; python_version >= "3"\n./wheels/jinja2-3.1.6-py3-none-any.whl\n-e ./elsewhere\n');
+    const fromFile = await paved(['uninstall', '-y', '-r', list, 'pygments', '--target-venv', venv, '--json']);
+    assert.equal(fromFile.code, 0, describeRun(fromFile));
+    assert.deepEqual(jsonResult<{ removed: { name: string }[] }>(fromFile).removed.map((r) => r.name.toLowerCase()).sort(), ['jinja2', 'pygments']);
+    assert.ok(jsonEvents(fromFile.stdout).some((e) => e.type === 'warning' && /uninstall\.txt:4: -e \.\/elsewhere: name the project instead/.test(String(e['message']))), fromFile.stdout);
+    const names3 = await pipListNames(python);
+    assert.ok(!names3.has('pygments') && !names3.has('jinja2') && names3.has('flask'), [...names3].join(','));
+    const none = await paved(['uninstall', '--target-venv', venv]);
+    assert.notEqual(none.code, 0);
+    assert.match(none.stderr, /nothing to uninstall/);
   });
 
   it('keeps unrelated packages when installing more', { timeout: 60_000 }, async () => {

@@ -21,7 +21,7 @@ import { PavedError, isPavedError } from '../../errors.js';
 import type { SdistBuildSettings } from '../../client/buildSdist.js';
 import { downloadLock, type DownloadLockEvent } from '../../client/downloadLock.js';
 import type { IndexClient } from '../../client/indexClient/indexClient.js';
-import { editableTarget, readInstallRequirements, type EditableTarget } from '../../client/readInstallRequirements.js';
+import { editableTarget, readInstallRequirements, readUninstallNames, type EditableTarget } from '../../client/readInstallRequirements.js';
 import { openVenv } from '../../installer/createVenv.js';
 import { downloadRequirements } from '../../client/downloadRequirements.js';
 import { installRequirements, type InstallRequirement } from '../../client/installRequirements.js';
@@ -233,10 +233,19 @@ export function registerInstallCommands(program: Command): void {
   program
     .command('uninstall')
     .description('remove installed distributions from a virtual environment (their dependencies stay)')
-    .argument('<names...>', 'project names')
+    .argument('[names...]', 'project names')
+    .option('-r, --requirement <file>', 'uninstall the projects a requirements file names (repeatable)', collect, [])
+    .option('-y, --yes', "accepted for pip's command line; paved never asks")
     .option('--target-venv <dir>', 'the environment', '.venv')
-    .action((names: string[], flags: { targetVenv: string }, cmd: Command) =>
+    .action((given: string[], flags: { targetVenv: string; requirement: string[]; yes?: boolean }, cmd: Command) =>
       runCommand(cmd, async (_global, reporter) => {
+        const fromFiles = await readUninstallNames(flags.requirement);
+        for (const w of fromFiles.warnings) reporter.warn(`${w.file}:${w.line}: ${w.message}`);
+        // One name given twice (or in two spellings) is removed once.
+        const names = [...new Map([...given, ...fromFiles.names].map((n) => [normalizeName(n), n])).values()];
+        if (names.length === 0) {
+          throw new PavedError('PAVED_E_INVALID_ARGUMENT', 'nothing to uninstall: give project names or -r FILE', { hint: 'For example `paved uninstall rich` or `paved uninstall -r requirements.txt`.' });
+        }
         const venv = await openVenv(resolve(flags.targetVenv));
         const before = await readInstalledDistributions(venv.root);
         const versions = new Map(before.distributions.map((d) => [normalizeName(d.name), d]));
