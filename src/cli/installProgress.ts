@@ -28,6 +28,11 @@ export function installProgress(reporter: Reporter, global: GlobalOptions, optio
       case 'build':
         build(event.event);
         break;
+      case 'venv-replaced':
+        reporter.info(`${event.dryRun ? 'would replace' : 'replacing'} ${shownPath(event.path)} (${event.reason}) with one on Python ${event.pythonVersion} (${event.python})`, {
+          venvReplaced: { path: event.path, reason: event.reason, python: event.python, pythonVersion: event.pythonVersion },
+        });
+        break;
       case 'venv-created':
         if (options.quietCreated !== true) reporter.info(`created ${shownPath(event.path)} with Python ${event.pythonVersion} (${event.python})`);
         break;

@@ -38,7 +38,7 @@ import { parseRequirement } from '../standards/requirement.js';
 import { parseVersion, type Version } from '../standards/version.js';
 import { parseWheelFilename } from '../standards/wheelFilename.js';
 import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
-import { findInterpreter, type PythonInterpreter } from '../installer/interpreter.js';
+import { findInterpreter, interpreterMismatch, type PythonInterpreter } from '../installer/interpreter.js';
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
 import type { KnownEnvironment } from '../installer/checkEnvironment.js';
 import { planSync, syncVenv, type SyncEvent, type SyncPlan, type WantedDistribution } from '../installer/syncVenv.js';
@@ -397,7 +397,17 @@ export interface InstallResult {
 
 /** The existing environment, or the interpreter a new one will get (made only once resolving and downloading succeeded). */
 async function existingVenvOrInterpreter(dir: string, python: string | undefined, requiresPython: string | undefined, cacheDir: string): Promise<{ venv: Venv } | { interpreter: PythonInterpreter }> {
-  if (existsSync(join(dir, 'pyvenv.cfg'))) return { venv: await openVenv(dir, { cacheDir }) };
+  if (existsSync(join(dir, 'pyvenv.cfg'))) {
+    const venv = await openVenv(dir, { cacheDir });
+    // pip-style installs never replace an environment: one of another Python than asked for is an error, not ignored.
+    const mismatch = python === undefined ? null : await interpreterMismatch(venv.interpreter, python, { cacheDir });
+    if (mismatch !== null) {
+      throw new PavedError('PAVED_E_INTERPRETER_MISMATCH', `the environment ${dir} does not run the Python asked for: ${mismatch}`, {
+        hint: 'Leave out --python to install into it as it is, choose another --target-venv, or remove the environment to make it again.',
+      });
+    }
+    return { venv };
+  }
   return {
     interpreter: await findInterpreter({ ...(python === undefined ? {} : { python }), ...(requiresPython === undefined ? {} : { requiresPython }), inspect: { cacheDir } }),
   };

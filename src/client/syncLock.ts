@@ -26,7 +26,7 @@ import { createSdistBuilder, type SdistBuildEvent, type SdistBuilder, type Sdist
 import { fetchToCache } from './fetchToCache.js';
 import { locateLockedFile, lockedSha256, verifiedAgainstLock } from './fetchLockedFile.js';
 import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
-import { findInterpreter, type PythonInterpreter } from '../installer/interpreter.js';
+import { findInterpreter, interpreterMismatch, type PythonInterpreter } from '../installer/interpreter.js';
 import type { KnownEnvironment } from '../installer/checkEnvironment.js';
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
 import { runBounded } from '../installer/runBounded.js';
@@ -38,8 +38,9 @@ import type { Pylock } from '../project/pylockModel.js';
 import { selectPackagesForEnvironment, type SelectedPackage } from '../project/selectLockedPackages.js';
 import { normalizeName } from '../standards/names.js';
 import { parseRequirement } from '../standards/requirement.js';
+import { parseSpecifierSet } from '../standards/specifier.js';
 import { tagToString } from '../standards/tags.js';
-import { normalizeVersion } from '../standards/version.js';
+import { normalizeVersion, tryParseVersion } from '../standards/version.js';
 import { parseWheelFilename } from '../standards/wheelFilename.js';
 
 /** What syncing a lock reports while it works; the CLI's reporter renders these. */
@@ -50,6 +51,8 @@ export type SyncLockEvent =
   | { type: 'fetch-plan'; total: number; cached: number }
   | { type: 'fetched'; name: string; filename: string; bytes: number; done: number; total: number }
   | { type: 'venv-created'; path: string; python: string; pythonVersion: string }
+  /** The existing environment runs another Python than the one wanted: it is made again (on a dry run: would be). */
+  | { type: 'venv-replaced'; path: string; reason: string; python: string; pythonVersion: string; dryRun: boolean }
   | { type: 'sync'; event: SyncEvent }
   | { type: 'build'; event: SdistBuildEvent };
 
@@ -152,11 +155,22 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
   const dryRun = options.dryRun ?? false;
 
   let venv: Venv | null = null;
-  let interpreter: PythonInterpreter;
+  let interpreter: PythonInterpreter | null = null;
+  /** Why the existing environment is made again (another Python was asked for, or the lock no longer admits its Python), or null. */
+  let replacing: string | null = null;
   if (existsSync(join(venvDir, 'pyvenv.cfg'))) {
-    venv = await openVenv(venvDir, { cacheDir });
-    interpreter = venv.interpreter;
-  } else {
+    const existing = await openVenv(venvDir, { cacheDir });
+    replacing = options.python === undefined ? null : await interpreterMismatch(existing.interpreter, options.python, { cacheDir });
+    const version = tryParseVersion(existing.interpreter.version);
+    if (replacing === null && options.lock.requiresPython !== null && (version === null || !parseSpecifierSet(options.lock.requiresPython).contains(version, { prereleases: true }))) {
+      replacing = `its Python ${existing.interpreter.version} is outside the lock's requires-python ${options.lock.requiresPython}`;
+    }
+    if (replacing === null) {
+      venv = existing;
+      interpreter = existing.interpreter;
+    }
+  }
+  if (interpreter === null) {
     interpreter = await findInterpreter({
       ...(options.python === undefined ? {} : { python: options.python }),
       // An explicit --python is checked against requires-python by the selection below, with the lock's own message.
@@ -165,6 +179,7 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
     });
   }
   emit({ type: 'interpreter', python: interpreter.path, pythonVersion: interpreter.version, venvExists: venv !== null });
+  if (replacing !== null) emit({ type: 'venv-replaced', path: venvDir, reason: replacing, python: interpreter.path, pythonVersion: interpreter.version, dryRun });
 
   const selected = selectPackagesForEnvironment(options.lock, {
     environment: interpreter.markerEnvironment,
@@ -281,7 +296,8 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
 
     if (venv === null) {
       // Made only now, so a failed download or build leaves no empty environment behind.
-      venv = await createVenv(venvDir, interpreter);
+      // An environment of the wrong Python is replaced only now, when everything it needs is at hand.
+      venv = await createVenv(venvDir, interpreter, { clear: replacing !== null });
       emit({ type: 'venv-created', path: venv.root, python: interpreter.path, pythonVersion: interpreter.version });
     }
     const result = await syncVenv(venv, [...wanted.values()], {

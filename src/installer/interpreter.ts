@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -445,6 +445,27 @@ function versionPartsAgree(a: string, b: string): boolean {
 }
 
 /**
+ * Why `have` (an environment's interpreter) is not the one `request` (a version prefix or a
+ * path, as `--python` takes) asks for, or null when it is: a version must agree with its version
+ * on every part given, a path must lead to the same interpreter or the environment's own base.
+ */
+export async function interpreterMismatch(have: PythonInterpreter, request: string, inspect?: InspectOptions): Promise<string | null> {
+  const trimmed = request.trim();
+  if (trimmed === '') return null;
+  if (!trimmed.includes('/')) return matchesVersionRequest(have, trimmed) ? null : `it is Python ${have.version}, not ${trimmed}`;
+  const asked = await inspectInterpreter(trimmed, inspect);
+  if (asked.prefix === have.prefix) return null;
+  const real = (path: string): string => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return path;
+    }
+  };
+  return real(asked.baseExecutable) === real(have.baseExecutable) ? null : `it runs ${have.baseExecutable} (Python ${have.version}), not ${trimmed} (Python ${asked.version})`;
+}
+
+/**
  * The newest interpreter matching `python` (a version prefix or a path) and `requiresPython`.
  * Throws `PAVED_E_NO_INTERPRETER` naming what was found when none matches.
  */
@@ -492,7 +513,7 @@ export async function findInterpreter(options: FindInterpreterOptions = {}): Pro
     const wanted = [request === undefined || request === '' ? null : `Python ${request}`, requires === null ? null : `requires-python ${options.requiresPython}`].filter((x) => x !== null).join(' and ');
     const seen = all.map((interpreter) => `${interpreter.version} (${interpreter.path})`).join(', ') || 'none';
     throw new PavedError('PAVED_E_NO_INTERPRETER', `no Python interpreter matches ${wanted || 'the request'}; found: ${seen}`, {
-      hint: 'Install a matching Python (e.g. paved python install 3.12) or point --python at one.',
+      hint: 'Install a matching Python (with pyenv or the system package manager) or point --python at one.',
     });
   }
   return chosen;

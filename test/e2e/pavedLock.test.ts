@@ -15,7 +15,7 @@ import { parsePylock } from '../../src/project/pylock.js';
 import { HISTORY } from '../fixtures/corpus.js';
 import { createVenv, describeRun, isolatedPipEnv, run, type RunResult } from '../fixtures/pythonTools.js';
 import { importFolders, startCorpusWorkspace, startTestServer, startWheelsWorkspace, type CorpusWorkspace, type TestServer } from '../fixtures/testServer.js';
-import { jsonResult, paved } from './pavedCli.js';
+import { jsonEvents, jsonResult, paved } from './pavedCli.js';
 
 function machinePip(venvPython: string, args: string[]): Promise<RunResult> {
   return run('python3', ['-m', 'pip', '--python', venvPython, '--disable-pip-version-check', ...args], { env: isolatedPipEnv(), timeoutMs: 60_000 });
@@ -253,12 +253,15 @@ describe('a universal lock synced on two Pythons', () => {
     ]);
 
     const expected: Record<string, string[]> = { '3.9': ['app', 'backport', 'lib==1.0'], '3.12': ['app', 'lib==2.0'] };
+    const venv = join(project, '.venv');
     for (const [python, wanted] of Object.entries(expected)) {
-      const venv = join(project, '.venv');
-      await rm(venv, { recursive: true, force: true });
+      // The 3.9 environment is not removed by hand: asking for 3.12 makes sync replace it.
       const synced = await paved(['sync', '--frozen', '--python', python, '--project', project, '--json'], { env });
       assert.equal(synced.code, 0, describeRun(synced));
       assert.match(jsonResult<{ python: string }>(synced).python, new RegExp(`^${python.replace('.', '\\.')}\\.`));
+      const replaced = jsonEvents(synced.stdout).filter((e) => e.type === 'info' && e['venvReplaced'] !== undefined);
+      assert.equal(replaced.length, python === '3.12' ? 1 : 0, synced.stdout);
+      if (python === '3.12') assert.match((replaced[0]?.['venvReplaced'] as { reason: string }).reason, /it is Python 3\.9\.\d+, not 3\.12/);
       const listed = await run(join(venv, 'bin', 'python'), ['-c', 'import importlib.metadata as m; print(" ".join(sorted(d.metadata["Name"] + "==" + d.version for d in m.distributions())))']);
       const have = listed.stdout.trim().split(' ');
       for (const w of wanted) {
@@ -268,6 +271,26 @@ describe('a universal lock synced on two Pythons', () => {
       assert.ok(!have.some((h) => h.startsWith('winonly')), `winonly on ${python}`);
       if (python === '3.12') assert.ok(!have.some((h) => h.startsWith('backport')), 'backport on 3.12');
     }
+
+    // Asking again for the Python it has changes nothing; a pip-style install asking for another is refused, not ignored.
+    const same = await paved(['sync', '--frozen', '--python', '3.12', '--project', project, '--json'], { env });
+    assert.equal(same.code, 0, describeRun(same));
+    assert.ok(!jsonEvents(same.stdout).some((e) => e['venvReplaced'] !== undefined), same.stdout);
+    const refused = await paved(['install', 'lib', '--python', '3.9', '--target-venv', venv, '--json'], { env });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stdout, /PAVED_E_INTERPRETER_MISMATCH/);
+
+    // The project raises requires-python above the environment's Python: the next sync (no --python) makes it again.
+    const back = await paved(['sync', '--frozen', '--python', '3.9', '--project', project], { env });
+    assert.equal(back.code, 0, describeRun(back));
+    await writeProject(project, `[project]\nname = "proj"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["app", "lib>=2"]\n`);
+    const relocked = await paved(['lock', '--project', project], { env });
+    assert.equal(relocked.code, 0, describeRun(relocked));
+    const raised = await paved(['sync', '--frozen', '--project', project], { env });
+    assert.equal(raised.code, 0, describeRun(raised));
+    assert.match(raised.stdout, /replacing \S*\.venv \(its Python 3\.9\.\d+ is outside the lock's requires-python >=3\.11\) with one on Python 3\.1[1-9]/);
+    const version = await run(join(venv, 'bin', 'python'), ['-c', 'import sys; print(sys.version_info >= (3, 11))']);
+    assert.equal(version.stdout.trim(), 'True', describeRun(version));
   });
 });
 

@@ -14,7 +14,7 @@ import { HISTORY, PYPI_SUBSET } from '../fixtures/corpus.js';
 import { inTreeBackendSource } from '../fixtures/inTreeBackend.js';
 import { describeRun, isolatedPipEnv, run, type RunResult } from '../fixtures/pythonTools.js';
 import { importFolders, startTestServer, type TestServer } from '../fixtures/testServer.js';
-import { jsonResult, paved } from './pavedCli.js';
+import { jsonEvents, jsonResult, paved } from './pavedCli.js';
 
 function machinePip(venvPython: string, args: string[]): Promise<RunResult> {
   return run('python3', ['-m', 'pip', '--python', venvPython, '--disable-pip-version-check', ...args], { env: isolatedPipEnv(), timeoutMs: 60_000 });
@@ -66,6 +66,8 @@ describe('paved sync installs the project itself, editable', () => {
     assert.equal(planned.code, 0, describeRun(planned));
     assert.deepEqual(jsonResult<SyncResult>(planned).install.map((p) => `${p.name} ${p.version}`).sort(), ['greeter 0.1.0', 'idna 3.20']);
     assert.equal(existsSync(join(project, '.venv')), false);
+    assert.equal(existsSync(join(project, 'pylock.toml')), false, 'a dry run writes no lock either');
+    assert.ok(jsonEvents(planned.stdout).some((e) => e.type === 'info' && /would write \S*pylock\.toml \(1 package\)/.test(String(e['message']))), planned.stdout);
 
     const first = await paved(['sync', '--project', project, '--json'], { env });
     assert.equal(first.code, 0, describeRun(first));

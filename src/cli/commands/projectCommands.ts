@@ -220,7 +220,7 @@ async function relock(project: OpenProject, client: IndexClient, options: { upgr
  * pyproject.toml (as uv does: no index is asked, so this works offline and in a second),
  * else a re-lock that keeps its pins where they still fit. `paved lock` always re-resolves.
  */
-async function currentLock(project: OpenProject, frozen: boolean, reporter: Reporter, global: GlobalOptions): Promise<Pylock> {
+async function currentLock(project: OpenProject, frozen: boolean, reporter: Reporter, global: GlobalOptions, options: { dryRun?: boolean } = {}): Promise<Pylock> {
   if (frozen) {
     const lock = await readLockIfAny(project.lockPath);
     if (lock === null) {
@@ -241,7 +241,10 @@ async function currentLock(project: OpenProject, frozen: boolean, reporter: Repo
   // Only a re-lock needs an index.
   const client = openClient(project.config, (m) => reporter.warn(m));
   try {
-    return (await relock(project, client, { reporter, global })).lock;
+    // A dry run re-locks in memory: it shows what a sync would do with the new lock and writes nothing.
+    const relocked = await relock(project, client, { reporter, global, check: options.dryRun === true });
+    if (options.dryRun === true && relocked.changed) reporter.info(`would write ${shownPath(project.lockPath)} (${relocked.packages} package${relocked.packages === 1 ? '' : 's'}); --dry-run leaves it as it is`);
+    return relocked.lock;
   } finally {
     await client.close();
   }
@@ -434,7 +437,7 @@ export function registerProjectCommands(program: Command): void {
         const project = await openProject(flags, reporter);
         const client = openClient(project.config, (m) => reporter.warn(m));
         try {
-          const lock = await currentLock(project, flags.frozen === true, reporter, global);
+          const lock = await currentLock(project, flags.frozen === true, reporter, global, { dryRun: flags.dryRun === true });
           const result = await syncProject(project, client, lock, flags, reporter, global);
           // paved's own pip check of the result: none from a consistent lock, but a hand-edited or foreign one may break it.
           const problems = result.dryRun ? [] : await checkInstalledEnvironment(result.venv, reporter, { cacheDir: project.config.cacheDir, ...(result.environment === undefined ? {} : { known: result.environment }) });
