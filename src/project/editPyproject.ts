@@ -648,24 +648,32 @@ function deleteElement(text: string, array: ArrayLayout, index: number): string 
 
 /**
  * Removes every entry of each named project from a dependency list of a pyproject.toml's text.
- * A name the list does not have is `PAVED_E_NOT_A_DEPENDENCY`, with a hint listing what it has.
+ * A name the list does not have is `PAVED_E_NOT_A_DEPENDENCY` (nothing is removed then), with a
+ * hint listing what the file has, before any of the names was taken out.
  */
 export function removeRequirements(text: string, names: string[], target: DependencyTarget, shown = 'pyproject.toml'): RemoveResult {
   checkTarget(target);
   const normalized = names.map((name) => parseProjectName(name));
+  // Checked against the file as it is, so the error and its hint describe what the user sees.
+  parseOrFail(text, shown);
+  const original = findTargetArray(text, layoutOf(text, shown, target), shown, target);
+  const listed = original === null ? [] : original.elements.map((element) => requirementName(element.value)).filter((entry): entry is string => entry !== null);
+  const missing = normalized.flatMap((name, i) => (listed.includes(name) ? [] : [names[i] ?? name]));
+  if (missing.length > 0) {
+    const unique = [...new Set(missing)];
+    throw new PavedError('PAVED_E_NOT_A_DEPENDENCY', `${unique.join(', ')} ${unique.length === 1 ? 'is' : 'are'} not in ${targetLabel(target)} of ${shown}`, {
+      hint: listed.length > 0 ? `${describeTarget(target)} lists: ${[...new Set(listed)].join(', ')}.` : `${describeTarget(target)} is empty or missing.`,
+      details: { file: shown, key: describeTarget(target), name: parseProjectName(unique[0] as string), names: unique.map((name) => parseProjectName(name)) },
+    });
+  }
   const result: RemoveResult = { text, removed: [] };
-  for (const [i, name] of normalized.entries()) {
+  // A name given twice is removed once.
+  for (const name of new Set(normalized)) {
     parseOrFail(result.text, shown);
     const layout = layoutOf(result.text, shown, target);
     const array = findTargetArray(result.text, layout, shown, target);
-    const listed = array === null ? [] : array.elements.map((element) => requirementName(element.value)).filter((entry): entry is string => entry !== null);
     const indexes = array === null ? [] : array.elements.flatMap((element, index) => (requirementName(element.value) === name ? [index] : []));
-    if (array === null || indexes.length === 0) {
-      throw new PavedError('PAVED_E_NOT_A_DEPENDENCY', `${names[i] ?? name} is not in ${targetLabel(target)} of ${shown}`, {
-        hint: listed.length > 0 ? `${describeTarget(target)} lists: ${[...new Set(listed)].join(', ')}.` : `${describeTarget(target)} is empty or missing.`,
-        details: { file: shown, key: describeTarget(target), name },
-      });
-    }
+    if (array === null || indexes.length === 0) continue;
     const values = array.elements.map((element) => element.value);
     let edited = result.text;
     // From the end, so earlier positions stay valid.

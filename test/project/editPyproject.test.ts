@@ -364,6 +364,23 @@ describe('removeRequirements', () => {
     assert.throws(() => removeRequirements(SERVICE, ['test'], { kind: 'group', group: 'dev' }), (error: unknown) => isPavedError(error, 'PAVED_E_NOT_A_DEPENDENCY'));
   });
 
+  it('a missing name among present ones fails before anything is removed, and the hint lists the file as it is', () => {
+    // The hint once described the list after ipython had been taken out in memory ("empty or missing").
+    assert.throws(
+      () => removeRequirements(SERVICE, ['ipython', 'nonexistent'], { kind: 'group', group: 'dev' }),
+      (error: unknown) =>
+        isPavedError(error, 'PAVED_E_NOT_A_DEPENDENCY') &&
+        /^nonexistent is not in /.test(error.message) &&
+        error.hint === 'dependency-groups.dev lists: ipython.',
+    );
+    assert.throws(
+      () => removeRequirements(SERVICE, ['requests', 'flask', 'tomli', 'django'], PROJECT),
+      (error: unknown) => isPavedError(error, 'PAVED_E_NOT_A_DEPENDENCY') && /^flask, django are not in /.test(error.message) && error.hint === 'project.dependencies lists: requests, pydantic, tomli.',
+    );
+    // A name given twice is removed once, not refused the second time.
+    assert.deepEqual(removeRequirements(SERVICE, ['ipython', 'IPython'], { kind: 'group', group: 'dev' }).removed, ['ipython']);
+  });
+
   it('an invalid name is refused', () => {
     assert.throws(() => removeRequirements(SERVICE, ['requests>=2'], PROJECT), (error: unknown) => isPavedError(error, 'PAVED_E_INVALID_NAME'));
   });
