@@ -44,9 +44,9 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
  */
 export function withClientOptions(cmd: Command, help: { python: string }): Command {
   return cmd
-    .option('--index-url <url>', 'the default index, a simple-API root (env PAVED_INDEX_URL, or index-url in [tool.paved])')
+    .option('-i, --index-url <url>', 'the default index, a simple-API root (env PAVED_INDEX_URL, or index-url in [tool.paved])')
     .option('--extra-index-url <url>', 'a further index, asked when earlier ones lack a name (repeatable)', collect, [])
-    .option('--find-links <dir>', 'a folder of wheels and sdists to use as well (repeatable)', collect, [])
+    .option('-f, --find-links <dir>', 'a folder of wheels and sdists to use as well (repeatable)', collect, [])
     .option('--python <version|path>', help.python)
     .option('--offline', 'use only the cache and local folders (env PAVED_OFFLINE=1)')
     .option('--cache-dir <dir>', 'global cache (env PAVED_CACHE_DIR, default ~/.cache/paved)')

@@ -9,6 +9,7 @@
 import { join, resolve as resolvePath } from 'node:path';
 import type { IndexClient } from './indexClient/indexClient.js';
 import { fetchWheel, resolveWheels, type InstallEvent, type InstallRequirement } from './installRequirements.js';
+import type { PrereleasePolicy } from '../resolver/resolve.js';
 import { sdistBuilderFor, type SdistBuildSettings } from './buildSdist.js';
 import type { PythonInterpreter } from '../installer/interpreter.js';
 import { sha256File } from '../installer/wheelCache.js';
@@ -22,6 +23,8 @@ export interface DownloadRequirementsOptions {
   /** The folder to fill (created when missing). */
   dest: string;
   requireHashes?: boolean;
+  /** When pre-releases are candidates (see `ResolveWheelsOptions.prereleases`). */
+  prereleases?: PrereleasePolicy;
   /** Consider sdist-only releases (metadata learned under `cacheDir`) unless `noBuild`; absent: wheels only. */
   build?: SdistBuildSettings & { cacheDir: string };
   /** Parallel downloads; default 16. */
@@ -52,6 +55,7 @@ export async function downloadRequirements(options: DownloadRequirementsOptions)
     client: options.client,
     interpreter: options.interpreter,
     ...(options.requireHashes === undefined ? {} : { requireHashes: options.requireHashes }),
+    ...(options.prereleases === undefined ? {} : { prereleases: options.prereleases }),
     ...(builder === undefined || build === undefined ? {} : { builder, cacheDir: build.cacheDir }),
     onEvent: emit,
   });

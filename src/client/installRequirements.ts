@@ -28,7 +28,7 @@ import { sdistBuilderFor, type SdistBuildEvent, type SdistBuilder, type SdistBui
 import { fetchDirectWheel, parseDirectRequirement, type DirectRequirement, type DirectWheel } from './directWheel.js';
 import { buildInstallationReport, type InstallationReport } from './installationReport.js';
 import type { EditableTarget } from './readInstallRequirements.js';
-import { resolve, type Resolution, type ResolverEvent } from '../resolver/resolve.js';
+import { resolve, type PrereleasePolicy, type Resolution, type ResolverEvent } from '../resolver/resolve.js';
 import { withPinnedCandidates, type PinnedCandidate } from '../resolver/pinnedCandidates.js';
 import { splitKey } from '../resolver/packageKey.js';
 import type { PackageProvider } from '../resolver/provider.js';
@@ -95,6 +95,8 @@ export interface ResolveWheelsOptions {
   upgrade?: boolean | readonly string[];
   /** Resolve the requirements themselves only, none of their dependencies (pip's `--no-deps`). */
   noDeps?: boolean;
+  /** When pre-releases are candidates; default PEP 440's (only when named or nothing else fits). pip's `--pre` is `allow`. */
+  prereleases?: PrereleasePolicy;
   /** Where wheels named by http(s) URL are downloaded (`<cacheDir>/archives-v1`); default a folder under the system's temporary directory. */
   cacheDir?: string;
   /** Relative wheel paths are read from here; default the working directory. */
@@ -257,6 +259,7 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wh
         ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
         ...(options.preferred === undefined ? {} : { preferred: options.preferred }),
         ...(options.upgrade === undefined ? {} : { upgrade: options.upgrade }),
+        ...(options.prereleases === undefined ? {} : { prereleases: options.prereleases }),
         onEvent: (event) => {
           if (event.type === 'decision' && options.onDecidedWheel !== undefined) tellDecidedWheel(event.package, event.version);
           emit({ type: 'resolver', event });
@@ -357,6 +360,8 @@ export interface InstallRequirementsOptions {
   upgradePackages?: readonly string[];
   /** Install the requirements only, none of their dependencies (hashes are still verified). */
   noDeps?: boolean;
+  /** When pre-releases are candidates (see `ResolveWheelsOptions.prereleases`). */
+  prereleases?: PrereleasePolicy;
   /** Resolve and plan only: nothing is downloaded (except wheels named by URL, to read them), installed or created. */
   dryRun?: boolean;
   /** Install again even when the same version is there: true for every resolved project, or these names. */
@@ -556,6 +561,7 @@ async function installWithCache(options: InstallRequirementsOptions, cache: Whee
       ...(upgrade.length === 0 ? {} : { upgrade }),
       ...(options.requireHashes === undefined ? {} : { requireHashes: options.requireHashes }),
       ...(options.noDeps === undefined ? {} : { noDeps: options.noDeps }),
+      ...(options.prereleases === undefined ? {} : { prereleases: options.prereleases }),
       cacheDir,
       ...(builder === undefined ? {} : { builder }),
       onEvent: emit,

@@ -81,7 +81,16 @@ function requirementTextAt(content: string, line: number): string | null {
   return requirement === '' ? null : requirement;
 }
 
-/** Reads requirement files (`-r`) and constraint files (`-c`). Throws what `readRequirementsFile` throws. */
+/** Throws `PAVED_E_INVALID_REQUIREMENTS` naming every line an install cannot pass over (as pip stops on them), before anything is done. */
+function failOnFatal(warnings: readonly RequirementsWarning[]): void {
+  const fatal = warnings.filter((w) => w.fatal === true);
+  if (fatal.length === 0) return;
+  throw new PavedError('PAVED_E_INVALID_REQUIREMENTS', fatal.map((w) => `${w.file}:${w.line}: ${w.message}`).join('\n'), {
+    hint: 'Correct the line (a version is pinned with ==), or remove it.',
+  });
+}
+
+/** Reads requirement files (`-r`) and constraint files (`-c`). Throws what `readRequirementsFile` throws, and `PAVED_E_INVALID_REQUIREMENTS` for a line it cannot use. */
 export async function readInstallRequirements(requirementFiles: readonly string[], constraintFiles: readonly string[]): Promise<InstallRequirementsFromFiles> {
   const out: InstallRequirementsFromFiles = { requirements: [], constraints: [], options: [], warnings: [], editables: [] };
   const texts = new Map<string, Promise<string>>();
@@ -97,6 +106,7 @@ export async function readInstallRequirements(requirementFiles: readonly string[
   const files = [...requirementFiles.map((f) => ({ f, constraint: false })), ...constraintFiles.map((f) => ({ f, constraint: true }))];
   for (const { f, constraint } of files) {
     const contents = await readRequirementsFile(f);
+    failOnFatal(contents.warnings);
     out.warnings.push(...contents.warnings.filter((w) => !/not audited|not pinned/.test(w.message)));
     out.options.push(...contents.options.map((o) => ({ name: o.name, value: o.value })));
     for (const entry of contents.requirements) {
@@ -128,6 +138,7 @@ export async function readUninstallNames(requirementFiles: readonly string[]): P
   const out: UninstallNamesFromFiles = { names: [], warnings: [] };
   for (const file of requirementFiles) {
     const contents = await readRequirementsFile(file);
+    failOnFatal(contents.warnings);
     out.warnings.push(...contents.warnings.filter((w) => !/not audited|not pinned/.test(w.message)));
     for (const entry of contents.requirements) if (!entry.constraint) out.names.push(entry.name);
     for (const reference of contents.references) {

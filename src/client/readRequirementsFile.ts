@@ -31,11 +31,17 @@ export interface RequirementsEntry {
   constraint: boolean;
 }
 
-/** Something in a requirements file that paved could not use. Never fatal. */
+/** Something in a requirements file that paved could not use. */
 export interface RequirementsWarning {
   file: string;
   line: number;
   message: string;
+  /**
+   * Set when the line means something paved did not do (a requirement it cannot read, an
+   * option it does not know, an include it cannot follow): an install must stop on it, as pip
+   * does, where an audit only reports it.
+   */
+  fatal?: true;
 }
 
 /** What a requirements file and its includes hold. */
@@ -59,6 +65,21 @@ const OPTIONS_WITH_VALUE = new Set([
   '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--trusted-host', '--no-binary', '--only-binary',
   '--use-feature', '--config-settings', '--global-option', '--install-option', '--hash',
 ]);
+/** The options pip accepts on a line of their own; any other is an error, as pip's "no such option". */
+const FILE_OPTIONS = new Set([
+  '-i', '--index-url', '--extra-index-url', '--no-index', '-f', '--find-links', '--pre', '--require-hashes', '--trusted-host',
+  '--no-binary', '--only-binary', '--prefer-binary', '--use-feature', '--config-settings', '--global-option',
+]);
+/** The options pip accepts after a requirement on its line. */
+const REQUIREMENT_OPTIONS = new Set(['--hash', '--config-settings', '--global-option', '--install-option']);
+
+/**
+ * pip's environment variables in requirement files: `${NAME}` (upper-case letters, digits and
+ * `_`) becomes the variable's value; one that is not set stays as written.
+ */
+function expandVariables(text: string, env: NodeJS.ProcessEnv): string {
+  return text.replace(/\$\{([A-Z0-9_]+)\}/g, (whole, name: string) => env[name] ?? whole);
+}
 const INCLUDE_OPTIONS = new Map([['-r', false], ['--requirement', false], ['-c', true], ['--constraint', true]]);
 
 interface Line {
@@ -117,10 +138,13 @@ function pinnedVersion(clauses: readonly { operator: string; version: string; ha
 /**
  * Reads a requirements file and every file it includes. Throws `PAVED_E_NOT_FOUND` when a file
  * is missing and `PAVED_E_INVALID_REQUIREMENTS` for includes nested deeper than
- * {@link MAX_INCLUDE_DEPTH}; everything else it cannot use (an unparsable line, an unpinned
- * requirement, an include cycle, an editable or URL requirement) becomes a warning.
+ * {@link MAX_INCLUDE_DEPTH}; everything else it cannot use becomes a warning: a `fatal` one for
+ * what an install must stop on (an unparsable line, an unknown option, an include by URL), a
+ * plain one for what only an audit misses (an unpinned requirement, an include cycle, an
+ * editable or URL requirement). `${NAME}` is replaced by the environment variable, as pip does.
  */
-export async function readRequirementsFile(path: string): Promise<RequirementsFileContents> {
+export async function readRequirementsFile(path: string, options: { env?: NodeJS.ProcessEnv } = {}): Promise<RequirementsFileContents> {
+  const env = options.env ?? process.env;
   const result: RequirementsFileContents = { requirements: [], options: [], warnings: [], references: [], editables: [] };
   const active = new Set<string>();
   const done = new Set<string>();
@@ -140,7 +164,7 @@ export async function readRequirementsFile(path: string): Promise<RequirementsFi
     const content = await readText(absolute, shown, from);
     active.add(absolute);
     try {
-      for (const line of logicalLines(content)) await readLine(line, shown, absolute, constraint, depth);
+      for (const line of logicalLines(content)) await readLine({ text: expandVariables(line.text, env), number: line.number }, shown, absolute, constraint, depth);
     } finally {
       active.delete(absolute);
       done.add(`${absolute}\0${constraint}`);
@@ -151,12 +175,15 @@ export async function readRequirementsFile(path: string): Promise<RequirementsFi
     const warn = (message: string): void => {
       result.warnings.push({ file, line: line.number, message });
     };
+    const fail = (message: string): void => {
+      result.warnings.push({ file, line: line.number, message, fatal: true });
+    };
     if (line.text.startsWith('-')) {
       const { name, value } = readOption(line.text.split(/\s+/));
       const include = INCLUDE_OPTIONS.get(name);
       if (include !== undefined) {
-        if (value === null || value === '') return warn(`${name} needs a file name`);
-        if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return warn(`${name} ${value}: including a URL is not supported; not read`);
+        if (value === null || value === '') return fail(`${name} needs a file name`);
+        if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return fail(`${name} ${value}: including a file by URL is not supported; download it and include the copy`);
         const target = resolve(dirname(absolute), value);
         const targetShown = relative(process.cwd(), target) || target;
         return readOne(target, targetShown.startsWith('..') ? target : targetShown, constraint || include, depth + 1, { file, line: line.number });
@@ -165,6 +192,7 @@ export async function readRequirementsFile(path: string): Promise<RequirementsFi
         if (value !== null && value !== '') result.editables.push({ value, file, line: line.number });
         return warn(`editable requirement ${value ?? ''} has no version to check; not audited`.replace('  ', ' '));
       }
+      if (!FILE_OPTIONS.has(name)) return fail(`${name} is not an option a requirements file may give`);
       result.options.push({ name, value, file, line: line.number });
       return;
     }
@@ -172,7 +200,11 @@ export async function readRequirementsFile(path: string): Promise<RequirementsFi
     const hashes: string[] = [];
     for (let rest = options; rest.length > 0; ) {
       const option = readOption(rest);
-      if (option.name === '--hash' && option.value !== null) hashes.push(option.value);
+      if (!REQUIREMENT_OPTIONS.has(option.name)) return fail(`${option.name} is not an option a requirement line may give`);
+      if (option.name === '--hash') {
+        if (option.value === null || !/^[a-z0-9]+:[0-9a-fA-F]+$/.test(option.value)) return fail(`--hash needs ALGORITHM:HEXDIGEST, not ${JSON.stringify(option.value ?? '')}`);
+        hashes.push(option.value);
+      }
       rest = option.rest;
     }
     let parsed;
@@ -182,7 +214,8 @@ export async function readRequirementsFile(path: string): Promise<RequirementsFi
       if (!(error instanceof PavedError)) throw error;
       const looksLikePath = /^(\.|\/|[a-z][a-z0-9+.-]*:\/\/)|\.(whl|zip|tar\.gz)$/i.test(requirement);
       if (looksLikePath) result.references.push({ text: requirement, file, line: line.number, hashes, constraint });
-      return warn(looksLikePath ? `${requirement} is a path or URL without a project name and version; not audited` : `cannot read requirement: ${error.message.split('\n')[0]}`);
+      if (looksLikePath) return warn(`${requirement} is a path or URL without a project name and version; not audited`);
+      return fail(`cannot read requirement: ${error.message.split('\n')[0]}`);
     }
     const version = parsed.url === null ? pinnedVersion(parsed.specifier.specifiers) : null;
     result.requirements.push({

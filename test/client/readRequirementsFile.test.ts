@@ -20,7 +20,7 @@ describe('readRequirementsFile', () => {
     return path;
   };
 
-  const lines: { line: string; name: string | null; version: string | null; extra?: Record<string, unknown>; warning?: RegExp }[] = [
+  const lines: { line: string; name: string | null; version: string | null; extra?: Record<string, unknown>; warning?: RegExp; fatal?: true }[] = [
     { line: 'requests==2.28.1', name: 'requests', version: '2.28.1' },
     { line: 'Requests === 2.28.1', name: 'Requests', version: '2.28.1' },
     { line: 'flask[async,dotenv]==2.0.1 ; python_version >= "3.8"', name: 'flask', version: '2.0.1', extra: { extras: ['async', 'dotenv'], marker: 'python_version >= "3.8"' } },
@@ -32,7 +32,11 @@ describe('readRequirementsFile', () => {
     { line: 'attrs', name: 'attrs', version: null, warning: /any version/ },
     { line: 'pkg @ https://example.invalid/pkg-1.0.tar.gz#egg=pkg', name: 'pkg', version: null, warning: /comes from a URL/ },
     { line: './vendor/thing-1.0-py3-none-any.whl', name: null, version: null, warning: /path or URL without a project name/ },
-    { line: 'not a requirement!!', name: null, version: null, warning: /cannot read requirement/ },
+    { line: 'not a requirement!!', name: null, version: null, warning: /cannot read requirement/, fatal: true },
+    { line: 'baselib=1.0', name: null, version: null, warning: /cannot read requirement/, fatal: true },
+    { line: '--bogus-option', name: null, version: null, warning: /--bogus-option is not an option a requirements file may give/, fatal: true },
+    { line: 'idna==3.4 --no-deps', name: null, version: null, warning: /--no-deps is not an option a requirement line may give/, fatal: true },
+    { line: 'idna==3.4 --hash=nothex', name: null, version: null, warning: /--hash needs ALGORITHM:HEXDIGEST/, fatal: true },
     { line: '-e ./local-package', name: null, version: null, warning: /editable requirement \.\/local-package/ },
   ];
   for (const c of lines) {
@@ -51,6 +55,7 @@ describe('readRequirementsFile', () => {
         assert.equal(result.warnings.length, 1, JSON.stringify(result.warnings));
         assert.match(result.warnings[0]?.message ?? '', c.warning);
         assert.equal(result.warnings[0]?.line, 3);
+        assert.equal(result.warnings[0]?.fatal, c.fatal, 'whether an install must stop on it');
       }
     });
   }
@@ -110,10 +115,26 @@ describe('readRequirementsFile', () => {
     await assert.rejects(readRequirementsFile(latin1), (e: unknown) => isPavedError(e, 'PAVED_E_INVALID_REQUIREMENTS'));
   });
 
-  it('a URL include is a warning, not a download', async () => {
+  it('a URL include is not downloaded, and an install must stop on it', async () => {
     const top = await file('url-include.txt', '-r https://example.invalid/reqs.txt\nz==1\n');
     const result = await readRequirementsFile(top);
     assert.deepEqual(result.requirements.map((r) => r.name), ['z']);
-    assert.match(result.warnings[0]?.message ?? '', /including a URL is not supported/);
+    assert.match(result.warnings[0]?.message ?? '', /including a file by URL is not supported/);
+    assert.equal(result.warnings[0]?.fatal, true);
+  });
+
+  it("expands ${NAME} from the environment as pip does, leaving unset and lower-case names as written", async () => {
+    const path = await file('vars.txt', '--extra-index-url https://${TOKEN}@host/simple/\npkg==${PKG_VERSION}\nother==${UNSET_VAR_X}\nlow==${lower}\n');
+    const result = await readRequirementsFile(path, { env: { TOKEN: 'secret', PKG_VERSION: '1.2', lower: '9' } });
+    assert.deepEqual(result.options.map((o) => [o.name, o.value]), [['--extra-index-url', 'https://secret@host/simple/']]);
+    assert.deepEqual(result.requirements.map((r) => [r.name, r.version]), [['pkg', '1.2']]);
+    assert.equal(result.warnings.filter((w) => w.fatal === true).length, 2, 'the unexpanded ${…} lines do not parse');
+  });
+
+  it('records the install options pip allows in a file', async () => {
+    const path = await file('opts.txt', '--no-index\n--pre\n--require-hashes\n--prefer-binary\n-f ./wheels\nz==1\n');
+    const result = await readRequirementsFile(path);
+    assert.deepEqual(result.options.map((o) => o.name), ['--no-index', '--pre', '--require-hashes', '--prefer-binary', '-f']);
+    assert.deepEqual(result.warnings, []);
   });
 });

@@ -67,16 +67,18 @@ describe('paved install / uninstall / download', () => {
     assert.ok(!names2.has('rich'), 'rich is gone');
     assert.ok(names2.has('flask') && names2.has('pygments'), 'the rest stays');
 
+    // As pip: what is not installed is skipped with a warning, and the command succeeds.
     const missing = await paved(['uninstall', 'rich', '--target-venv', venv]);
-    assert.notEqual(missing.code, 0);
-    assert.match(missing.stderr, /not installed/);
+    assert.equal(missing.code, 0, describeRun(missing));
+    assert.match(missing.stderr, /^warning: skipping rich: not installed in /m);
 
     // pip's script form: -y, and -r naming projects by requirement lines and wheel filenames.
     const list = join(work, 'uninstall.txt');
-    await writeFile(list, '# what to take out\nPygments>=2 ; python_version >= "3"\n./wheels/jinja2-3.1.6-py3-none-any.whl\n-e ./elsewhere\n');
+    await writeFile(list, '# what to take out\nPygments>=2 ; python_version >= "3"\n./wheels/jinja2-3.1.6-py3-none-any.whl\n-e ./elsewhere\nnever-installed\n');
     const fromFile = await paved(['uninstall', '-y', '-r', list, 'pygments', '--target-venv', venv, '--json']);
     assert.equal(fromFile.code, 0, describeRun(fromFile));
     assert.deepEqual(jsonResult<{ removed: { name: string }[] }>(fromFile).removed.map((r) => r.name.toLowerCase()).sort(), ['jinja2', 'pygments']);
+    assert.deepEqual(jsonResult<{ skipped: string[] }>(fromFile).skipped, ['never-installed']);
     assert.ok(jsonEvents(fromFile.stdout).some((e) => e.type === 'warning' && /uninstall\.txt:4: -e \.\/elsewhere: name the project instead/.test(String(e['message']))), fromFile.stdout);
     const names3 = await pipListNames(python);
     assert.ok(!names3.has('pygments') && !names3.has('jinja2') && names3.has('flask'), [...names3].join(','));

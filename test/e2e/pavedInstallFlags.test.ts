@@ -68,6 +68,8 @@ describe('paved install flags and direct wheel references', () => {
     await write({ name: 'tinydemo', version: '1.0', files: { 'tinydemo/__init__.py': 'V = 1\n' } });
     await write({ name: 'tinydemo', version: '2.0', files: { 'tinydemo/__init__.py': 'V = 2\n', 'tinydemo/extra.py': 'X = 1\n' } });
     await write({ name: 'tinyapp', version: '1.0', metadata: { requiresDist: ['idna>=3'] }, files: { 'tinyapp/__init__.py': 'import idna\n' } });
+    // A pre-release: chosen only with --pre (or a specifier that names one).
+    await write({ name: 'tinydemo', version: '3.0rc1', files: { 'tinydemo/__init__.py': 'V = 3\n' } });
 
     // Not on the index: only reachable by URL or path.
     const direct = join(work, 'direct');
@@ -78,7 +80,7 @@ describe('paved install flags and direct wheel references', () => {
     server = await startTestServer();
     const files = (await collectDistributionFiles([PYPI_SUBSET, wheels])).files;
     const summary = await importFiles('root/main', files, await createLocalImporter(server.storage, 'root/main'), { jobs: 8 });
-    assert.equal(summary.added, 49);
+    assert.equal(summary.added, 50);
     await server.listen();
     index = `${server.url}/simple/`;
 
@@ -249,6 +251,66 @@ describe('paved install flags and direct wheel references', () => {
     assert.notEqual(sdist.code, 0);
     assert.match(sdist.stdout + sdist.stderr, /PAVED_E_URL_REQUIREMENT|not point at a wheel/);
     assert.ok(!existsSync(venv), 'nothing was created');
+  });
+
+  it('reads requirements files as pip does: a bad line stops the install, a --hash or --require-hashes line checks hashes, --no-index, --pre and ${VAR}', { timeout: 120_000 }, async () => {
+    const reqs = join(work, 'pip-rules.txt');
+    const writeReqs = (text: string): Promise<void> => writeFile(reqs, text);
+    const failure = (r: RunResult): string => (JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { type?: string; code?: string }).code ?? r.stdout;
+
+    // The common "=" for "==" typo: nothing is installed (pip: Invalid requirement), no environment is made.
+    await writeReqs('tinydemo=1.0\nidna\n');
+    const typo = await install(['-r', reqs], join(work, 'typo-venv'));
+    assert.notEqual(typo.code, 0);
+    assert.equal(failure(typo), 'PAVED_E_INVALID_REQUIREMENTS');
+    assert.match(typo.stdout, /pip-rules\.txt:1: cannot read requirement/);
+    assert.ok(!existsSync(join(work, 'typo-venv')));
+    await writeReqs('--bogus-option\nidna\n');
+    assert.equal(failure(await install(['-r', reqs], join(work, 'typo-venv'))), 'PAVED_E_INVALID_REQUIREMENTS');
+
+    // One --hash turns hash checking on (as in pip): tinyapp's dependency idna has none, so nothing installs.
+    const tinyapp = join(wheels, 'tinyapp-1.0-py3-none-any.whl');
+    const appSha = createHash('sha256').update(await readFile(tinyapp)).digest('hex');
+    await writeReqs(`tinyapp==1.0 --hash=sha256:${appSha}\n`);
+    assert.equal(failure(await install(['-r', reqs], join(work, 'hash-venv'))), 'PAVED_E_HASH_REQUIRED');
+    // So does a --require-hashes line.
+    await writeReqs('--require-hashes\ntinydemo==1.0\n');
+    assert.equal(failure(await install(['-r', reqs], join(work, 'hash-venv'))), 'PAVED_E_HASH_REQUIRED');
+    assert.ok(!existsSync(join(work, 'hash-venv')));
+
+    // --no-index in the file: the index (with tinydemo 2.0) is not asked; the folder's 1.0 is installed.
+    const folder = join(work, 'only-one');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'tinydemo-1.0-py3-none-any.whl'), await readFile(join(wheels, 'tinydemo-1.0-py3-none-any.whl')));
+    await writeReqs(`--no-index\n--find-links ${folder}\ntinydemo\n`);
+    const noIndex = await install(['-r', reqs], join(work, 'no-index-venv'));
+    assert.equal(noIndex.code, 0, describeRun(noIndex));
+    assert.deepEqual(jsonResult<InstallData>(noIndex).installed.map((p) => `${p.name} ${p.version}`), ['tinydemo 1.0']);
+
+    // --pre, on the command line or in the file; without it the pre-release is passed over.
+    assert.deepEqual(jsonResult<InstallData>(await install(['tinydemo', '--dry-run'], join(work, 'pre-venv'))).installed.map((p) => p.version), ['2.0']);
+    assert.deepEqual(jsonResult<InstallData>(await install(['tinydemo', '--pre', '--dry-run'], join(work, 'pre-venv'))).installed.map((p) => p.version), ['3.0rc1']);
+    await writeReqs('--pre\ntinydemo\n');
+    assert.deepEqual(jsonResult<InstallData>(await install(['-r', reqs, '--dry-run'], join(work, 'pre-venv'))).installed.map((p) => p.version), ['3.0rc1']);
+
+    // ${NAME} is the environment variable (here the index itself, given only through the file), and -i is --index-url.
+    await writeReqs('--index-url ${PAVED_TEST_INDEX}\ntinydemo==1.0\n');
+    const fromVar = await paved(['install', '-r', reqs, '--target-venv', join(work, 'var-venv'), '--python', PYTHON, '--cache-dir', cache, '--dry-run', '--json'], { env: { PAVED_TEST_INDEX: index } });
+    assert.equal(fromVar.code, 0, describeRun(fromVar));
+    const short = await paved(['install', '-i', index, 'tinydemo==1.0', '--target-venv', join(work, 'var-venv'), '--python', PYTHON, '--cache-dir', cache, '--dry-run', '--json']);
+    assert.equal(short.code, 0, describeRun(short));
+  });
+
+  it('installs wheel files with no index configured when they are all it needs', { timeout: 60_000 }, async () => {
+    const venv = join(work, 'no-index-files-venv');
+    const r = await paved(['install', urlWheel, join(wheels, 'tinydemo-1.0-py3-none-any.whl'), '--target-venv', venv, '--python', PYTHON, '--cache-dir', cache, '--json']);
+    assert.equal(r.code, 0, describeRun(r));
+    assert.deepEqual(jsonResult<InstallData>(r).installed.map((p) => `${p.name} ${p.version}`), ['tinydemo 1.0', 'urlpkg 1.5']);
+    // A name no file provides is then simply not found, not "no index configured".
+    const missing = await paved(['install', urlWheel, '--target-venv', join(work, 'no-index-missing'), '--python', PYTHON, '--cache-dir', cache, '--json']);
+    assert.notEqual(missing.code, 0);
+    assert.doesNotMatch(missing.stdout, /PAVED_E_NO_INDEX/);
+    assert.match(missing.stdout, /tinydemo/);
   });
 
   it('--compile writes bytecode for the installed modules', { timeout: 60_000 }, async () => {

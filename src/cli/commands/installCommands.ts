@@ -33,6 +33,8 @@ import { readPyproject, type PyprojectFile } from '../../project/pyproject.js';
 import { parsePylock } from '../../project/pylock.js';
 import { redactUrl } from '../../standards/urls.js';
 import { normalizeExtra, normalizeName } from '../../standards/names.js';
+import { parseRequirement } from '../../standards/requirement.js';
+import type { PrereleasePolicy } from '../../resolver/resolve.js';
 import { buildSettingsFromFlags } from '../buildSettingsFromFlags.js';
 import { clientConfigFlags, openIndexClient, withClientOptions, type IndexClientConfig } from '../openIndexClient.js';
 import { installProgress, shownPath } from '../installProgress.js';
@@ -49,6 +51,9 @@ interface ResolveFlags {
   findLinks: string[];
   python?: string;
   requireHashes?: boolean;
+  /** false with `--no-index`. */
+  index?: boolean;
+  pre?: boolean;
   offline?: boolean;
   cacheDir?: string;
   /** false with `--no-config`. */
@@ -76,6 +81,12 @@ interface InstallSettings {
   constraints: string[];
   client: InstallClientSettings;
   build: SdistBuildSettings;
+  /** pip's hash-checking mode: `--require-hashes` as a flag or a line of a file, or any requirement with a `--hash` (as pip turns it on). */
+  requireHashes: boolean;
+  /** `--pre` as a flag or a line of a file. */
+  prereleases?: PrereleasePolicy;
+  /** No index is needed: `--no-index`, or every requirement names its own file. */
+  allowNoIndex: boolean;
 }
 
 /** `pyproject.toml` of the working directory, or null; one that does not parse is ignored with a warning (this is not a project command). */
@@ -98,6 +109,8 @@ async function workingDirectoryProject(reporter: Reporter): Promise<PyprojectFil
 async function readClientSettings(flags: ResolveFlags, fileOptions: readonly { name: string; value: string | null }[], reporter: Reporter): Promise<InstallClientSettings> {
   const fileOption = (...optionNames: string[]): string[] => fileOptions.filter((o) => optionNames.includes(o.name) && o.value !== null).map((o) => o.value as string);
   const project = await workingDirectoryProject(reporter);
+  // pip's --no-index: no index at all, from any source; only find-links folders (and the files named).
+  const noIndex = flags.index === false || fileOptions.some((o) => o.name === '--no-index');
   const indexUrl = flags.indexUrl ?? fileOption('-i', '--index-url')[0];
   const config: ClientConfig = await resolveClientConfig({
     flags: clientConfigFlags(flags, indexUrl),
@@ -116,6 +129,7 @@ async function readClientSettings(flags: ResolveFlags, fileOptions: readonly { n
   }
   const findLinks = [...config.findLinks];
   for (const link of fileOption('-f', '--find-links')) if (!findLinks.includes(link)) findLinks.push(link);
+  if (noIndex) return { indexUrls: [], findLinks, offline: config.offline, cacheDir: config.cacheDir, keyring: config.keyring, shownIndexes: [], python: config.python };
   return { indexUrls, findLinks, offline: config.offline, cacheDir: config.cacheDir, keyring: config.keyring, shownIndexes, python: config.python };
 }
 
@@ -128,11 +142,29 @@ async function readSettings(flags: ResolveFlags, names: string[], reporter: Repo
     throw new PavedError('PAVED_E_NOTHING_TO_INSTALL', 'no requirements given', { hint: 'Name packages (paved install flask) or give -r requirements.txt.' });
   }
   const client = await readClientSettings(flags, files.options, reporter);
-  return { requirements, editables, constraints: files.constraints, client, build: buildSettingsFromFlags(flags) };
+  const fileSays = (name: string): boolean => files.options.some((o) => o.name === name);
+  const requireHashes = flags.requireHashes === true || fileSays('--require-hashes') || files.requirements.some((r) => r.hashes.length > 0);
+  const namesOwnFile = (line: string): boolean => {
+    try {
+      return parseRequirement(line).url !== null;
+    } catch {
+      return true; // a bare wheel path or URL
+    }
+  };
+  return {
+    requirements,
+    editables,
+    constraints: files.constraints,
+    client,
+    build: buildSettingsFromFlags(flags),
+    requireHashes,
+    ...(flags.pre === true || fileSays('--pre') ? { prereleases: 'allow' as const } : {}),
+    allowNoIndex: flags.index === false || fileSays('--no-index') || requirements.every((r) => namesOwnFile(r.requirement)),
+  };
 }
 
-function openClient(settings: InstallClientSettings, reporter: Reporter): IndexClient {
-  return openIndexClient(settings, { onWarning: (m) => reporter.warn(m) });
+function openClient(settings: InstallSettings, reporter: Reporter): IndexClient {
+  return openIndexClient(settings.client, { onWarning: (m) => reporter.warn(m), allowNoIndex: settings.allowNoIndex });
 }
 
 /** The flags only `install` has. */
@@ -166,7 +198,9 @@ export function registerInstallCommands(program: Command): void {
       cmd
         .option('-r, --requirement <file>', 'install from a requirements file (repeatable)', collect, [])
         .option('-c, --constraint <file>', 'constrain versions with a constraints file (repeatable)', collect, [])
-        .option('--require-hashes', 'every requirement must be pinned with == and --hash=sha256:…'),
+        .option('--require-hashes', 'every requirement must be pinned with == and --hash=sha256:… (on by itself when a requirements file has a --hash, as in pip)')
+        .option('--no-index', 'ask no index: only --find-links folders and the files named')
+        .option('--pre', 'pre-releases and development releases are candidates too'),
       { python: 'interpreter to resolve for (env PAVED_PYTHON): a version such as 3.12, or a path' },
     );
 
@@ -186,7 +220,7 @@ export function registerInstallCommands(program: Command): void {
         const start = process.hrtime.bigint();
         const settings = await readSettings(flags, names, reporter, flags.editable);
         const reportToStdout = flags.report === '-' && !reporter.json;
-        const client = openClient(settings.client, reporter);
+        const client = openClient(settings, reporter);
         try {
           const { report, environment, ...result } = await installRequirements({
             requirements: settings.requirements,
@@ -196,7 +230,8 @@ export function registerInstallCommands(program: Command): void {
             venvDir: flags.targetVenv,
             ...(settings.client.python === null ? {} : { python: settings.client.python }),
             cacheDir: settings.client.cacheDir,
-            requireHashes: flags.requireHashes === true,
+            requireHashes: settings.requireHashes,
+            ...(settings.prereleases === undefined ? {} : { prereleases: settings.prereleases }),
             upgrade: flags.upgrade === true,
             upgradePackages: flags.upgradePackage,
             noDeps: flags.deps === false,
@@ -249,20 +284,18 @@ export function registerInstallCommands(program: Command): void {
         const venv = await openVenv(resolve(flags.targetVenv));
         const before = await readInstalledDistributions(venv.root);
         const versions = new Map(before.distributions.map((d) => [normalizeName(d.name), d]));
-        const missing = names.filter((n) => !versions.has(normalizeName(n)));
-        if (missing.length > 0) {
-          throw new PavedError('PAVED_E_NOT_INSTALLED', `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not installed in ${shownPath(venv.root)}; nothing was removed`, {
-            hint: 'Check the names with `pip list` or `paved install --dry-run`.',
-          });
-        }
+        // As pip: a name that is not installed is skipped with a warning, so a teardown script can run twice.
+        const skipped = names.filter((n) => !versions.has(normalizeName(n)));
+        for (const name of skipped) reporter.warn(`skipping ${name}: not installed in ${shownPath(venv.root)}`, { skipped: name });
         const removed: { name: string; version: string; files: number }[] = [];
         for (const name of names) {
           const have = versions.get(normalizeName(name));
+          if (have === undefined) continue;
           const done = await uninstallDistribution(venv, name);
           removed.push({ name: have?.name ?? name, version: have?.version ?? '', files: done.removed.length });
         }
         const kept = before.distributions.length - removed.length;
-        reporter.result({ installed: [], removed, kept }, () => removed.map((r) => `- ${r.name} ${r.version} (${r.files} files)`).concat(`${kept} other distributions left in ${shownPath(venv.root)}`).join('\n'));
+        reporter.result({ installed: [], removed, kept, skipped }, () => removed.map((r) => `- ${r.name} ${r.version} (${r.files} files)`).concat(`${kept} other distributions left in ${shownPath(venv.root)}`).join('\n'));
       }),
     );
 
@@ -326,7 +359,7 @@ export function registerInstallCommands(program: Command): void {
           });
         }
         const interpreter = await findInterpreter({ ...(settings.client.python === null ? {} : { python: settings.client.python }), inspect: { cacheDir: settings.client.cacheDir } });
-        const client = openClient(settings.client, reporter);
+        const client = openClient(settings, reporter);
         try {
           const files = await downloadRequirements({
             requirements: settings.requirements,
@@ -334,7 +367,8 @@ export function registerInstallCommands(program: Command): void {
             client,
             interpreter,
             dest: flags.dest,
-            requireHashes: flags.requireHashes === true,
+            requireHashes: settings.requireHashes,
+            ...(settings.prereleases === undefined ? {} : { prereleases: settings.prereleases }),
             build: { ...settings.build, cacheDir: settings.client.cacheDir },
             onEvent: installProgress(reporter, global),
           });
