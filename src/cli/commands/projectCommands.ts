@@ -27,6 +27,7 @@ import type { LockedPackage, Pylock } from '../../project/pylockModel.js';
 import { readScriptMetadata } from '../../project/scriptMetadata.js';
 import { normalizeExtra, normalizeName } from '../../standards/names.js';
 import { parseRequirement } from '../../standards/requirement.js';
+import { SpecifierSet } from '../../standards/specifier.js';
 import type { GlobalOptions } from '../globalOptions.js';
 import { buildSettingsFromFlags } from '../buildSettingsFromFlags.js';
 import { clientConfigFlags, openIndexClient, withClientOptions } from '../openIndexClient.js';
@@ -328,54 +329,108 @@ function dependencyTarget(flags: { optional?: string; group?: string; dev?: bool
   return { kind: 'project' };
 }
 
+/** One line of `paved tree`: a lock entry (or the project itself) and what it leads to. */
 interface TreeNode {
   name: string;
   version: string | null;
   marker: string | null;
+  /** The project itself: in an inverted tree, the last dependent of what it requires directly. */
+  project?: true;
   children: TreeNode[];
   /** Shown already above: its children are not repeated. */
   repeated?: boolean;
 }
 
-/** The dependency tree of a lock from the project's own requirements (or, inverted, from each package up to what needs it). */
-function buildTree(lock: Pylock, roots: string[], invert: boolean, depth: number): TreeNode[] {
+/** The project a tree is drawn for: its name and version, and what it requires itself. */
+interface TreeProject {
+  name: string;
+  version: string | null;
+  /** By normalised name: the version ranges the project's own requirements of it ask for. */
+  roots: Map<string, SpecifierSet[]>;
+}
+
+/**
+ * The dependency tree of a lock. Forward: the project is the root (depth 0, as in uv), its own
+ * requirements are depth 1, and so on. Inverted: every entry of the lock is a root (depth 0) with
+ * what needs it below, up to the project for what it requires directly. A name locked more than
+ * once (a forked lock) gives one node per entry, each with its marker, and a dependency names the
+ * entry it points at by version when the lock says so.
+ */
+function buildTree(lock: Pylock, project: TreeProject, invert: boolean, depth: number): TreeNode[] {
   const byName = new Map<string, LockedPackage[]>();
   for (const p of lock.packages) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
-  const dependents = new Map<string, Set<string>>();
-  for (const p of lock.packages) for (const d of p.dependencies) dependents.set(d.name, (dependents.get(d.name) ?? new Set()).add(p.name));
+  const key = (p: LockedPackage): string => `${p.name} ${p.version ?? ''} ${p.marker ?? ''}`;
+  const entriesOf = (name: string, version?: string): LockedPackage[] => {
+    const all = byName.get(name) ?? [];
+    const exact = version === undefined ? [] : all.filter((p) => p.version === version);
+    return exact.length > 0 ? exact : all;
+  };
+  const dependents = new Map<string, LockedPackage[]>();
+  for (const p of lock.packages) {
+    for (const d of p.dependencies) for (const e of entriesOf(d.name, d.version)) dependents.set(key(e), [...(dependents.get(key(e)) ?? []), p]);
+  }
+  // Of a forked name, the project leads to the entries its own requirements admit (`lib>=2; python_version >= '3.10'`: lib 2.0 only).
+  const rootEntries = (name: string): LockedPackage[] => {
+    const all = entriesOf(name);
+    const admitted = all.filter((p) => p.version === null || (project.roots.get(name) ?? []).some((range) => range.contains(p.version as string, { prereleases: true })));
+    return admitted.length > 0 ? admitted : all;
+  };
+  const needsDirectly = new Set([...project.roots.keys()].flatMap((name) => rootEntries(name).map(key)));
+  const byNameThenOrder = (a: LockedPackage, b: LockedPackage): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const projectNode = (): TreeNode => ({ name: project.name, version: project.version, marker: null, project: true, children: [] });
   const seen = new Set<string>();
-  const node = (name: string, level: number, path: Set<string>): TreeNode => {
-    const pkg = byName.get(name)?.[0];
-    const result: TreeNode = { name, version: pkg?.version ?? null, marker: pkg?.marker ?? null, children: [] };
-    if (path.has(name) || level >= depth) return result;
-    if (seen.has(name)) return { ...result, repeated: true };
-    seen.add(name);
-    const next = invert ? [...(dependents.get(name) ?? [])].sort() : [...new Set((byName.get(name) ?? []).flatMap((p) => p.dependencies.map((d) => d.name)))].sort();
-    const inner = new Set([...path, name]);
-    result.children = next.map((child) => node(child, level + 1, inner));
+  const node = (pkg: LockedPackage, level: number, path: Set<string>): TreeNode => {
+    const id = key(pkg);
+    const result: TreeNode = { name: pkg.name, version: pkg.version, marker: pkg.marker, children: [] };
+    if (path.has(id) || level >= depth) return result;
+    const next = invert ? [...new Set(dependents.get(id) ?? [])].sort(byNameThenOrder) : [...new Set(pkg.dependencies.flatMap((d) => entriesOf(d.name, d.version)))].sort(byNameThenOrder);
+    const toProject = invert && needsDirectly.has(id);
+    // Shown above already: marked (*) when there is something below it not repeated here.
+    if (seen.has(id)) return next.length > 0 || toProject ? { ...result, repeated: true } : result;
+    seen.add(id);
+    const inner = new Set([...path, id]);
+    result.children = next.map((p) => node(p, level + 1, inner));
+    if (toProject) result.children.push(projectNode());
     return result;
   };
-  const starts = invert ? lock.packages.map((p) => p.name).filter((n, i, all) => all.indexOf(n) === i && !roots.includes(n) && (dependents.get(n)?.size ?? 0) > 0).sort() : roots;
-  return starts.map((name) => node(name, 0, new Set()));
+  if (invert) return [...lock.packages].sort(byNameThenOrder).map((p) => node(p, 0, new Set()));
+  if (depth === 0) return [];
+  return [...project.roots.keys()].sort().flatMap((name) => {
+    const entries = rootEntries(name);
+    return entries.length === 0 ? [{ name, version: null, marker: null, children: [] }] : entries.map((p) => node(p, 1, new Set()));
+  });
+}
+
+function treeLabel(n: TreeNode): string {
+  if (n.project === true) return `${n.name}${n.version === null ? '' : ` ${n.version}`} (the project)`;
+  return `${n.name}${n.version === null ? ' (not in the lock)' : ` ${n.version}`}${n.marker === null ? '' : ` ; ${n.marker}`}${n.repeated === true ? ' (*)' : ''}`;
 }
 
 function renderTree(nodes: TreeNode[], prefix = ''): string[] {
   const lines: string[] = [];
   nodes.forEach((n, i) => {
     const last = i === nodes.length - 1;
-    const label = `${n.name}${n.version === null ? ' (not in the lock)' : ` ${n.version}`}${n.marker === null ? '' : ` ; ${n.marker}`}${n.repeated === true ? ' (*)' : ''}`;
-    lines.push(`${prefix}${last ? '└── ' : '├── '}${label}`);
+    lines.push(`${prefix}${last ? '└── ' : '├── '}${treeLabel(n)}`);
     lines.push(...renderTree(n.children, `${prefix}${last ? '    ' : '│   '}`));
   });
   return lines;
 }
 
-/** The names the project asks for itself (dependencies, extras, groups), which the tree starts from. */
-function projectRoots(lock: Pylock): string[] {
+/** What the project asks for itself (dependencies, extras, groups), which the tree starts from: by name, the version ranges asked. */
+function projectRoots(lock: Pylock): Map<string, SpecifierSet[]> {
+  const roots = new Map<string, SpecifierSet[]>();
   const inputs = lock.pavedInputs;
-  if (inputs === null) return [...new Set(lock.packages.map((p) => p.name))].filter((n) => !lock.packages.some((p) => p.dependencies.some((d) => d.name === n)));
-  const lines = [...inputs.dependencies, ...Object.values(inputs.optionalDependencies).flat(), ...Object.values(inputs.dependencyGroups).flat()];
-  return [...new Set(lines.map((l) => normalizeName(parseRequirement(l).name)))].sort();
+  if (inputs === null) {
+    // A lock paved did not write: what nothing else needs.
+    for (const p of lock.packages) if (!lock.packages.some((q) => q.dependencies.some((d) => d.name === p.name))) roots.set(p.name, [new SpecifierSet([])]);
+    return roots;
+  }
+  for (const line of [...inputs.dependencies, ...Object.values(inputs.optionalDependencies).flat(), ...Object.values(inputs.dependencyGroups).flat()]) {
+    const requirement = parseRequirement(line);
+    const name = normalizeName(requirement.name);
+    roots.set(name, [...(roots.get(name) ?? []), requirement.specifier]);
+  }
+  return roots;
 }
 
 /** Runs a program with the environment's bin directory first on PATH; resolves to its exit code. */
@@ -490,8 +545,8 @@ export function registerProjectCommands(program: Command): void {
   editCommand('remove');
 
   withProjectOptions(program.command('tree').description("show the locked dependency tree, from the project's own requirements"))
-    .option('--invert', 'show what depends on each package instead')
-    .option('--depth <n>', 'how deep to go', '255')
+    .option('--invert', 'show every locked package with what needs it, up to the project')
+    .option('--depth <n>', 'how deep to go: 0 is the project alone, 1 adds its own requirements (inverted: 0 lists the packages, 1 adds what needs each directly)', '255')
     .option('--frozen', 'use pylock.toml as it is, and fail if pyproject.toml no longer matches it')
     .action((flags: ProjectFlags & { invert?: boolean; depth: string; frozen?: boolean }, cmd: Command) =>
       runCommand(cmd, async (global, reporter) => {
@@ -499,10 +554,11 @@ export function registerProjectCommands(program: Command): void {
         const used = await currentLock(project, flags.frozen === true, reporter, global);
         const depth = Number(flags.depth);
         if (!Number.isInteger(depth) || depth < 0) throw new PavedError('PAVED_E_INVALID_ARGUMENT', '--depth must be a whole number');
-        const roots = projectRoots(used);
-        const tree = buildTree(used, roots, flags.invert === true, depth);
         const name = project.pyproject.project?.name ?? shownPath(project.root);
-        reporter.result({ project: name, invert: flags.invert === true, tree }, () => [flags.invert === true ? `${name} (inverted: each package, then what needs it)` : name, ...renderTree(tree)].join('\n'));
+        const version = project.pyproject.project?.version ?? null;
+        const tree = buildTree(used, { name, version, roots: projectRoots(used) }, flags.invert === true, depth);
+        const header = flags.invert === true ? `${name} (inverted: each package, then what needs it)` : `${name}${version === null ? '' : ` ${version}`}`;
+        reporter.result({ project: name, version, invert: flags.invert === true, depth, tree }, () => [header, ...renderTree(tree)].join('\n'));
       }),
     );
 

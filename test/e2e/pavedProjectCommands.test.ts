@@ -1,0 +1,98 @@
+/**
+ * `paved tree`, `run`, `add` and `remove` details a user notices: a forked lock's tree, --invert
+ * and --depth as uv counts it, arguments after the program going to the program, --json output of
+ * `run` kept off the program's stdout, and which list `add`/`remove` edit and install.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { describeRun } from '../fixtures/pythonTools.js';
+import { startWheelsWorkspace, type TestServer } from '../fixtures/testServer.js';
+import { jsonResult, paved } from './pavedCli.js';
+
+async function writeProject(dir: string, pyproject: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'pyproject.toml'), pyproject);
+}
+
+describe('paved tree / run / add / remove', () => {
+  let workspace: Awaited<ReturnType<typeof startWheelsWorkspace>>;
+  let server: TestServer;
+  let work: string;
+  let env: NodeJS.ProcessEnv;
+
+  before(async () => {
+    workspace = await startWheelsWorkspace('paved-project-commands-', [
+      ['httpx', '1.0', { requiresDist: ['idna', 'lib'] }],
+      ['idna', '3.0'],
+      ['lib', '1.0', { requiresPython: '>=3.9' }],
+      ['lib', '2.0', { requiresPython: '>=3.10' }],
+      ['blinker', '1.0'],
+      ['rich', '1.0'],
+    ]);
+    ({ server, work } = workspace);
+    env = { PAVED_INDEX_URL: `${server.url}/simple/`, PAVED_CACHE_DIR: join(work, 'cache') };
+  });
+  after(() => workspace?.close());
+
+  it('tree shows every entry of a forked lock, --invert lists every package up to the project, --depth counts from the project', { timeout: 120_000 }, async () => {
+    const project = join(work, 'forked');
+    await writeProject(project, `[project]\nname = "proj"\nversion = "1"\nrequires-python = ">=3.9"\ndependencies = ["httpx", "idna", "lib>=2; python_version >= '3.10'"]\n`);
+    const locked = await paved(['lock', '--project', project], { env });
+    assert.equal(locked.code, 0, describeRun(locked));
+    const tree = await paved(['tree', '--frozen', '--project', project], { env });
+    assert.equal(tree.code, 0, describeRun(tree));
+    // Both entries of lib under httpx, each with its marker; the project itself asks only for lib>=2.
+    assert.equal(
+      tree.stdout,
+      [
+        'proj 1',
+        '├── httpx 1.0',
+        '│   ├── idna 3.0',
+        '│   ├── lib 1.0 ; python_version < "3.10"',
+        '│   └── lib 2.0 ; python_version >= "3.10"',
+        '├── idna 3.0',
+        '└── lib 2.0 ; python_version >= "3.10"',
+        '',
+      ].join('\n'),
+    );
+
+    // Every package, direct dependencies too, each up to the project (idna <- httpx <- proj, and idna <- proj).
+    const inverted = await paved(['tree', '--frozen', '--invert', '--project', project], { env });
+    assert.equal(inverted.code, 0, describeRun(inverted));
+    assert.equal(
+      inverted.stdout,
+      [
+        'proj (inverted: each package, then what needs it)',
+        '├── httpx 1.0',
+        '│   └── proj 1 (the project)',
+        '├── idna 3.0',
+        '│   ├── httpx 1.0 (*)',
+        '│   └── proj 1 (the project)',
+        '├── lib 1.0 ; python_version < "3.10"',
+        '│   └── httpx 1.0 (*)',
+        '└── lib 2.0 ; python_version >= "3.10"',
+        '    ├── httpx 1.0 (*)',
+        '    └── proj 1 (the project)',
+        '',
+      ].join('\n'),
+    );
+
+    // --depth as uv counts it: 0 is the project alone, 1 adds what it requires itself.
+    const depth = async (n: string, ...more: string[]): Promise<string> => {
+      const r = await paved(['tree', '--frozen', '--depth', n, ...more, '--project', project], { env });
+      assert.equal(r.code, 0, describeRun(r));
+      return r.stdout;
+    };
+    assert.equal(await depth('0'), 'proj 1\n');
+    assert.equal(await depth('1'), 'proj 1\n├── httpx 1.0\n├── idna 3.0\n└── lib 2.0 ; python_version >= "3.10"\n');
+    assert.match(await depth('2'), /^├── httpx 1\.0\n│   ├── idna 3\.0\n/m);
+    assert.equal(await depth('0', '--invert'), 'proj (inverted: each package, then what needs it)\n├── httpx 1.0\n├── idna 3.0\n├── lib 1.0 ; python_version < "3.10"\n└── lib 2.0 ; python_version >= "3.10"\n');
+    const json = jsonResult<{ tree: { name: string; version: string; marker: string | null; children: { name: string; version: string }[] }[] }>(await paved(['--json', 'tree', '--frozen', '--project', project], { env }));
+    assert.deepEqual(
+      json.tree[0]?.children.map((c) => `${c.name} ${c.version}`),
+      ['idna 3.0', 'lib 1.0', 'lib 2.0'],
+    );
+  });
+});
