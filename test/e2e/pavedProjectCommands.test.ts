@@ -4,12 +4,12 @@
  * `run` kept off the program's stdout, and which list `add`/`remove` edit and install.
  */
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { describeRun } from '../fixtures/pythonTools.js';
+import { describeRun, run } from '../fixtures/pythonTools.js';
 import { startWheelsWorkspace, type TestServer } from '../fixtures/testServer.js';
-import { jsonResult, paved } from './pavedCli.js';
+import { jsonEvents, jsonResult, paved } from './pavedCli.js';
 
 async function writeProject(dir: string, pyproject: string): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -94,5 +94,42 @@ describe('paved tree / run / add / remove', () => {
       json.tree[0]?.children.map((c) => `${c.name} ${c.version}`),
       ['idna 3.0', 'lib 1.0', 'lib 2.0'],
     );
+  });
+
+  it('add --optional installs the extra; --dev, --group and --optional together are refused; remove names what is missing', { timeout: 120_000 }, async () => {
+    const project = join(work, 'editor');
+    const pyproject = `[project]\nname = "editor"\nversion = "1"\nrequires-python = ">=3.9"\ndependencies = ["idna"]\n\n[project.optional-dependencies]\nweb = ["rich"]\n\n[dependency-groups]\ndev = ["httpx"]\n`;
+    await writeProject(project, pyproject);
+    const installed = async (): Promise<string[]> => {
+      const listed = await run(join(project, '.venv', 'bin', 'python'), ['-c', 'import importlib.metadata as m; print(" ".join(sorted(d.metadata["Name"] for d in m.distributions())))']);
+      return listed.stdout.trim().split(' ');
+    };
+
+    // Two target lists at once: refused before pyproject.toml is touched.
+    for (const args of [['add', '--dev', '--optional', 'cli', 'blinker'], ['add', '--group', 'lint', '--dev', 'blinker'], ['add', '--group', 'lint', '--optional', 'web', 'blinker'], ['remove', '--dev', '--optional', 'web', 'rich']]) {
+      const refused = await paved(['--json', ...args, '--project', project], { env });
+      assert.equal(refused.code, 1, describeRun(refused));
+      const error = jsonEvents(refused.stdout).at(-1);
+      assert.equal(error?.['code'], 'PAVED_E_INVALID_ARGUMENT', describeRun(refused));
+      assert.match(String(error?.['message']), /give only one of --optional, --group and --dev/);
+      assert.equal(await readFile(join(project, 'pyproject.toml'), 'utf8'), pyproject);
+    }
+
+    // As uv does: the extra that was edited is installed, what it had already included.
+    const added = await paved(['add', '--optional', 'web', 'blinker', '--project', project], { env });
+    assert.equal(added.code, 0, describeRun(added));
+    assert.match(await readFile(join(project, 'pyproject.toml'), 'utf8'), /web = \["rich", "blinker"\]/);
+    for (const name of ['blinker', 'rich', 'idna', 'httpx']) assert.ok((await installed()).includes(name), `${name}: ${(await installed()).join(' ')}`);
+
+    // The hint names what the list has, not what was left of it in memory.
+    const missing = await paved(['remove', '--dev', 'httpx', 'nonexistent', '--project', project], { env });
+    assert.equal(missing.code, 1, describeRun(missing));
+    assert.match(missing.stderr, /error: nonexistent is not in /);
+    assert.match(missing.stderr, /hint: dependency-groups\.dev lists: httpx\./);
+
+    const removed = await paved(['remove', '--optional', 'web', 'blinker', '--project', project], { env });
+    assert.equal(removed.code, 0, describeRun(removed));
+    const left = await installed();
+    assert.ok(!left.includes('blinker') && left.includes('rich'), left.join(' '));
   });
 });

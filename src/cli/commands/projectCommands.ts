@@ -312,19 +312,26 @@ function withProjectOptions(cmd: Command): Command {
   });
 }
 
-function withSyncOptions(cmd: Command): Command {
+function withSyncOptions(cmd: Command, options: { groupHelp?: string } = {}): Command {
   return cmd
     .option('--extra <name>', 'install an extra of the project (repeatable)', collect, [])
     .option('--all-extras', 'install every extra of the project')
-    .option('--group <name>', 'install a dependency group as well (repeatable)', collect, [])
+    .option('--group <name>', options.groupHelp ?? 'install a dependency group as well (repeatable)', collect, [])
     .option('--no-default-groups', 'leave out the default groups (dev, or [tool.paved] default-groups)')
     .option('--frozen', 'use pylock.toml as it is, and fail if pyproject.toml no longer matches it')
     .option('--no-install-project', 'leave the project itself out (by default a project with a [build-system] is installed in editable mode)');
 }
 
-function dependencyTarget(flags: { optional?: string; group?: string; dev?: boolean }): DependencyTarget {
+/** The one list `add` / `remove` edits: `--optional EXTRA`, `--group NAME`, `--dev`, or the project's dependencies; two of them at once are refused. */
+function dependencyTarget(flags: { optional?: string; group: string[]; dev?: boolean }): DependencyTarget {
+  const given = [...(flags.optional === undefined ? [] : [`--optional ${flags.optional}`]), ...flags.group.map((g) => `--group ${g}`), ...(flags.dev === true ? ['--dev'] : [])];
+  if (given.length > 1) {
+    throw new PavedError('PAVED_E_INVALID_ARGUMENT', `${given.join(', ')}: give only one of --optional, --group and --dev`, {
+      hint: 'Each command edits one list: an extra (--optional EXTRA), a dependency group (--group NAME; --dev is --group dev), or [project] dependencies (none of them). Run it once per list.',
+    });
+  }
   if (flags.optional !== undefined) return { kind: 'optional', extra: flags.optional };
-  if (flags.group !== undefined) return { kind: 'group', group: flags.group };
+  if (flags.group[0] !== undefined) return { kind: 'group', group: flags.group[0] };
   if (flags.dev === true) return { kind: 'group', group: 'dev' };
   return { kind: 'project' };
 }
@@ -505,10 +512,12 @@ export function registerProjectCommands(program: Command): void {
     );
 
   const editCommand = (name: 'add' | 'remove'): void => {
-    withSyncOptions(withProjectOptions(program.command(name).description(name === 'add' ? 'add requirements to pyproject.toml (formatting kept), then lock and sync' : 'remove requirements from pyproject.toml (formatting kept), then lock and sync')))
+    withSyncOptions(withProjectOptions(program.command(name).description(name === 'add' ? 'add requirements to pyproject.toml (formatting kept), then lock and sync' : 'remove requirements from pyproject.toml (formatting kept), then lock and sync')), {
+      groupHelp: 'edit this dependency group of [dependency-groups] instead, and sync with it',
+    })
       .argument('<requirements...>', name === 'add' ? 'requirements such as "flask>=3" or rich' : 'project names')
-      .option('--optional <extra>', 'edit this extra of [project.optional-dependencies]')
-      .option('--dev', 'edit the dev dependency group (--group NAME edits that group)')
+      .option('--optional <extra>', 'edit this extra of [project.optional-dependencies] instead, and sync with it')
+      .option('--dev', 'edit the dev dependency group (the same as --group dev); --optional, --group and --dev exclude each other')
       .option('--no-sync', 'lock, but leave .venv as it is')
       .action((requirements: string[], flags: SyncFlags & { optional?: string; dev?: boolean; sync?: boolean }, cmd: Command) =>
         runCommand(cmd, async (global, reporter) => {
@@ -516,7 +525,7 @@ export function registerProjectCommands(program: Command): void {
           const project = await openProject(flags, reporter);
           const path = join(project.root, 'pyproject.toml');
           const original = await readFile(path, 'utf8');
-          const target = dependencyTarget({ ...(flags.optional === undefined ? {} : { optional: flags.optional }), ...(flags.dev === true ? { dev: true } : {}), ...(flags.group.length > 0 ? { group: flags.group[0] as string } : {}) });
+          const target = dependencyTarget(flags);
           const edited = name === 'add' ? addRequirements(original, requirements, target, path) : removeRequirements(original, requirements, target, path);
           const originalLock = existsSync(project.lockPath) ? await readFile(project.lockPath, 'utf8') : null;
           await writeAtomically(path, edited.text);
@@ -524,7 +533,9 @@ export function registerProjectCommands(program: Command): void {
           try {
             const reopened = { ...project, pyproject: await readPyproject(path) };
             const { lock } = await relock(reopened, client, { reporter, global });
-            const result = flags.sync === false ? null : await syncProject(reopened, client, lock, { ...flags, group: target.kind === 'group' ? [target.group] : [] }, reporter, global);
+            // The edited extra or group is installed as well, as uv does (and removing from it syncs with it, so the rest of it stays).
+            const syncFlags = { ...flags, group: target.kind === 'group' ? [target.group] : [], extra: target.kind === 'optional' ? [...new Set([...flags.extra, target.extra])] : flags.extra };
+            const result = flags.sync === false ? null : await syncProject(reopened, client, lock, syncFlags, reporter, global);
             const changes = 'removed' in edited ? { removed: edited.removed } : { added: edited.added, replaced: edited.replaced };
             reporter.result({ ...changes, packages: lock.packages.length, sync: result === null ? null : { install: result.plan.install.length, upgrade: result.plan.upgrade.length, remove: result.plan.remove.length } }, () => {
               const head = 'removed' in edited ? `removed ${edited.removed.join(', ')} from pyproject.toml` : `added ${[...edited.added, ...edited.replaced.map((r) => r.to)].join(', ')} to pyproject.toml`;
