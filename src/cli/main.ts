@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { createReporter } from './reporter.js';
+import { separateRunArguments } from './separateRunArguments.js';
 
 /**
  * Every command module with the top-level commands it registers, in help order. A run loads
@@ -27,15 +28,21 @@ const COMMAND_MODULES: { commands: string[]; load: () => Promise<(program: Comma
 /** Global options that take a value (skipped when looking for the command name). */
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--data', '--server', '--token']);
 
-/** The command `argv` names (the first word that is not a global option), if any. */
-function commandName(argv: readonly string[]): string | undefined {
+/** Where in `argv` the command name is (the first word that is not a global option), or -1. */
+function commandIndex(argv: readonly string[]): number {
   for (let i = 2; i < argv.length; i++) {
     const word = argv[i] as string;
-    if (word === '--') return undefined;
-    if (!word.startsWith('-')) return word;
+    if (word === '--') return -1;
+    if (!word.startsWith('-')) return i;
     if (GLOBAL_OPTIONS_WITH_VALUE.has(word)) i++;
   }
-  return undefined;
+  return -1;
+}
+
+/** The command `argv` names, if any. */
+function commandName(argv: readonly string[]): string | undefined {
+  const index = commandIndex(argv);
+  return index < 0 ? undefined : argv[index];
 }
 
 /**
@@ -75,7 +82,8 @@ function exitWhenFlushed(): void {
 async function main(argv: string[]): Promise<void> {
   const program = await buildProgram(argv);
   try {
-    await program.parseAsync(argv);
+    // `paved run PROGRAM …`: what follows the program is the program's, options too.
+    await program.parseAsync(separateRunArguments(program, argv, commandIndex(argv)));
   } catch (error) {
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode === 0 ? 0 : 2;

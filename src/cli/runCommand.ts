@@ -5,11 +5,13 @@ import { createReporter, type Reporter } from './reporter.js';
 
 /**
  * The shape every command runs in: read options once, run inside a
- * reporter, turn failures into message + hint and an exit code.
+ * reporter, turn failures into message + hint and an exit code. With
+ * `reportTo: 'stderr'` everything the command itself says (NDJSON too) goes
+ * to standard error, leaving standard output to a program it runs.
  */
-export async function runCommand(cmd: Command, body: (global: GlobalOptions, reporter: Reporter) => Promise<void>): Promise<void> {
+export async function runCommand(cmd: Command, body: (global: GlobalOptions, reporter: Reporter) => Promise<void>, options: { reportTo?: 'stdout' | 'stderr' } = {}): Promise<void> {
   const global = readGlobalOptions(cmd.optsWithGlobals());
-  const reporter = createReporter({ json: global.json });
+  const reporter = createReporter({ json: global.json, ...(options.reportTo === 'stderr' ? { stdout: process.stderr } : {}) });
   try {
     await body(global, reporter);
   } catch (error) {

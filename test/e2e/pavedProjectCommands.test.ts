@@ -96,6 +96,31 @@ describe('paved tree / run / add / remove', () => {
     );
   });
 
+  it('run passes everything after the program to it, and with --json keeps its stdout for the program', { timeout: 120_000 }, async () => {
+    const project = join(work, 'runner');
+    await writeProject(project, `[project]\nname = "runner"\nversion = "1"\nrequires-python = ">=3.9"\ndependencies = ["idna"]\n`);
+    await writeFile(join(project, 'show.py'), 'import sys\nprint(sys.argv[1:])\nsys.exit(int(sys.argv[1]) if sys.argv[1:] and sys.argv[1].isdigit() else 0)\n');
+    // Options after the program are the program's, even ones paved has (--python, --frozen).
+    const ran = await paved(['run', '--project', project, 'show.py', '0', '--python', '3.11', '--flag', '--', '-x'], { env, cwd: project });
+    assert.equal(ran.code, 0, describeRun(ran));
+    assert.equal(ran.stdout, "['0', '--python', '3.11', '--flag', '--', '-x']\n", describeRun(ran));
+    // `--` before the program still works, and the program's exit code is paved's.
+    const dashed = await paved(['run', '--frozen', '--project', project, '--', 'python', join(project, 'show.py'), '3', '--verbose'], { env });
+    assert.equal(dashed.code, 3, describeRun(dashed));
+    assert.equal(dashed.stdout, "['3', '--verbose']\n");
+    // paved's options before the program are still paved's; a global one after `run` too.
+    const json = await paved(['run', '--json', '--frozen', '--project', project, 'python', join(project, 'show.py'), '--json'], { env });
+    assert.equal(json.code, 0, describeRun(json));
+    // With --json, standard output is the program's alone; paved's NDJSON ends with the result on standard error.
+    assert.equal(json.stdout, "['--json']\n");
+    const events = jsonEvents(json.stderr);
+    assert.deepEqual(events.at(-1), { type: 'result', data: { command: ['python', join(project, 'show.py'), '--json'], exitCode: 0, environment: join(project, '.venv') } });
+    const failed = await paved(['--json', 'run', '--frozen', '--project', project, 'no-such-program'], { env });
+    assert.equal(failed.code, 1);
+    assert.equal(failed.stdout, '');
+    assert.equal(jsonEvents(failed.stderr).at(-1)?.['code'], 'PAVED_E_RUN_FAILED');
+  });
+
   it('add --optional installs the extra; --dev, --group and --optional together are refused; remove names what is missing', { timeout: 120_000 }, async () => {
     const project = join(work, 'editor');
     const pyproject = `[project]\nname = "editor"\nversion = "1"\nrequires-python = ">=3.9"\ndependencies = ["idna"]\n\n[project.optional-dependencies]\nweb = ["rich"]\n\n[dependency-groups]\ndev = ["httpx"]\n`;

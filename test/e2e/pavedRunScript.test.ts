@@ -17,9 +17,9 @@ import { describeRun } from '../fixtures/pythonTools.js';
 import { startTestServer, type TestServer } from '../fixtures/testServer.js';
 import { paved } from './pavedCli.js';
 
-/** The `--json` events among a run's standard output (the script prints there too). */
-function events(stdout: string): { type: string; [key: string]: unknown }[] {
-  return stdout
+/** The `--json` events among a run's standard error (`paved run` reports there; the script may write there too). */
+function events(output: string): { type: string; [key: string]: unknown }[] {
+  return output
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
@@ -69,9 +69,13 @@ describe('paved run script.py', () => {
     const [a, b] = await Promise.all([paved(args, { timeoutMs: 150_000 }), paved(args, { timeoutMs: 150_000 })]);
     for (const r of [a, b]) {
       assert.equal(r.code, 0, describeRun(r));
-      assert.ok(r.stdout.split('\n').includes('hello from greeter with dep'), describeRun(r));
+      // With --json, paved's events and result go to stderr: stdout is the script's alone.
+      assert.equal(r.stdout, 'hello from greeter with dep\n', describeRun(r));
+      const result = events(r.stderr).at(-1);
+      assert.equal(result?.type, 'result', describeRun(r));
+      assert.equal((result?.['data'] as { exitCode: number }).exitCode, 0);
     }
-    const said = [a, b].map((r) => events(r.stdout).map((e) => e['event']).filter((e) => typeof e === 'string'));
+    const said = [a, b].map((r) => events(r.stderr).map((e) => e['event']).filter((e) => typeof e === 'string'));
     const built = said.filter((s) => s.includes('script-environment-ready'));
     const reused = said.filter((s) => s.includes('script-environment-reused'));
     assert.equal(built.length, 1, `one run built the environment: ${JSON.stringify(said)}`);

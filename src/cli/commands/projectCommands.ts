@@ -602,10 +602,21 @@ export function registerProjectCommands(program: Command): void {
     );
 
   withSyncOptions(withProjectOptions(program.command('run').description('run a command in the synced project environment, or a script with PEP 723 metadata in its own cached environment')))
-    .argument('<command...>', 'the program and its arguments (put -- before options meant for the program)')
+    .argument('<command...>', "the program and its arguments: everything after the program is its own, options too (paved's options go before it)")
     .option('--no-sync', 'run in .venv as it is')
+    .addHelpText('after', `
+Everything after the program is passed to it: \`paved run script.py -v --python 3.11\` gives the script
+"-v --python 3.11". paved's options go before the program (or before \`--\`).
+Standard output is the program's alone: paved's own messages, and with --json its NDJSON events and the
+last line, {"type":"result","data":{"command":[...],"exitCode":N,"environment":".venv or null"}}, go to
+standard error. paved exits with the program's exit code.`)
     .action((command: string[], flags: SyncFlags & { sync?: boolean }, cmd: Command) =>
       runCommand(cmd, async (global, reporter) => {
+        // environment: the .venv or script environment it ran in; null for a script without metadata outside a project (a bare interpreter).
+        const finish = (exitCode: number, environment: string | null, ran: string[]): void => {
+          process.exitCode = exitCode;
+          reporter.result({ command: ran, exitCode, environment }, () => '');
+        };
         const [program0, ...args] = command as [string, ...string[]];
         const scriptPath = resolve(program0);
         const isScript = program0.endsWith('.py') && existsSync(scriptPath);
@@ -617,6 +628,7 @@ export function registerProjectCommands(program: Command): void {
           const config = await resolveClientConfig({ flags: clientConfigFlags(flags), env: process.env, project: null, home: homedir() });
           const wanted = metadata ?? { dependencies: [], requiresPython: null };
           let python: string;
+          let environment: string | null = null;
           if (wanted.dependencies.length === 0 && metadata === null) {
             python = (await findInterpreter({ ...(config.python === null ? {} : { python: config.python }), inspect: { cacheDir: config.cacheDir } })).path;
           } else {
@@ -631,11 +643,12 @@ export function registerProjectCommands(program: Command): void {
                 onEvent: scriptEnvironmentProgress(reporter, global),
               });
               python = env.python;
+              environment = env.venv;
             } finally {
               await client.close();
             }
           }
-          process.exitCode = await runIn(null, python, [scriptPath, ...args]);
+          finish(await runIn(null, python, [scriptPath, ...args]), environment, [python, scriptPath, ...args]);
           return;
         }
         const project = await openProject(flags, reporter);
@@ -651,7 +664,8 @@ export function registerProjectCommands(program: Command): void {
           throw new PavedError('PAVED_E_NO_VENV', `${shownPath(project.venvDir)} does not exist and --no-sync does not create it`, { hint: 'Run `paved sync` first.' });
         }
         const executable = isScript ? join(project.venvDir, 'bin', 'python') : program0;
-        process.exitCode = await runIn(project.venvDir, executable, isScript ? [scriptPath, ...args] : args);
-      }),
+        const argv = isScript ? [scriptPath, ...args] : args;
+        finish(await runIn(project.venvDir, executable, argv), project.venvDir, [executable, ...argv]);
+      }, { reportTo: 'stderr' }),
     );
 }
