@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { PavedError, isPavedError } from '../../errors.js';
 import { redactUrl } from '../../standards/urls.js';
+import { decodeUserInfo } from './indexCredentials.js';
 
 /** How requests are made. */
 export interface TransportSettings {
@@ -121,7 +122,7 @@ export function statusError(url: URL, status: number): PavedError {
 
 function timeoutError(url: URL, timeoutMs: number): PavedError {
   return new PavedError('PAVED_E_TIMEOUT', `${redactUrl(url)} did not answer within ${timeoutMs} ms`, {
-    hint: 'The index is slow or unreachable; retry, or raise the timeout.',
+    hint: 'The index (or a proxy on the way) is slow or unreachable: check the URL and the network, then retry.',
     details: { url: redactUrl(url), timeoutMs },
   });
 }
@@ -135,25 +136,38 @@ function retryAfterMs(header: string | string[] | undefined): number | null {
   return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
 
+/** A URL's hostname as a socket API takes it: an IPv6 literal without its brackets. */
+function socketHost(hostname: string): string {
+  return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+}
+
 class TunnellingAgent extends HttpsAgent {
   constructor(
     private readonly proxy: URL,
+    private readonly timeoutMs: number,
     options: ConstructorParameters<typeof HttpsAgent>[0],
   ) {
     super(options);
   }
 
   override createConnection(options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
-    const done = callback ?? ((): void => undefined);
-    const target = `${options.host ?? 'localhost'}:${options.port ?? 443}`;
+    let settled = false;
+    const done = (error: Error | null, stream: Duplex): void => {
+      if (settled) return;
+      settled = true;
+      callback?.(error, stream);
+    };
+    const host = socketHost(options.host ?? 'localhost');
+    // CONNECT names an IPv6 host in brackets (RFC 9110 7.2).
+    const target = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? 443}`;
     const headers: Record<string, string> = { Host: target };
     if (this.proxy.username !== '' || this.proxy.password !== '') {
-      const user = decodeURIComponent(this.proxy.username);
-      const pass = decodeURIComponent(this.proxy.password);
+      const user = decodeUserInfo(this.proxy.username);
+      const pass = decodeUserInfo(this.proxy.password);
       headers['Proxy-Authorization'] = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
     }
     const connectRequest = httpRequest({
-      host: this.proxy.hostname,
+      host: socketHost(this.proxy.hostname),
       port: this.proxy.port === '' ? 80 : Number(this.proxy.port),
       method: 'CONNECT',
       path: target,
@@ -174,6 +188,12 @@ class TunnellingAgent extends HttpsAgent {
     });
     connectRequest.once('error', (error) => {
       done(new PavedError('PAVED_E_PROXY', `could not reach the proxy ${redactUrl(this.proxy)}: ${(error as { code?: string }).code ?? error.message}`, { hint: 'Check HTTPS_PROXY and NO_PROXY.' }), null as unknown as Duplex);
+    });
+    // The request's own timeout starts only once a socket exists: a proxy that accepts the
+    // connection and never answers CONNECT is timed here.
+    connectRequest.setTimeout(this.timeoutMs, () => {
+      done(new PavedError('PAVED_E_PROXY', `the proxy ${redactUrl(this.proxy)} did not answer CONNECT ${target} within ${this.timeoutMs} ms`, { hint: 'Check that HTTPS_PROXY names a working proxy, or list the index host in NO_PROXY.' }), null as unknown as Duplex);
+      connectRequest.destroy();
     });
     connectRequest.end();
     return undefined;
@@ -196,7 +216,7 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
   function tunnelFor(proxy: URL): TunnellingAgent {
     let agent = tunnels.get(proxy.href);
     if (agent === undefined) {
-      agent = new TunnellingAgent(proxy, { ...agentOptions, ...tlsOptions() });
+      agent = new TunnellingAgent(proxy, settings.timeoutMs, { ...agentOptions, ...tlsOptions() });
       tunnels.set(proxy.href, agent);
     }
     return agent;
@@ -225,7 +245,7 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
       } else if (proxy !== null) {
         send = httpRequest;
         if (proxy.username !== '' || proxy.password !== '') {
-          requestHeaders['Proxy-Authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+          requestHeaders['Proxy-Authorization'] = `Basic ${Buffer.from(`${decodeUserInfo(proxy.username)}:${decodeUserInfo(proxy.password)}`).toString('base64')}`;
         }
         requestHeaders['Host'] = target.host;
         options = { host: proxy.hostname, port: proxy.port === '' ? 80 : Number(proxy.port), path: target.href, agent: httpAgent };
@@ -240,12 +260,24 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
       }
       const request = send({ ...options, method: 'GET', headers: requestHeaders });
       request.setTimeout(settings.timeoutMs, () => request.destroy(timeoutError(url, settings.timeoutMs)));
+      // Through a plain-http proxy the socket is the proxy's: its failures are the proxy's, not the index's.
+      const viaProxy = proxy !== null && url.protocol === 'http:' ? proxy : null;
       request.once('response', (response) => {
+        if (viaProxy !== null && response.statusCode === 407) {
+          response.resume();
+          reject(new PavedError('PAVED_E_PROXY', `the proxy ${redactUrl(viaProxy)} refused to fetch ${redactUrl(url)} (407)`, { hint: 'The proxy wants credentials: put them in HTTP_PROXY (http://user:pass@proxy:port).' }));
+          return;
+        }
         // The socket timeout keeps guarding the body; a stalled body errors the stream.
         response.once('aborted', () => response.destroy(networkError(url, Object.assign(new Error('connection closed mid-body'), { code: 'ECONNRESET' }))));
         resolve({ status: response.statusCode ?? 0, headers: response.headers, url, body: response });
       });
-      request.once('error', (error) => reject(error));
+      request.once('error', (error) => {
+        const code = (error as { code?: unknown }).code;
+        if (viaProxy !== null && (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH')) {
+          reject(new PavedError('PAVED_E_PROXY', `could not reach the proxy ${redactUrl(viaProxy)}: ${code}`, { hint: 'Check HTTP_PROXY and NO_PROXY.' }));
+        } else reject(error);
+      });
       request.end();
     });
   }

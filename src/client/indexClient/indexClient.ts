@@ -178,8 +178,26 @@ function findLinksFolder(raw: string): string {
   return isAbsolute(raw) ? raw : resolvePath(raw);
 }
 
-function readCaBundle(caFile: string | null, env: Record<string, string | undefined>): string[] | null {
-  if (caFile === null || caFile === '') return null;
+/** Where Linux distributions keep the system's CA bundle (Debian/Ubuntu, Fedora/RHEL, openSUSE, Alpine). */
+const SYSTEM_CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/ca-bundle.pem', '/etc/ssl/cert.pem'];
+
+/** The system's CA bundle (a company CA installed with update-ca-certificates is in it), or null where there is none to read. */
+function systemCaBundle(): string | null {
+  for (const path of SYSTEM_CA_BUNDLES) {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      // not this distribution's path
+    }
+  }
+  return null;
+}
+
+/**
+ * What HTTPS trusts: Node's own roots, the system's bundle, `SSL_CERT_FILE` and
+ * `NODE_EXTRA_CA_CERTS` (an explicit `ca` replaces Node's store, so every part is given).
+ */
+function readCaBundle(caFile: string | null, env: Record<string, string | undefined>): string[] {
   const read = (path: string, variable: string): string => {
     try {
       return readFileSync(path, 'utf8');
@@ -190,8 +208,10 @@ function readCaBundle(caFile: string | null, env: Record<string, string | undefi
       });
     }
   };
-  // An explicit `ca` replaces Node's trust store, NODE_EXTRA_CA_CERTS included, so both are added back.
-  const bundle = [...rootCertificates, read(caFile, 'SSL_CERT_FILE')];
+  const bundle = [...rootCertificates];
+  const system = systemCaBundle();
+  if (system !== null) bundle.push(system);
+  if (caFile !== null && caFile !== '') bundle.push(read(caFile, 'SSL_CERT_FILE'));
   const extra = env['NODE_EXTRA_CA_CERTS'];
   if (extra !== undefined && extra !== '') bundle.push(read(extra, 'NODE_EXTRA_CA_CERTS'));
   return bundle;

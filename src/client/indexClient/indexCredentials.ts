@@ -4,7 +4,9 @@
  * redirect away from the index, is fetched without them. For an index origin the first source
  * that has something wins: user info in the index URL, explicit per-origin credentials, the
  * netrc file, then the `PAVED_INDEX_TOKEN` token (sent as `__token__`, as twine and paved's server
- * expect).
+ * expect) — the token only to the origin of the first (default) index, never to a host an extra
+ * index names. User info in an index URL covers that index's own part of its server first
+ * (`credentialScope`), so two indexes of one server may carry different tokens.
  *
  * A keyring (pip's and uv's `keyring-provider = "subprocess"`) fills the gaps when configured: for
  * an index URL with a username but no password it runs `keyring get <index-url> <username>` and
@@ -138,6 +140,24 @@ function readNetrc(path: string | null): NetrcEntry[] {
   return parseNetrc(text);
 }
 
+/** A URL's user info as written: percent-decoded, or as it is where it is not valid percent-encoding (a literal `%` in a password, as pip accepts). */
+export function decodeUserInfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The part of an origin an index's own credentials cover: its URL without the final `simple/`
+ * (or devpi's `+simple/`) segment, since the files it links sit beside that (`/acme/main/+f/…`,
+ * `/packages/…`); the whole URL when it does not end so.
+ */
+export function credentialScope(url: URL): string {
+  return url.pathname.replace(/\/\+?simple\/?$/, '/');
+}
+
 function basic(credentials: BasicCredentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
 }
@@ -157,6 +177,12 @@ export function createCredentialLookup(
   const keyring = options.keyring ?? null;
   let netrc: NetrcEntry[] | null = null;
   const byOrigin = new Map<string, string | null>();
+  // User info written into an index URL covers that index's scope first: two indexes of one
+  // server with different tokens each get their own (see `credentialScope`).
+  const scoped: { origin: string; scope: string; authorization: string }[] = [];
+  // The token is the default index's: never sent to another host an extra index names (a public one).
+  const firstHttp = indexUrls.find((u) => u.protocol === 'http:' || u.protocol === 'https:');
+  const tokenOrigin = firstHttp?.origin ?? null;
   // Origins the keyring is asked about: the service (index URL without credentials) and the username, if known.
   const keyringQueries = new Map<string, { service: string; host: string; username: string | null }>();
   const keyringRuns = new Map<string, Promise<void>>();
@@ -167,10 +193,12 @@ export function createCredentialLookup(
     service.username = '';
     service.password = '';
     if (url.username !== '' || url.password !== '') {
-      // The first index URL of an origin with user info decides; later ones cannot override it.
+      const authorization = basic({ username: decodeUserInfo(url.username), password: decodeUserInfo(url.password) });
+      if (url.password !== '') scoped.push({ origin, scope: credentialScope(url), authorization });
+      // The first index URL of an origin with user info decides for the rest of the origin.
       if (!byOrigin.has(origin) || byOrigin.get(origin) === null) {
-        byOrigin.set(origin, basic({ username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }));
-        if (keyring !== null && url.password === '') keyringQueries.set(origin, { service: service.href, host: url.host, username: decodeURIComponent(url.username) });
+        byOrigin.set(origin, authorization);
+        if (keyring !== null && url.password === '') keyringQueries.set(origin, { service: service.href, host: url.host, username: decodeUserInfo(url.username) });
         else keyringQueries.delete(origin);
       }
       continue;
@@ -187,8 +215,9 @@ export function createCredentialLookup(
       byOrigin.set(origin, basic({ username: entry.login ?? '', password: entry.password ?? '' }));
       continue;
     }
-    byOrigin.set(origin, token !== null && token !== '' ? basic({ username: '__token__', password: token }) : null);
-    if (keyring !== null && (token === null || token === '')) keyringQueries.set(origin, { service: service.href, host: url.host, username: null });
+    const useToken = token !== null && token !== '' && origin === tokenOrigin;
+    byOrigin.set(origin, useToken ? basic({ username: '__token__', password: token }) : null);
+    if (keyring !== null && !useToken) keyringQueries.set(origin, { service: service.href, host: url.host, username: null });
   }
 
   async function ask(origin: string, query: { service: string; host: string; username: string | null }, settings: KeyringOptions): Promise<void> {
@@ -224,7 +253,9 @@ export function createCredentialLookup(
     onEvent({ type: 'warning', source: 'keyring', message: `the keyring gave no credentials for ${query.service}${who}: ${[...new Set(problems)].join('; ')}` });
   }
 
-  const lookup = ((url: URL) => byOrigin.get(url.origin) ?? null) as CredentialLookup;
+  // Longest scope first: the most specific index that covers a URL lends it its credentials.
+  scoped.sort((a, b) => b.scope.length - a.scope.length);
+  const lookup = ((url: URL) => scoped.find((s) => s.origin === url.origin && url.pathname.startsWith(s.scope))?.authorization ?? byOrigin.get(url.origin) ?? null) as CredentialLookup;
   lookup.prepare = (url: URL): Promise<void> => {
     const query = keyringQueries.get(url.origin);
     if (keyring === null || query === undefined) return Promise.resolve();

@@ -165,3 +165,33 @@ describe('keyring credentials (subprocess provider)', () => {
     assert.equal(lookup(new URL(`${origin}/files/x.whl`)), `Basic ${Buffer.from('alice:s3cret').toString('base64')}`);
   });
 });
+
+describe('createCredentialLookup: which index lends a request its credentials', () => {
+  const header = (username: string, password: string): string => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+
+  it('sends PAVED_INDEX_TOKEN to the default index only, never to the host of an extra index', () => {
+    const lookup = createCredentialLookup([new URL('http://paved.test/acme/main/simple/'), new URL('https://public.test/simple/')], { netrcPath: null }, { PAVED_INDEX_TOKEN: 'tok' });
+    assert.equal(lookup(new URL('http://paved.test/acme/main/+f/ab/x-1.0-py3-none-any.whl')), header('__token__', 'tok'));
+    assert.equal(lookup(new URL('https://public.test/simple/flask/')), null);
+    assert.equal(lookup(new URL('https://public.test/packages/flask-3.0-py3-none-any.whl')), null);
+  });
+
+  it('two indexes of one server with different tokens: each index (its pages and the files beside them) gets its own', () => {
+    const lookup = createCredentialLookup([new URL('http://u:one@paved.test/acme/one/simple/'), new URL('http://u:two@paved.test/acme/two/simple/')], { netrcPath: null, token: null }, {});
+    assert.equal(lookup(new URL('http://paved.test/acme/two/simple/flask/')), header('u', 'two'));
+    assert.equal(lookup(new URL('http://paved.test/acme/two/+f/ab/flask-3.0-py3-none-any.whl')), header('u', 'two'));
+    assert.equal(lookup(new URL('http://paved.test/acme/one/+f/cd/idna-3.0-py3-none-any.whl')), header('u', 'one'));
+    assert.equal(lookup(new URL('http://paved.test/elsewhere/file.whl')), header('u', 'one'), 'the rest of the origin: the first index');
+    // devpi's +simple/ root too.
+    const devpi = createCredentialLookup([new URL('http://u:d@devpi.test/root/pypi/+simple/')], { netrcPath: null, token: null }, {});
+    assert.equal(lookup(new URL('http://other.test/x')), null);
+    assert.equal(devpi(new URL('http://devpi.test/root/pypi/+f/ab/x.whl')), header('u', 'd'));
+  });
+
+  it('a literal % in a password is taken as written, not a crash', () => {
+    const lookup = createCredentialLookup([new URL('http://alice:pa%zz@paved.test/simple/')], { netrcPath: null, token: null }, {});
+    assert.equal(lookup(new URL('http://paved.test/simple/x/')), header('alice', 'pa%zz'));
+    const encoded = createCredentialLookup([new URL('http://alice:p%40ss@paved.test/simple/')], { netrcPath: null, token: null }, {});
+    assert.equal(encoded(new URL('http://paved.test/simple/x/')), header('alice', 'p@ss'));
+  });
+});

@@ -181,9 +181,31 @@ describe('proxies and TLS', () => {
     }
   });
 
-  it('an unreachable proxy is a PAVED_E_PROXY error', async () => {
+  it('an unreachable proxy is a PAVED_E_PROXY error, for http indexes too', async () => {
     const client = createIndexClient({ indexUrls: [`https://localhost:${httpsPort}/simple/`], env: { HTTPS_PROXY: 'http://127.0.0.1:1' }, retries: 0 });
     await assert.rejects(client.getProject('demo'), (error: unknown) => isPavedError(error, 'PAVED_E_PROXY'));
     await client.close();
+    const plain = createIndexClient({ indexUrls: [`http://localhost:${httpPort}/simple/`], env: { HTTP_PROXY: 'http://127.0.0.1:1' }, retries: 0 });
+    await assert.rejects(plain.getProject('demo'), (error: unknown) => isPavedError(error, 'PAVED_E_PROXY') && /could not reach the proxy http:\/\/127\.0\.0\.1:1\/: ECONNREFUSED/.test(error.message));
+    await plain.close();
+  });
+
+  it('a proxy that wants credentials (407) and one that never answers CONNECT are proxy errors, not a hang', async () => {
+    const sockets = new Set<import('node:stream').Duplex>();
+    const picky = createHttpServer((_request, response) => void response.writeHead(407, { 'Proxy-Authenticate': 'Basic' }).end());
+    // Accepts the connection and the CONNECT request, and never answers.
+    picky.on('connect', (_request, socket) => void sockets.add(socket));
+    const port = await listen(picky);
+    try {
+      const plain = createIndexClient({ indexUrls: [`http://localhost:${httpPort}/simple/`], env: { HTTP_PROXY: `http://127.0.0.1:${port}` }, retries: 0 });
+      await assert.rejects(plain.getProject('demo'), (error: unknown) => isPavedError(error, 'PAVED_E_PROXY') && /\(407\)/.test(error.message) && /HTTP_PROXY/.test(error.hint ?? ''));
+      await plain.close();
+      const tunnel = createIndexClient({ indexUrls: [`https://localhost:${httpsPort}/simple/`], env: { HTTPS_PROXY: `http://127.0.0.1:${port}` }, retries: 0, timeoutMs: 300 });
+      await assert.rejects(tunnel.getProject('demo'), (error: unknown) => isPavedError(error, 'PAVED_E_PROXY') && /did not answer CONNECT localhost:\d+ within 300 ms/.test(error.message));
+      await tunnel.close();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await close(picky);
+    }
   });
 });
