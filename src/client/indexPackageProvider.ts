@@ -22,8 +22,12 @@ export interface SkippedRelease {
 
 /** A `PackageProvider` that also knows which wheel to install for each release it offered. */
 export interface IndexPackageProvider extends PackageProvider {
-  /** The best wheel of a release for the target (fewest tag compromises, then newest build), or null. */
-  bestWheel(name: string, version: Version): Promise<IndexFile | null>;
+  /**
+   * The best wheel of a release for the target (fewest tag compromises, then newest build), or
+   * null. With `allowedSha256` (hashes a requirements file pins), the best of the wheels that have
+   * one of them, as pip lets hashes choose among a release's files; the best of all when none has.
+   */
+  bestWheel(name: string, version: Version, allowedSha256?: readonly string[]): Promise<IndexFile | null>;
   /** Releases never offered to the resolver, in the order they were met. */
   skipped(): SkippedRelease[];
   /** The sdist of a release (non-yanked first), or null; only known with `buildMetadata`. */
@@ -136,7 +140,11 @@ export function createIndexPackageProvider(client: IndexClient, options: IndexPa
     return pending;
   };
 
-  const bestWheel = async (name: string, version: Version): Promise<IndexFile | null> => (await releasesOf(name)).get(version.toString())?.wheels[0] ?? null;
+  const bestWheel = async (name: string, version: Version, allowedSha256?: readonly string[]): Promise<IndexFile | null> => {
+    const wheels = (await releasesOf(name)).get(version.toString())?.wheels ?? [];
+    const pinned = allowedSha256 === undefined || allowedSha256.length === 0 ? undefined : wheels.find((w) => w.sha256 !== null && allowedSha256.includes(w.sha256));
+    return pinned ?? wheels[0] ?? null;
+  };
 
   return {
     async listVersions(name) {

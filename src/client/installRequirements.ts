@@ -116,11 +116,20 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** Wheels fetched at once while the resolver works: enough to keep the unpacking workers busy, few enough to leave the resolver connections. */
 const EARLY_FETCHES = 4;
 
+/**
+ * The sha256 digests among `--hash` values. Another algorithm (pip also takes sha384 and sha512)
+ * is refused rather than left unchecked: `PAVED_E_INVALID_REQUIREMENTS`.
+ */
 function sha256sOf(hashes: readonly string[] | undefined): string[] {
   const out: string[] = [];
   for (const h of hashes ?? []) {
     const m = /^sha256[:=]([0-9a-fA-F]{64})$/.exec(h.trim());
     if (m !== null) out.push((m[1] as string).toLowerCase());
+    else {
+      throw new PavedError('PAVED_E_INVALID_REQUIREMENTS', `--hash=${h.trim().slice(0, 80)} is not a sha256 digest; paved checks files by sha256 only and will not leave a hash unchecked`, {
+        hint: 'Give the sha256 of each file (paved export, pip-compile --generate-hashes and uv export all write sha256).',
+      });
+    }
   }
   return out;
 }
@@ -236,7 +245,7 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wh
     const id = `${name} ${version.toString()}`;
     if (directWheels.has(name) || told.has(id)) return;
     told.add(id);
-    indexProvider.bestWheel(name, version).then(
+    indexProvider.bestWheel(name, version, pinnedHashes.get(name)).then(
       (file) => {
         const pinned = pinnedHashes.get(name);
         if (file === null || file.sha256 === null || !SHA256_HEX.test(file.sha256) || (pinned !== undefined && !pinned.includes(file.sha256))) return;
@@ -250,8 +259,14 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wh
   emit({ type: 'resolving', requirements: prepared.requirements.length });
   let resolution: Resolution;
   try {
+    // A URL requirement whose marker is false here (`torch @ https://…linux.whl ; sys_platform == "linux"`
+    // on a Mac) is left out, as pip ignores it; it was never fetched.
+    const applies = (line: string): boolean => {
+      const parsed = parseRequirement(line);
+      return parsed.url === null || parsed.marker === null || evaluateMarker(parsed.marker, options.interpreter.markerEnvironment);
+    };
     resolution = await resolve(
-      prepared.requirements.map((r) => rootLine(r.requirement, directWheels)),
+      prepared.requirements.filter((r) => applies(r.requirement)).map((r) => rootLine(r.requirement, directWheels)),
       provider,
       {
         environment: options.interpreter.markerEnvironment,
@@ -280,7 +295,7 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wh
   for (const pkg of resolution.packages.values()) {
     const direct = directWheels.get(pkg.name);
     // With a builder, a release with no fitting wheel is installed from its sdist (built when fetched).
-    const file = direct !== undefined ? direct.file : ((await indexProvider.bestWheel(pkg.name, pkg.version)) ?? (await indexProvider.bestSdist(pkg.name, pkg.version)));
+    const file = direct !== undefined ? direct.file : ((await indexProvider.bestWheel(pkg.name, pkg.version, pinnedHashes.get(pkg.name))) ?? (await indexProvider.bestSdist(pkg.name, pkg.version)));
     if (file === null) {
       throw new PavedError('PAVED_E_NO_WHEEL', `${pkg.name} ${pkg.version.toString()} has no wheel for Python ${options.interpreter.version}`, {
         hint: 'Use an index that has wheels for this platform, or allow building sdists.',

@@ -70,6 +70,9 @@ describe('paved install flags and direct wheel references', () => {
     await write({ name: 'tinyapp', version: '1.0', metadata: { requiresDist: ['idna>=3'] }, files: { 'tinyapp/__init__.py': 'import idna\n' } });
     // A pre-release: chosen only with --pre (or a specifier that names one).
     await write({ name: 'tinydemo', version: '3.0rc1', files: { 'tinydemo/__init__.py': 'V = 3\n' } });
+    // One release, two wheels: the platform one is "best" for this interpreter, a pinned hash may choose the other.
+    await write({ name: 'twofiles', version: '1.0', files: { 'twofiles/__init__.py': 'KIND = "pure"\n' } });
+    await write({ name: 'twofiles', version: '1.0', tags: 'cp311-cp311-manylinux_2_17_x86_64', files: { 'twofiles/__init__.py': 'KIND = "binary"\n' } });
 
     // Not on the index: only reachable by URL or path.
     const direct = join(work, 'direct');
@@ -80,7 +83,7 @@ describe('paved install flags and direct wheel references', () => {
     server = await startTestServer();
     const files = (await collectDistributionFiles([PYPI_SUBSET, wheels])).files;
     const summary = await importFiles('root/main', files, await createLocalImporter(server.storage, 'root/main'), { jobs: 8 });
-    assert.equal(summary.added, 50);
+    assert.equal(summary.added, 52);
     await server.listen();
     index = `${server.url}/simple/`;
 
@@ -299,6 +302,29 @@ describe('paved install flags and direct wheel references', () => {
     assert.equal(fromVar.code, 0, describeRun(fromVar));
     const short = await paved(['install', '-i', index, 'tinydemo==1.0', '--target-venv', join(work, 'var-venv'), '--python', PYTHON, '--cache-dir', cache, '--dry-run', '--json']);
     assert.equal(short.code, 0, describeRun(short));
+  });
+
+  it("hashes choose among a release's files; a URL line whose marker is false is ignored; a non-sha256 hash is refused", { timeout: 90_000 }, async () => {
+    const reqs = join(work, 'hash-choice.txt');
+    const pure = createHash('sha256').update(await readFile(join(wheels, 'twofiles-1.0-py3-none-any.whl'))).digest('hex');
+    const unpinned = await install(['twofiles==1.0'], join(work, 'twofiles-best'));
+    assert.equal(unpinned.code, 0, describeRun(unpinned));
+    assert.equal(await pythonSays(join(work, 'twofiles-best'), 'import twofiles; print(twofiles.KIND)'), 'binary');
+    await writeFile(reqs, `twofiles==1.0 --hash=sha256:${pure}\n`);
+    const venv = join(work, 'twofiles-pinned');
+    const pinned = await install(['-r', reqs], venv);
+    assert.equal(pinned.code, 0, describeRun(pinned));
+    assert.equal(await pythonSays(venv, 'import twofiles; print(twofiles.KIND)'), 'pure');
+
+    await writeFile(reqs, `urlpkg @ ${pathToFileURL(urlWheel).href} ; sys_platform == "win32"\ntinydemo==1.0\n`);
+    const skipped = await install(['-r', reqs, '--dry-run'], join(work, 'marker-venv'));
+    assert.equal(skipped.code, 0, describeRun(skipped));
+    assert.deepEqual(jsonResult<InstallData>(skipped).installed.map((p) => p.name), ['tinydemo']);
+
+    await writeFile(reqs, `tinydemo==1.0 --hash=sha512:${'ab'.repeat(64)}\n`);
+    const sha512 = await install(['-r', reqs, '--dry-run'], join(work, 'marker-venv'));
+    assert.notEqual(sha512.code, 0);
+    assert.match(sha512.stdout, /PAVED_E_INVALID_REQUIREMENTS.*not a sha256 digest/);
   });
 
   it('installs wheel files with no index configured when they are all it needs', { timeout: 60_000 }, async () => {
