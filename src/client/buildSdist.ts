@@ -97,6 +97,12 @@ export interface SdistBuilder {
    * refused. The caller removes the wheel's folder when it is installed.
    */
   editable(projectDir: string, name?: string): Promise<BuiltWheel>;
+  /**
+   * The core metadata of the project at `projectDir` from its back-end's
+   * `prepare_metadata_for_build_wheel` (a wheel build when it lacks the hook), in an isolated
+   * build environment; never cached. For a pyproject.toml whose dependencies are `dynamic`.
+   */
+  projectMetadata(projectDir: string, name: string): Promise<CoreMetadata>;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -319,6 +325,27 @@ export function createSdistBuilder(options: SdistBuilderOptions): SdistBuilder {
     }
   };
 
+  const projectMetadata = async (projectDir: string, projectName: string): Promise<CoreMetadata> => {
+    const name = normalizeName(projectName);
+    if (parents.includes(name)) throw cycleError(name, parents);
+    const label = `${name} (metadata, ${projectDir})`;
+    emit({ type: 'build-started', sdist: label });
+    const scratch = join(tmpRoot, `project-${randomBytes(8).toString('hex')}`);
+    try {
+      await mkdir(scratch, { recursive: true });
+      const result = await inBuildEnvironment(projectDir, label, name, 'wheel', (hooks) => buildMetadataWithBackend(hooks, scratch));
+      if (normalizeName(result.metadata.name) !== name) {
+        throw new PavedError('PAVED_E_BUILD_FAILED', `the back-end of ${projectDir} gave metadata for ${result.metadata.name}, not ${projectName}`, {
+          hint: 'The build back-end names the project differently from [project] name in pyproject.toml; make them agree.',
+        });
+      }
+      emit({ type: 'sdist-metadata', sdist: label, from: 'backend' });
+      return result.metadata;
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  };
+
   const checkIdentity = (file: IndexFile, what: string, name: string, version: string): void => {
     if (normalizeName(name) !== normalizeName(file.parsed.name) || !sameVersion(version, file.version)) {
       throw new PavedError('PAVED_E_BUILD_FAILED', `building ${file.filename} gave ${what} for ${name} ${version}, not ${file.parsed.name} ${file.version}`, {
@@ -468,7 +495,7 @@ export function createSdistBuilder(options: SdistBuilderOptions): SdistBuilder {
     }
   };
 
-  return { metadata, wheel, editable };
+  return { metadata, wheel, editable, projectMetadata };
 }
 
 /**

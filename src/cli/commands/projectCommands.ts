@@ -11,7 +11,7 @@ import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PavedError } from '../../errors.js';
-import type { SdistBuildSettings } from '../../client/buildSdist.js';
+import { createSdistBuilder, type SdistBuildSettings } from '../../client/buildSdist.js';
 import type { IndexClient } from '../../client/indexClient/indexClient.js';
 import { lockProject, type LockEvent } from '../../client/lockProject.js';
 import { ensureScriptEnvironment, type ScriptEnvironmentEvent } from '../../client/scriptEnvironment.js';
@@ -23,7 +23,8 @@ import { exportRequirements } from '../../project/exportRequirements.js';
 import { describeInputChanges, lockInputsFromPyproject, lockMatchesInputs } from '../../project/lockInputs.js';
 import { findProjectRoot, readPyproject, type PyprojectFile } from '../../project/pyproject.js';
 import { lockPathFor, parsePylock, serializePylock } from '../../project/pylock.js';
-import type { LockedPackage, Pylock } from '../../project/pylockModel.js';
+import type { LockedPackage, PavedLockInputs, Pylock } from '../../project/pylockModel.js';
+import { dependenciesFromMetadata, dynamicDependencyFields } from '../../project/dynamicDependencies.js';
 import { readScriptMetadata } from '../../project/scriptMetadata.js';
 import { normalizeExtra, normalizeName } from '../../standards/names.js';
 import { parseRequirement } from '../../standards/requirement.js';
@@ -102,6 +103,48 @@ async function openProject(flags: ProjectFlags, reporter: Reporter): Promise<Ope
 
 function openClient(config: ClientConfig, onWarning?: (message: string) => void): IndexClient {
   return openIndexClient(config, onWarning === undefined ? {} : { onWarning });
+}
+
+/**
+ * What the project is locked from: pyproject.toml's requirements, except that dependencies or
+ * extras it declares `dynamic` are asked from its build back-end (PEP 517
+ * `prepare_metadata_for_build_wheel`, in an isolated build environment from the same indexes),
+ * as uv does; locking without them would silently leave them out. Only such a project builds here,
+ * and on every lock and freshness check, since the files the back-end reads (requirements.in,
+ * setup.py) may change without pyproject.toml changing.
+ */
+async function projectLockInputs(project: OpenProject, reporter: Reporter, global: GlobalOptions, client?: IndexClient): Promise<PavedLockInputs> {
+  const fields = dynamicDependencyFields(project.pyproject);
+  const declared = project.pyproject.project;
+  if (fields.length === 0 || declared === null) return lockInputsFromPyproject(project.pyproject, project.config.environments);
+  const shown = shownPath(join(project.root, 'pyproject.toml'));
+  const what = fields.map((f) => `project.${f}`).join(' and ');
+  if (project.pyproject.buildSystem === null) {
+    throw new PavedError('PAVED_E_DYNAMIC_DEPENDENCIES', `${shown} declares ${what} dynamic but has no [build-system] that could say what they are`, {
+      hint: 'List them in pyproject.toml itself, or add the [build-system] that computes them (e.g. setuptools with [tool.setuptools.dynamic]).',
+    });
+  }
+  if (project.build.noBuild === true) {
+    throw new PavedError('PAVED_E_DYNAMIC_DEPENDENCIES', `${shown} declares ${what} dynamic: only its build back-end can say what they are, and --no-build forbids running it`, {
+      hint: 'Drop --no-build, or list them in pyproject.toml itself.',
+    });
+  }
+  const interpreter = await findInterpreter({ ...(project.config.python === null ? {} : { python: project.config.python }), ...(declared.requiresPython === null ? {} : { requiresPython: declared.requiresPython }), inspect: { cacheDir: project.config.cacheDir } });
+  const own = client === undefined ? openClient(project.config, (m) => reporter.warn(m)) : null;
+  try {
+    const builder = createSdistBuilder({ ...project.build, client: client ?? (own as IndexClient), interpreter, cacheDir: project.config.cacheDir, onEvent: buildEventRenderer(reporter, global) });
+    const metadata = await builder.projectMetadata(project.root, declared.name);
+    const found = dependenciesFromMetadata(metadata, shown);
+    if (global.verbose || reporter.json) reporter.info(`${what} of ${declared.name} from its build back-end (Python ${interpreter.version}): ${found.dependencies.length} dependencies, ${Object.keys(found.optionalDependencies).length} extras`, { dynamic: fields });
+    const effective = {
+      ...declared,
+      ...(fields.includes('dependencies') ? { dependencies: found.dependencies } : {}),
+      ...(fields.includes('optional-dependencies') ? { optionalDependencies: found.optionalDependencies } : {}),
+    };
+    return lockInputsFromPyproject({ ...project.pyproject, project: effective }, project.config.environments);
+  } finally {
+    await own?.close();
+  }
 }
 
 async function readLockIfAny(path: string): Promise<Pylock | null> {
@@ -186,10 +229,10 @@ interface RelockResult {
  * writes `pylock.toml` only when its text changes (so a re-lock without changes leaves the
  * file byte-identical). With `check`, nothing is written.
  */
-async function relock(project: OpenProject, client: IndexClient, options: { upgrade?: boolean | string[]; check?: boolean; reporter: Reporter; global: GlobalOptions }): Promise<RelockResult> {
+async function relock(project: OpenProject, client: IndexClient, options: { upgrade?: boolean | string[]; check?: boolean; reporter: Reporter; global: GlobalOptions; /** Already known (see projectLockInputs). */ inputs?: PavedLockInputs }): Promise<RelockResult> {
   const previousText = existsSync(project.lockPath) ? await readFile(project.lockPath, 'utf8') : null;
   const previous = previousText === null ? null : parsePylock(previousText, project.lockPath).lock;
-  const inputs = lockInputsFromPyproject(project.pyproject, project.config.environments);
+  const inputs = options.inputs ?? (await projectLockInputs(project, options.reporter, options.global, client));
   let defaultRequiresPython = '>=3.8';
   if (inputs.requiresPython === null) {
     const interpreter = await findInterpreter({ ...(project.config.python === null ? {} : { python: project.config.python }), inspect: { cacheDir: project.config.cacheDir } });
@@ -227,7 +270,7 @@ async function currentLock(project: OpenProject, frozen: boolean, reporter: Repo
     if (lock === null) {
       throw new PavedError('PAVED_E_NO_LOCK', `${shownPath(project.lockPath)} does not exist, and --frozen does not create it`, { hint: 'Run `paved lock` first and commit pylock.toml.' });
     }
-    const inputs = lockInputsFromPyproject(project.pyproject, project.config.environments);
+    const inputs = await projectLockInputs(project, reporter, global);
     if (!lockMatchesInputs(lock, inputs)) {
       const changes = describeInputChanges(lock, inputs);
       throw new PavedError('PAVED_E_LOCK_OUTDATED', `${shownPath(project.lockPath)} does not match pyproject.toml:\n  ${changes.join('\n  ')}`, {
@@ -238,12 +281,13 @@ async function currentLock(project: OpenProject, frozen: boolean, reporter: Repo
     return lock;
   }
   const existing = await readLockIfAny(project.lockPath);
-  if (existing !== null && lockMatchesInputs(existing, lockInputsFromPyproject(project.pyproject, project.config.environments))) return existing;
+  const inputs = await projectLockInputs(project, reporter, global);
+  if (existing !== null && lockMatchesInputs(existing, inputs)) return existing;
   // Only a re-lock needs an index.
   const client = openClient(project.config, (m) => reporter.warn(m));
   try {
     // A dry run re-locks in memory: it shows what a sync would do with the new lock and writes nothing.
-    const relocked = await relock(project, client, { reporter, global, check: options.dryRun === true });
+    const relocked = await relock(project, client, { reporter, global, check: options.dryRun === true, inputs });
     if (options.dryRun === true && relocked.changed) reporter.info(`would write ${shownPath(project.lockPath)} (${relocked.packages} package${relocked.packages === 1 ? '' : 's'}); --dry-run leaves it as it is`);
     return relocked.lock;
   } finally {
