@@ -82,7 +82,7 @@ describe('resolveWheels', () => {
     { name: 'unpinned', requirements: [{ requirement: 'lib>=1', hashes: [`sha256:${sha('b')}`] }], code: 'PAVED_E_HASH_REQUIRED', pattern: /not pinned/ },
     { name: 'wildcard pin', requirements: [{ requirement: 'lib==1.*', hashes: [`sha256:${sha('b')}`] }], code: 'PAVED_E_HASH_REQUIRED', pattern: /not pinned/ },
     { name: 'no hash', requirements: [{ requirement: 'lib==1.0' }], code: 'PAVED_E_HASH_REQUIRED', pattern: /no --hash/ },
-    { name: 'md5 only', requirements: [{ requirement: 'lib==1.0', hashes: ['md5:0123'] }], code: 'PAVED_E_HASH_REQUIRED' },
+    { name: 'md5 only', requirements: [{ requirement: 'lib==1.0', hashes: ['md5:0123'] }], code: 'PAVED_E_INVALID_REQUIREMENTS', pattern: /not a sha256 digest/ },
     { name: 'wrong hash', requirements: [{ requirement: 'lib==1.0', hashes: [`sha256:${sha('f')}`] }], code: 'PAVED_E_HASH_MISMATCH', pattern: /not among/ },
     { name: 'dependency without hash', requirements: [{ requirement: 'app==1.0', hashes: [`sha256:${sha('a')}`] }], code: 'PAVED_E_HASH_REQUIRED', pattern: /lib 1\.0 is needed/ },
     { name: 'one of several hashes', requirements: [{ requirement: 'lib==1.0', hashes: [`sha256:${sha('f')}`, `sha256:${sha('B')}`] }], code: null },
