@@ -6,14 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parsePylock } from '../../src/project/pylock.js';
 import { HISTORY, PYPI_SUBSET } from '../fixtures/corpus.js';
 import { describeRun, run } from '../fixtures/pythonTools.js';
-import { importFolders, startTestServer, type TestServer } from '../fixtures/testServer.js';
+import { startCorpusWorkspace, type CorpusWorkspace } from '../fixtures/testServer.js';
 import { jsonEvents, paved } from './pavedCli.js';
 
 const PYPROJECT = `[build-system]
@@ -35,21 +34,16 @@ optional-dependencies = { cli = { file = ["cli.in"] } }
 `;
 
 describe('paved lock with dynamic dependencies', () => {
-  let server: TestServer;
+  let workspace: CorpusWorkspace;
   let work: string;
   let env: Record<string, string>;
 
   before(async () => {
-    server = await startTestServer();
-    await importFolders(server, [PYPI_SUBSET, HISTORY]);
-    await server.listen();
-    work = await mkdtemp(join(tmpdir(), 'paved-dynamic-'));
-    env = { PAVED_INDEX_URL: `${server.url}/simple/`, PAVED_CACHE_DIR: join(work, 'cache'), PAVED_PYTHON: '3.11' };
+    workspace = await startCorpusWorkspace('paved-dynamic-', [PYPI_SUBSET, HISTORY]);
+    work = workspace.work;
+    env = { PAVED_INDEX_URL: workspace.index, PAVED_CACHE_DIR: workspace.cache, PAVED_PYTHON: '3.11' };
   });
-  after(async () => {
-    await server?.close();
-    if (work !== undefined) await rm(work, { recursive: true, force: true });
-  });
+  after(() => workspace?.close());
 
   it('locks what the back-end says the project needs, notices a change to requirements.in, and syncs it', { timeout: 240_000 }, async () => {
     const project = join(work, 'dyn');

@@ -6,14 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HISTORY, PYPI_SUBSET } from '../fixtures/corpus.js';
 import { inTreeBackendSource } from '../fixtures/inTreeBackend.js';
 import { describeRun, isolatedPipEnv, run, type RunResult } from '../fixtures/pythonTools.js';
-import { importFolders, startTestServer, type TestServer } from '../fixtures/testServer.js';
+import { startCorpusWorkspace, type CorpusWorkspace } from '../fixtures/testServer.js';
 import { jsonEvents, jsonResult, paved } from './pavedCli.js';
 
 function machinePip(venvPython: string, args: string[]): Promise<RunResult> {
@@ -38,21 +37,16 @@ dependencies = ["idna"]
 `;
 
 describe('paved sync installs the project itself, editable', () => {
-  let server: TestServer;
+  let workspace: CorpusWorkspace;
   let work: string;
   let env: Record<string, string>;
 
   before(async () => {
-    server = await startTestServer();
-    await importFolders(server, [PYPI_SUBSET, HISTORY]);
-    await server.listen();
-    work = await mkdtemp(join(tmpdir(), 'paved-editable-'));
-    env = { PAVED_INDEX_URL: `${server.url}/simple/`, PAVED_CACHE_DIR: join(work, 'cache'), PAVED_PYTHON: '3.11' };
+    workspace = await startCorpusWorkspace('paved-editable-', [PYPI_SUBSET, HISTORY]);
+    work = workspace.work;
+    env = { PAVED_INDEX_URL: workspace.index, PAVED_CACHE_DIR: workspace.cache, PAVED_PYTHON: '3.11' };
   });
-  after(async () => {
-    await server?.close();
-    if (work !== undefined) await rm(work, { recursive: true, force: true });
-  });
+  after(() => workspace?.close());
 
   it('builds it with its back-end, keeps it while nothing changes, rebuilds on a new version, and leaves it out on request', { timeout: 240_000 }, async () => {
     const project = join(work, 'greeter');
