@@ -291,6 +291,12 @@ describe('a universal lock synced on two Pythons', () => {
     assert.match(raised.stdout, /replacing \S*\.venv \(its Python 3\.9\.\d+ is outside the lock's requires-python >=3\.11\) with one on Python 3\.1[1-9]/);
     const version = await run(join(venv, 'bin', 'python'), ['-c', 'import sys; print(sys.version_info >= (3, 11))']);
     assert.equal(version.stdout.trim(), 'True', describeRun(version));
+
+    // With no index configured at all, a frozen sync fetches what the lock names from the lock's own URLs.
+    await rm(venv, { recursive: true, force: true });
+    const lockOnly = await paved(['sync', '--frozen', '--project', project], { env: { PAVED_CACHE_DIR: join(work, 'cache-lock-only') } });
+    assert.equal(lockOnly.code, 0, describeRun(lockOnly));
+    assert.equal((await run(join(venv, 'bin', 'python'), ['-c', 'import importlib.metadata as m; print(m.version("lib"))'])).stdout.trim(), '2.0');
   });
 });
 

@@ -101,8 +101,13 @@ async function openProject(flags: ProjectFlags, reporter: Reporter): Promise<Ope
   return { root, pyproject, config, lockPath: lockPathFor(root), venvDir: join(root, '.venv'), build: buildSettingsFromFlags(flags) };
 }
 
-function openClient(config: ClientConfig, onWarning?: (message: string) => void): IndexClient {
-  return openIndexClient(config, onWarning === undefined ? {} : { onWarning });
+/**
+ * The project's index client. `lockUrlsSuffice`: a client that only fetches what a lock names
+ * (sync, run), whose own URLs are enough, so no index need be configured (a re-lock opens its
+ * own client, which does need one).
+ */
+function openClient(config: ClientConfig, onWarning?: (message: string) => void, lockUrlsSuffice = false): IndexClient {
+  return openIndexClient(config, { ...(onWarning === undefined ? {} : { onWarning }), allowNoIndex: lockUrlsSuffice });
 }
 
 /**
@@ -541,7 +546,7 @@ export function registerProjectCommands(program: Command): void {
       runCommand(cmd, async (global, reporter) => {
         const start = process.hrtime.bigint();
         const project = await openProject(flags, reporter);
-        const client = openClient(project.config, (m) => reporter.warn(m));
+        const client = openClient(project.config, (m) => reporter.warn(m), true);
         try {
           const lock = await currentLock(project, flags.frozen === true, reporter, global, { dryRun: flags.dryRun === true });
           const result = await syncProject(project, client, lock, flags, reporter, global);
@@ -697,7 +702,7 @@ standard error. paved exits with the program's exit code.`)
         }
         const project = await openProject(flags, reporter);
         if (flags.sync !== false) {
-          const client = openClient(project.config, (m) => reporter.warn(m));
+          const client = openClient(project.config, (m) => reporter.warn(m), true);
           try {
             const lock = await currentLock(project, flags.frozen === true, reporter, global);
             await syncProject(project, client, lock, flags, reporter, global);
