@@ -700,6 +700,10 @@ async function installWithCache(options: InstallRequirementsOptions, cache: Whee
       reinstall: [...reinstall],
       ...(options.compile === undefined ? {} : { compile: options.compile }),
       onEvent: (event) => emit({ type: 'sync', event }),
+    }).catch(async (error: unknown) => {
+      // An environment made for this install goes with it: a failed install leaves no half-filled venv.
+      if (!('venv' in target)) await rm(venv.root, { recursive: true, force: true });
+      throw error;
     });
     const out = result(synced.plan, toFetch.length, venv.root, venv.interpreter.version);
     if (synced.environment !== null) out.environment = { distributions: synced.environment, markerEnvironment: venv.interpreter.markerEnvironment };

@@ -294,10 +294,12 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
       });
     }
 
+    let created = false;
     if (venv === null) {
       // Made only now, so a failed download or build leaves no empty environment behind.
       // An environment of the wrong Python is replaced only now, when everything it needs is at hand.
       venv = await createVenv(venvDir, interpreter, { clear: replacing !== null });
+      created = true;
       emit({ type: 'venv-created', path: venv.root, python: interpreter.path, pythonVersion: interpreter.version });
     }
     const result = await syncVenv(venv, [...wanted.values()], {
@@ -309,6 +311,10 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
       ...(project !== null && editableWheel !== null ? { reinstall: [project.name] } : {}),
       ...(options.compile === undefined ? {} : { compile: options.compile }),
       onEvent: (event) => emit({ type: 'sync', event }),
+    }).catch(async (error: unknown) => {
+      // An environment made for this sync goes with it: a failed sync leaves no half-filled venv.
+      if (created) await rm(venvDir, { recursive: true, force: true });
+      throw error;
     });
     if (project !== null && projectStamp !== null) await writeEditableState(venv.root, project, projectStamp);
     return {

@@ -332,6 +332,14 @@ describe('paved install flags and direct wheel references', () => {
     const r = await paved(['install', urlWheel, join(wheels, 'tinydemo-1.0-py3-none-any.whl'), '--target-venv', venv, '--python', PYTHON, '--cache-dir', cache, '--json']);
     assert.equal(r.code, 0, describeRun(r));
     assert.deepEqual(jsonResult<InstallData>(r).installed.map((p) => `${p.name} ${p.version}`), ['tinydemo 1.0', 'urlpkg 1.5']);
+    // A hostile wheel is refused when unpacked, and the environment made for the install goes with it.
+    const hostile = join(work, 'hostile', 'evil-1.0-py3-none-any.whl');
+    await mkdir(join(work, 'hostile'), { recursive: true });
+    await writeFile(hostile, await buildWheel({ name: 'evil', version: '1.0', extraEntries: [{ name: '../../escape.py', data: 'x' }] }));
+    const refused = await paved(['install', hostile, '--target-venv', join(work, 'hostile-venv'), '--python', PYTHON, '--cache-dir', cache, '--json']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stdout, /PAVED_E_UNSAFE_WHEEL/);
+    assert.ok(!existsSync(join(work, 'hostile-venv')), 'no half-made environment is left');
     // A name no file provides is then simply not found, not "no index configured".
     const missing = await paved(['install', urlWheel, '--target-venv', join(work, 'no-index-missing'), '--python', PYTHON, '--cache-dir', cache, '--json']);
     assert.notEqual(missing.code, 0);
