@@ -5,8 +5,9 @@
  * (recorded or ignored, never fatal). Not a pip replacement: environment variables are not
  * expanded and markers are kept, not evaluated.
  */
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { PavedError } from '../errors.js';
 import { normalizeName } from '../standards/names.js';
 import { markerToString } from '../standards/markers.js';
@@ -193,6 +194,11 @@ export async function readRequirementsFile(path: string, options: { env?: NodeJS
         return warn(`editable requirement ${value ?? ''} has no version to check; not audited`.replace('  ', ' '));
       }
       if (!FILE_OPTIONS.has(name)) return fail(`${name} is not an option a requirements file may give`);
+      // As pip: a relative find-links folder that exists beside the file is that one.
+      if ((name === '-f' || name === '--find-links') && value !== null && !isAbsolute(value) && !/^[a-z][a-z0-9+.-]*:/i.test(value) && existsSync(resolve(dirname(absolute), value))) {
+        result.options.push({ name, value: resolve(dirname(absolute), value), file, line: line.number });
+        return;
+      }
       result.options.push({ name, value, file, line: line.number });
       return;
     }

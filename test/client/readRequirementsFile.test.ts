@@ -131,6 +131,13 @@ describe('readRequirementsFile', () => {
     assert.equal(result.warnings.filter((w) => w.fatal === true).length, 2, 'the unexpanded ${…} lines do not parse');
   });
 
+  it('a relative --find-links folder beside the file is that folder, as pip reads it', async () => {
+    await mkdir(join(dir, 'nested', 'wheels'), { recursive: true });
+    const path = await file('nested/links.txt', '--find-links ./wheels\n-f elsewhere-that-does-not-exist\nz==1\n');
+    const result = await readRequirementsFile(path);
+    assert.deepEqual(result.options.map((o) => o.value), [join(dir, 'nested', 'wheels'), 'elsewhere-that-does-not-exist']);
+  });
+
   it('records the install options pip allows in a file', async () => {
     const path = await file('opts.txt', '--no-index\n--pre\n--require-hashes\n--prefer-binary\n-f ./wheels\nz==1\n');
     const result = await readRequirementsFile(path);

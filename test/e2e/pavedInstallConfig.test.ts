@@ -126,5 +126,12 @@ describe('paved install configuration: user config file, PAVED_* variables, requ
     assert.equal(installed.code, 0, describeRun(installed));
     assert.deepEqual(jsonResult<InstallData>(installed).index, [secondIndex], 'the project wins over the user file for the default index');
     assert.equal(await imports(venv, 'import gamma; print(gamma.V)'), '3.0');
+
+    // From a folder inside the project, the same pyproject.toml is found, as paved lock finds it.
+    const inner = join(dir, 'src', 'pkg');
+    await mkdir(inner, { recursive: true });
+    const below = await run(process.execPath, [...args, 'install', 'gamma', '--target-venv', join(work, 'inner-venv'), '--dry-run', '--json'], { cwd: inner, env: pavedEnv(env({ PAVED_CONFIG_FILE: configFile })), timeoutMs: 60_000 });
+    assert.equal(below.code, 0, describeRun(below));
+    assert.deepEqual(jsonResult<InstallData>(below).index, [secondIndex]);
   });
 });

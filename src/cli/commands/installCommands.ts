@@ -12,7 +12,6 @@
  *   5. the user config file (`PAVED_CONFIG_FILE`, else `~/.config/paved/config.toml`), unless `--no-config`.
  * See `resolveClientConfig` for how lists merge and how indexes are ordered.
  */
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -29,7 +28,7 @@ import { findInterpreter } from '../../installer/interpreter.js';
 import { uninstallDistribution } from '../../installer/installWheel.js';
 import { readInstalledDistributions } from '../../installer/readInstalledDistributions.js';
 import { resolveClientConfig, type ClientConfig } from '../../project/clientConfig.js';
-import { readPyproject, type PyprojectFile } from '../../project/pyproject.js';
+import { findProjectRoot, readPyproject, type PyprojectFile } from '../../project/pyproject.js';
 import { parsePylock } from '../../project/pylock.js';
 import { redactUrl } from '../../standards/urls.js';
 import { normalizeExtra, normalizeName } from '../../standards/names.js';
@@ -89,10 +88,15 @@ interface InstallSettings {
   allowNoIndex: boolean;
 }
 
-/** `pyproject.toml` of the working directory, or null; one that does not parse is ignored with a warning (this is not a project command). */
+/**
+ * The nearest `pyproject.toml` at or above the working directory (as the project commands find
+ * it, so `paved install` and `paved lock` in one folder use the same indexes), or null; one that
+ * does not parse is ignored with a warning (this is not a project command).
+ */
 async function workingDirectoryProject(reporter: Reporter): Promise<PyprojectFile | null> {
-  const path = join(process.cwd(), 'pyproject.toml');
-  if (!existsSync(path)) return null;
+  const root = await findProjectRoot(process.cwd());
+  if (root === null) return null;
+  const path = join(root, 'pyproject.toml');
   try {
     return await readPyproject(path);
   } catch (error) {
