@@ -48,6 +48,9 @@ export function installProgress(reporter: Reporter, global: GlobalOptions, optio
         reporter.progress(1, 1, `resolved ${event.packages} packages`);
         if (global.verbose) for (const s of event.skipped) reporter.info(`skipped ${s.name} ${s.version}: ${s.reason}`);
         break;
+      case 'yanked':
+        reporter.warn(`${event.name} ${event.version} is yanked${event.reason === null ? '' : ` (reason: ${event.reason})`}; it was chosen because a requirement pins it exactly`, { yanked: { name: event.name, version: event.version, reason: event.reason } });
+        break;
       case 'fetched':
         reporter.progress(event.done, event.total, `downloaded ${event.filename}`);
         break;

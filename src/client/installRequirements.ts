@@ -64,6 +64,8 @@ export type InstallEvent =
   | { type: 'resolved'; packages: number; skipped: SkippedRelease[] }
   | { type: 'fetch-plan'; total: number; cached: number }
   | { type: 'fetched'; name: string; filename: string; bytes: number; done: number; total: number }
+  /** A yanked release was chosen (only an exact pin selects one, PEP 592): said, as pip says it. */
+  | { type: 'yanked'; name: string; version: string; reason: string | null }
   | { type: 'sync'; event: SyncEvent }
   | { type: 'build'; event: SdistBuildEvent };
 
@@ -330,6 +332,7 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wh
   }
   const skipped = indexProvider.skipped();
   emit({ type: 'resolved', packages: wheels.length, skipped });
+  for (const w of wheels) if (w.direct === undefined && w.file.yanked !== false) emit({ type: 'yanked', name: w.name, version: w.version, reason: typeof w.file.yanked === 'string' && w.file.yanked !== '' ? w.file.yanked : null });
   return { wheels, resolution, skipped };
 }
 

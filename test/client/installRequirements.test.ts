@@ -70,6 +70,18 @@ describe('resolveWheels', () => {
     assert.equal(e.code, 'PAVED_E_HASH_MISMATCH');
   });
 
+  it('says when a yanked release is chosen (an exact pin), with its reason, and only then', async () => {
+    const yanked = { ...file('old-1.0-py3-none-any.whl', sha('d')), yanked: 'broken build' };
+    const index = client({ old: [yanked, file('old-2.0-py3-none-any.whl', sha('e'))] });
+    const events: unknown[] = [];
+    const pinned = await resolveWheels({ requirements: [{ requirement: 'old==1.0' }], client: index, interpreter: INTERPRETER, onEvent: (e) => events.push(e) });
+    assert.deepEqual(pinned.wheels.map((w) => w.version), ['1.0']);
+    assert.deepEqual(events.filter((e) => (e as { type: string }).type === 'yanked'), [{ type: 'yanked', name: 'old', version: '1.0', reason: 'broken build' }]);
+    events.length = 0;
+    await resolveWheels({ requirements: [{ requirement: 'old' }], client: index, interpreter: INTERPRETER, onEvent: (e) => events.push(e) });
+    assert.deepEqual(events.filter((e) => (e as { type: string }).type === 'yanked'), []);
+  });
+
   it('names sdist-only releases when nothing fits', async () => {
     const e = await failure(resolveWheels({ requirements: [{ requirement: 'src' }], client: INDEX, interpreter: INTERPRETER }));
     assert.equal(e.code, 'PAVED_E_NO_SOLUTION');
