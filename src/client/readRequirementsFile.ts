@@ -256,8 +256,10 @@ async function readText(absolute: string, shown: string, from: { file: string; l
   }
   if (size > MAX_FILE_BYTES) throw new PavedError('PAVED_E_INVALID_REQUIREMENTS', `requirements file ${shown} is ${size} bytes; the limit is ${MAX_FILE_BYTES}`);
   const bytes = await readFile(absolute);
+  // A UTF-16 file with its byte-order mark (what some Windows editors save) is read as pip reads it.
+  const encoding = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : 'utf-8';
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return new TextDecoder(encoding, { fatal: true }).decode(bytes);
   } catch {
     throw new PavedError('PAVED_E_INVALID_REQUIREMENTS', `requirements file ${shown} is not UTF-8${where}`, { hint: 'Save it as UTF-8.' });
   }

@@ -138,6 +138,16 @@ describe('readRequirementsFile', () => {
     assert.deepEqual(result.options.map((o) => o.value), [join(dir, 'nested', 'wheels'), 'elsewhere-that-does-not-exist']);
   });
 
+  it('reads a UTF-16 file by its byte-order mark', async () => {
+    const text = 'idna==3.4\r\nrich==13.0\r\n';
+    const le = join(dir, 'utf16le.txt');
+    await writeFile(le, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    assert.deepEqual((await readRequirementsFile(le)).requirements.map((r) => `${r.name}==${r.version}`), ['idna==3.4', 'rich==13.0']);
+    const be = join(dir, 'utf16be.txt');
+    await writeFile(be, Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]));
+    assert.deepEqual((await readRequirementsFile(be)).requirements.map((r) => `${r.name}==${r.version}`), ['idna==3.4', 'rich==13.0']);
+  });
+
   it('records the install options pip allows in a file', async () => {
     const path = await file('opts.txt', '--no-index\n--pre\n--require-hashes\n--prefer-binary\n-f ./wheels\nz==1\n');
     const result = await readRequirementsFile(path);

@@ -11,6 +11,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ClientRequestArgs } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
@@ -183,7 +184,8 @@ class TunnellingAgent extends HttpsAgent {
         done(error, socket);
         return;
       }
-      const tlsOptions: ConnectionOptions = { ...(options as ConnectionOptions), socket, servername: options.host ?? undefined };
+      // SNI names hosts, never IP addresses (Node warns, DEP0123).
+      const tlsOptions: ConnectionOptions = { ...(options as ConnectionOptions), socket, ...(isIP(host) === 0 ? { servername: host } : {}) };
       done(null, tlsConnect(tlsOptions));
     });
     connectRequest.once('error', (error) => {
@@ -222,10 +224,13 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
     return agent;
   }
 
-  function once(url: URL, headers: Record<string, string>): Promise<TransportResponse> {
+  function once(url: URL, headers: Record<string, string>, carried: string | null): Promise<TransportResponse> {
     return new Promise((resolve, reject) => {
       const requestHeaders: Record<string, string> = { 'User-Agent': settings.userAgent, ...headers };
-      const authorization = settings.authorizationFor(url);
+      // Credentials written into the URL itself (a wheel named `name @ https://user:token@host/…`)
+      // are its own; otherwise the index's, or those carried over an http → https redirect.
+      const ownCredentials = url.username !== '' || url.password !== '' ? `Basic ${Buffer.from(`${decodeUserInfo(url.username)}:${decodeUserInfo(url.password)}`).toString('base64')}` : null;
+      const authorization = ownCredentials ?? settings.authorizationFor(url) ?? carried;
       if (authorization !== null) requestHeaders['Authorization'] = authorization;
       const proxy = settings.proxyFor(url);
       const target = new URL(url.href);
@@ -289,8 +294,11 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
 
   async function get(start: URL, headers: Record<string, string> = {}): Promise<TransportResponse> {
     let url = start;
+    // An index that redirects its own http URLs to https on the same host keeps its credentials
+    // (as pip does); a redirect to any other host or port, or down to http, never carries them.
+    let carried: string | null = null;
     for (let hop = 0; ; hop++) {
-      const response = await withRetries(url, headers);
+      const response = await withRetries(url, headers, carried);
       if (!REDIRECTS.has(response.status)) return response;
       const location = response.headers.location;
       discard(response);
@@ -304,15 +312,17 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
         throw new PavedError('PAVED_E_SERVER', `${redactUrl(url)} redirects to a ${next.protocol} URL`, { hint: 'An index may only redirect to http(s).' });
       }
+      const upgrade = url.protocol === 'http:' && next.protocol === 'https:' && url.hostname === next.hostname && (url.port === '' || url.port === '80') && (next.port === '' || next.port === '443');
+      carried = upgrade ? (settings.authorizationFor(url) ?? carried) : next.origin === url.origin ? carried : null;
       url = next;
     }
   }
 
-  async function withRetries(url: URL, headers: Record<string, string>): Promise<TransportResponse> {
+  async function withRetries(url: URL, headers: Record<string, string>, carried: string | null): Promise<TransportResponse> {
     for (let attempt = 0; ; attempt++) {
       let response: TransportResponse;
       try {
-        response = await once(url, headers);
+        response = await once(url, headers, carried);
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         if (attempt < settings.retries && typeof code === 'string' && RETRYABLE_NETWORK.has(code)) {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createIndexClient } from '../../../src/client/indexClient/indexClient.js';
+import { createHttpTransport } from '../../../src/client/indexClient/httpTransport.js';
 import { findNetrcEntry, parseNetrc } from '../../../src/client/indexClient/netrc.js';
 import { proxyFor, readProxySettings } from '../../../src/client/indexClient/proxySelection.js';
 import { isPavedError } from '../../../src/errors.js';
@@ -206,6 +207,28 @@ describe('proxies and TLS', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       await close(picky);
+    }
+  });
+});
+
+describe('credentials a request carries', () => {
+  it('a URL with its own user info sends it (a wheel named by an authenticated URL), other URLs nothing', async () => {
+    const seen: string[] = [];
+    const server = createHttpServer((request, response) => {
+      seen.push(request.headers.authorization ?? '-');
+      response.writeHead(200).end('ok');
+    });
+    const port = await listen(server);
+    const transport = createHttpTransport({ timeoutMs: 5000, retries: 0, retryDelayMs: 1, maxRetryDelayMs: 1, userAgent: 'test', maxSockets: 2, authorizationFor: () => null, proxyFor: () => null, ca: null });
+    try {
+      for (const url of [`http://alice:p%40ss@127.0.0.1:${port}/pkg-1.0-py3-none-any.whl`, `http://127.0.0.1:${port}/other`]) {
+        const response = await transport.get(new URL(url));
+        transport.discard(response);
+      }
+      assert.deepEqual(seen, [`Basic ${Buffer.from('alice:p@ss').toString('base64')}`, '-']);
+    } finally {
+      await transport.close();
+      await close(server);
     }
   });
 });
