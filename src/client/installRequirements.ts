@@ -657,7 +657,7 @@ async function installWithCache(options: InstallRequirementsOptions, cache: Whee
             direct: wheel.direct !== undefined,
             yanked: wheel.file.yanked !== false,
             requested: wheel.requested,
-            ...(metadata === null ? {} : { requiresDist: metadata.requiresDist, requiresPython: metadata.requiresPython }),
+            ...(metadata === null ? {} : { requiresDist: metadata.requiresDist, requiresPython: metadata.requiresPython, metadata }),
           };
         }),
       );

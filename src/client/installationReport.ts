@@ -1,14 +1,16 @@
 /**
  * pip's installation report (`pip install --report FILE`, format version "1"): what an install
  * did or, with `--dry-run`, would install, in the JSON shape scripts already read from pip.
- * Only what paved knows is filled in: the metadata fields name, version, requires_dist and
- * requires_python, the download URL with its sha256, and whether the user asked for it.
+ * Each item has the release's whole core metadata as JSON (PEP 566), the download URL with its
+ * sha256, and whether the user asked for it.
  */
+import { coreMetadataJson, type CoreMetadata } from '../standards/coreMetadata.js';
 import type { MarkerEnvironment } from '../standards/markers.js';
 
 /** One `install` item of the report. */
 export interface InstallationReportItem {
-  metadata: { metadata_version: string; name: string; version: string; requires_dist?: string[]; requires_python?: string };
+  /** Every field of the core metadata (PEP 566's JSON form); at least these. */
+  metadata: { metadata_version: string; name: string; version: string; requires_dist?: string[]; requires_python?: string; [field: string]: string | string[] | undefined };
   download_info: { url: string; archive_info: { hash?: string; hashes: Record<string, string> } };
   /** True for a wheel named by URL or path (PEP 610). */
   is_direct: boolean;
@@ -38,6 +40,8 @@ export interface ReportedDistribution {
   requestedExtras?: readonly string[];
   requiresDist?: readonly string[];
   requiresPython?: string | null;
+  /** The whole core metadata, when read: the report then carries every field of it. */
+  metadata?: CoreMetadata;
 }
 
 /** Builds the report for `items` installed into an environment with `environment` markers. */
@@ -48,6 +52,7 @@ export function buildInstallationReport(items: readonly ReportedDistribution[], 
     install: items.map((d): InstallationReportItem => ({
       metadata: {
         metadata_version: '2.1',
+        ...(d.metadata === undefined ? {} : coreMetadataJson(d.metadata)),
         name: d.name,
         version: d.version,
         ...(d.requiresDist === undefined ? {} : { requires_dist: [...d.requiresDist] }),

@@ -122,6 +122,27 @@ const FIELDS: FieldSpec[] = [
 
 const FIELD_BY_LOWER = new Map(FIELDS.map((f) => [f.header.toLowerCase(), f]));
 
+/**
+ * The metadata as JSON, the way PEP 566 (and pip's installation report) writes it: each field's
+ * name lower-cased with `_` for `-`, multiple-use fields as lists, `keywords` as a list split on
+ * commas; fields that are absent are left out.
+ */
+export function coreMetadataJson(m: CoreMetadata): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const field of FIELDS) {
+    const key = field.header.toLowerCase().replace(/-/g, '_');
+    if (field.target.kind === 'multi') {
+      const values = m[field.target.key];
+      if (values.length > 0) out[key] = [...values];
+      continue;
+    }
+    const value = m[field.target.key];
+    if (value === null) continue;
+    out[key] = key === 'keywords' ? value.split(',').map((k) => k.trim()).filter((k) => k !== '') : value;
+  }
+  return out;
+}
+
 /** Metadata-Version values published as standards (2.0 was never one, but was widely written). */
 export const KNOWN_METADATA_VERSIONS = ['1.0', '1.1', '1.2', '2.0', '2.1', '2.2', '2.3', '2.4', '2.5'] as const;
 

@@ -128,6 +128,10 @@ describe('paved install flags and direct wheel references', () => {
     assert.equal(app?.requested, true);
     assert.equal(byName.get('idna')?.requested, false);
     assert.deepEqual(app?.metadata.requires_dist, ['idna>=3']);
+    // The whole core metadata, as pip writes it (PEP 566 JSON): idna's classifiers, summary and licence too.
+    const idnaMetadata = byName.get('idna')?.metadata as unknown as Record<string, unknown>;
+    assert.equal(typeof idnaMetadata['summary'], 'string', JSON.stringify(idnaMetadata).slice(0, 400));
+    assert.ok(Array.isArray(idnaMetadata['classifier']) && (idnaMetadata['classifier'] as string[]).some((c) => c.startsWith('Programming Language :: Python')), JSON.stringify(idnaMetadata['classifier']));
     assert.match(app?.download_info.url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/.*tinyapp-1\.0-py3-none-any\.whl$/);
     const appBytes = await readFile(join(wheels, 'tinyapp-1.0-py3-none-any.whl'));
     assert.equal(app?.download_info.archive_info.hashes.sha256, createHash('sha256').update(appBytes).digest('hex'));

@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPavedError } from '../../src/errors.js';
 import {
+  coreMetadataJson,
   parseCoreMetadata,
   parseCoreMetadataBytes,
   renderCoreMetadata,
@@ -455,5 +456,23 @@ describe('parseCoreMetadataBytes', () => {
 
   it('checks the total size before decoding', () => {
     expectInvalid(() => parseCoreMetadataBytes(new Uint8Array(3000), { maxTotalBytes: 1000 }), /3000 bytes; the limit is 1000/);
+  });
+});
+
+describe('coreMetadataJson', () => {
+  it('writes every field as PEP 566 does: lower-case keys with _, lists for multiple-use fields, keywords split on commas', () => {
+    const m = parseCoreMetadata('Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nSummary: A demo\nKeywords: web, http,api\nClassifier: A :: B\nClassifier: C :: D\nRequires-Dist: idna>=3\nProject-URL: Home, https://x.test\nAuthor-email: a@x.test\n\nThe description.\n');
+    assert.deepEqual(coreMetadataJson(m), {
+      metadata_version: '2.1',
+      name: 'demo',
+      version: '1.0',
+      summary: 'A demo',
+      description: 'The description.\n',
+      keywords: ['web', 'http', 'api'],
+      author_email: 'a@x.test',
+      classifier: ['A :: B', 'C :: D'],
+      requires_dist: ['idna>=3'],
+      project_url: ['Home, https://x.test'],
+    });
   });
 });
