@@ -1,10 +1,8 @@
 /**
  * Turns `-r`/`-c` requirements files into what an install resolves: each requirement's full
- * PEP 508 text (specifiers included, which `readRequirementsFile` reduces to a pin) with its
- * `--hash` options, and constraint lines. Includes, comments and continuations are followed by
- * `readRequirementsFile`; this only recovers each requirement's own text from its line.
+ * PEP 508 text with its `--hash` options, and constraint lines, as `readRequirementsFile` read
+ * them (includes, comments, continuations and variables followed there), plus `-e` targets.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PavedError } from '../errors.js';
@@ -63,24 +61,6 @@ export function editableTarget(value: string, where = ''): EditableTarget {
   return { dir: resolve(path), extras };
 }
 
-/** The requirement text of the logical line starting at 1-based `line` (continuations joined, comment and options removed). */
-function requirementTextAt(content: string, line: number): string | null {
-  const physical = content.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
-  let text = '';
-  for (let i = line - 1; i < physical.length; i++) {
-    const part = (physical[i] as string).replace(/(^|\s)#.*$/, '$1');
-    if (/\\$/.test(part)) {
-      text += part.slice(0, -1);
-      continue;
-    }
-    text += part;
-    break;
-  }
-  const option = /\s-{1,2}[A-Za-z]/.exec(text);
-  const requirement = (option === null ? text : text.slice(0, option.index)).trim();
-  return requirement === '' ? null : requirement;
-}
-
 /** Throws `PAVED_E_INVALID_REQUIREMENTS` naming every line an install cannot pass over (as pip stops on them), before anything is done. */
 function failOnFatal(warnings: readonly RequirementsWarning[]): void {
   const fatal = warnings.filter((w) => w.fatal === true);
@@ -93,16 +73,6 @@ function failOnFatal(warnings: readonly RequirementsWarning[]): void {
 /** Reads requirement files (`-r`) and constraint files (`-c`). Throws what `readRequirementsFile` throws, and `PAVED_E_INVALID_REQUIREMENTS` for a line it cannot use. */
 export async function readInstallRequirements(requirementFiles: readonly string[], constraintFiles: readonly string[]): Promise<InstallRequirementsFromFiles> {
   const out: InstallRequirementsFromFiles = { requirements: [], constraints: [], options: [], warnings: [], editables: [] };
-  const texts = new Map<string, Promise<string>>();
-  const textOf = (file: string): Promise<string> => {
-    const absolute = resolve(file);
-    let pending = texts.get(absolute);
-    if (pending === undefined) {
-      pending = readFile(absolute, 'utf8');
-      texts.set(absolute, pending);
-    }
-    return pending;
-  };
   const files = [...requirementFiles.map((f) => ({ f, constraint: false })), ...constraintFiles.map((f) => ({ f, constraint: true }))];
   for (const { f, constraint } of files) {
     const contents = await readRequirementsFile(f);
@@ -110,10 +80,8 @@ export async function readInstallRequirements(requirementFiles: readonly string[
     out.warnings.push(...contents.warnings.filter((w) => !/not audited|not pinned/.test(w.message)));
     out.options.push(...contents.options.map((o) => ({ name: o.name, value: o.value })));
     for (const entry of contents.requirements) {
-      const text = requirementTextAt(await textOf(entry.file), entry.line);
-      if (text === null) continue;
-      if (constraint || entry.constraint) out.constraints.push(text);
-      else out.requirements.push({ requirement: text, hashes: entry.hashes });
+      if (constraint || entry.constraint) out.constraints.push(entry.text);
+      else out.requirements.push({ requirement: entry.text, hashes: entry.hashes });
     }
     // Bare wheel paths and URLs: the install recognises them (see directWheel.ts).
     for (const reference of contents.references) if (!reference.constraint) out.requirements.push({ requirement: reference.text, hashes: reference.hashes });

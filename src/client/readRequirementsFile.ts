@@ -1,9 +1,9 @@
 /**
  * Reads pip requirements files (`requirements.txt`) far enough to know which project versions
  * they install: PEP 508 requirements, pins with `==`/`===`, comments, `\` line continuations,
- * `-r`/`-c` includes relative to the including file, and the option lines pip understands
- * (recorded or ignored, never fatal). Not a pip replacement: environment variables are not
- * expanded and markers are kept, not evaluated.
+ * `-r`/`-c` includes relative to the including file, `${NAME}` environment variables, UTF-16
+ * files with a byte-order mark, and the option lines pip understands (recorded; an unknown one is
+ * a fatal warning). Not a pip replacement: markers are kept, not evaluated.
  */
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -17,6 +17,8 @@ import { parseRequirement } from '../standards/requirement.js';
 export interface RequirementsEntry {
   /** The project name as written; compare with `normalizeName`. */
   name: string;
+  /** The whole PEP 508 requirement as the line gives it (specifiers, extras, marker; variables expanded, options removed). */
+  text: string;
   /** The pinned version (`==1.2.3` or `===1.2.3`), or null when the line does not pin one. */
   version: string | null;
   /** 1-based line where the requirement starts. */
@@ -226,6 +228,7 @@ export async function readRequirementsFile(path: string, options: { env?: NodeJS
     const version = parsed.url === null ? pinnedVersion(parsed.specifier.specifiers) : null;
     result.requirements.push({
       name: parsed.name,
+      text: requirement,
       version,
       line: line.number,
       file,
