@@ -50,7 +50,7 @@ import { archivePathFor } from './fetchToCache.js';
 /** One requirement line: PEP 508 text plus the `--hash` options that came with it. */
 export interface InstallRequirement {
   requirement: string;
-  /** `sha256:<hex>` values (other algorithms are ignored). */
+  /** `sha256:<hex>` values (another algorithm is refused, see `sha256sOf`). */
   hashes?: string[];
   /** Set when `requirement` is the path of an editable wheel built from this project folder (PEP 660): it is installed with that folder as its PEP 610 origin. */
   editable?: string;
@@ -225,11 +225,17 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wh
   const indexProvider = createIndexPackageProvider(options.client, { tags: options.interpreter.tags, ...(options.builder === undefined ? {} : { buildMetadata: options.builder.metadata }) });
 
   const directWheels = new Map<string, DirectWheel>();
+  // URL requirements whose marker is false here (`torch @ https://…linux.whl ; sys_platform == "linux"`
+  // on a Mac): never fetched, and left out of the resolution, as pip ignores them.
+  const notHere = new Set<string>();
   const directCache = options.cacheDir ?? join(tmpdir(), 'paved-direct-wheels');
   await Promise.all(
     [...prepared.direct.values()].map(async ({ requirement, hashes, editable }) => {
       const marker = requirement.marker === null ? null : parseRequirement(requirement.text).marker;
-      if (marker !== null && !evaluateMarker(marker, options.interpreter.markerEnvironment)) return;
+      if (marker !== null && !evaluateMarker(marker, options.interpreter.markerEnvironment)) {
+        notHere.add(requirement.text);
+        return;
+      }
       const wheel = await fetchDirectWheel(requirement, { client: options.client, cacheDir: directCache, tags: options.interpreter.tags, hashes });
       // An editable wheel's origin is its project folder, as pip records `pip install -e`.
       directWheels.set(requirement.name, editable === undefined ? wheel : { ...wheel, directUrl: { url: pathToFileURL(editable).href, dir_info: { editable: true } } });
@@ -261,14 +267,8 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wh
   emit({ type: 'resolving', requirements: prepared.requirements.length });
   let resolution: Resolution;
   try {
-    // A URL requirement whose marker is false here (`torch @ https://…linux.whl ; sys_platform == "linux"`
-    // on a Mac) is left out, as pip ignores it; it was never fetched.
-    const applies = (line: string): boolean => {
-      const parsed = parseRequirement(line);
-      return parsed.url === null || parsed.marker === null || evaluateMarker(parsed.marker, options.interpreter.markerEnvironment);
-    };
     resolution = await resolve(
-      prepared.requirements.filter((r) => applies(r.requirement)).map((r) => rootLine(r.requirement, directWheels)),
+      prepared.requirements.filter((r) => !notHere.has(r.requirement)).map((r) => rootLine(r.requirement, directWheels)),
       provider,
       {
         environment: options.interpreter.markerEnvironment,
@@ -657,7 +657,7 @@ async function installWithCache(options: InstallRequirementsOptions, cache: Whee
             direct: wheel.direct !== undefined,
             yanked: wheel.file.yanked !== false,
             requested: wheel.requested,
-            ...(metadata === null ? {} : { requiresDist: metadata.requiresDist, requiresPython: metadata.requiresPython, metadata }),
+            ...(metadata === null ? {} : { metadata }),
           };
         }),
       );

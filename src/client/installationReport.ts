@@ -38,9 +38,7 @@ export interface ReportedDistribution {
   yanked: boolean;
   requested: boolean;
   requestedExtras?: readonly string[];
-  requiresDist?: readonly string[];
-  requiresPython?: string | null;
-  /** The whole core metadata, when read: the report then carries every field of it. */
+  /** The release's core metadata, when read: the report carries every field of it. */
   metadata?: CoreMetadata;
 }
 
@@ -50,14 +48,7 @@ export function buildInstallationReport(items: readonly ReportedDistribution[], 
     version: '1',
     pip_version: tool,
     install: items.map((d): InstallationReportItem => ({
-      metadata: {
-        metadata_version: '2.1',
-        ...(d.metadata === undefined ? {} : coreMetadataJson(d.metadata)),
-        name: d.name,
-        version: d.version,
-        ...(d.requiresDist === undefined ? {} : { requires_dist: [...d.requiresDist] }),
-        ...(d.requiresPython === undefined || d.requiresPython === null ? {} : { requires_python: d.requiresPython }),
-      },
+      metadata: { metadata_version: '2.1', ...(d.metadata === undefined ? {} : coreMetadataJson(d.metadata)), name: d.name, version: d.version },
       download_info: { url: d.url, archive_info: d.sha256 === null ? { hashes: {} } : { hash: `sha256=${d.sha256}`, hashes: { sha256: d.sha256 } } },
       is_direct: d.direct,
       is_yanked: d.yanked,

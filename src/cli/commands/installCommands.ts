@@ -110,11 +110,9 @@ async function workingDirectoryProject(reporter: Reporter): Promise<PyprojectFil
  * The client configuration (see the module comment for precedence). `fileOptions` are the
  * index options read from requirement files.
  */
-async function readClientSettings(flags: ResolveFlags, fileOptions: readonly { name: string; value: string | null }[], reporter: Reporter): Promise<InstallClientSettings> {
+async function readClientSettings(flags: ResolveFlags, fileOptions: readonly { name: string; value: string | null }[], noIndex: boolean, reporter: Reporter): Promise<InstallClientSettings> {
   const fileOption = (...optionNames: string[]): string[] => fileOptions.filter((o) => optionNames.includes(o.name) && o.value !== null).map((o) => o.value as string);
   const project = await workingDirectoryProject(reporter);
-  // pip's --no-index: no index at all, from any source; only find-links folders (and the files named).
-  const noIndex = flags.index === false || fileOptions.some((o) => o.name === '--no-index');
   const indexUrl = flags.indexUrl ?? fileOption('-i', '--index-url')[0];
   const config: ClientConfig = await resolveClientConfig({
     flags: clientConfigFlags(flags, indexUrl),
@@ -145,8 +143,10 @@ async function readSettings(flags: ResolveFlags, names: string[], reporter: Repo
   if (requirements.length === 0 && editables.length === 0) {
     throw new PavedError('PAVED_E_NOTHING_TO_INSTALL', 'no requirements given', { hint: 'Name packages (paved install flask) or give -r requirements.txt.' });
   }
-  const client = await readClientSettings(flags, files.options, reporter);
   const fileSays = (name: string): boolean => files.options.some((o) => o.name === name);
+  // pip's --no-index: no index at all, from any source; only find-links folders (and the files named).
+  const noIndex = flags.index === false || fileSays('--no-index');
+  const client = await readClientSettings(flags, files.options, noIndex, reporter);
   const requireHashes = flags.requireHashes === true || fileSays('--require-hashes') || files.requirements.some((r) => r.hashes.length > 0);
   const namesOwnFile = (line: string): boolean => {
     try {
@@ -163,7 +163,7 @@ async function readSettings(flags: ResolveFlags, names: string[], reporter: Repo
     build: buildSettingsFromFlags(flags),
     requireHashes,
     ...(flags.pre === true || fileSays('--pre') ? { prereleases: 'allow' as const } : {}),
-    allowNoIndex: flags.index === false || fileSays('--no-index') || requirements.every((r) => namesOwnFile(r.requirement)),
+    allowNoIndex: noIndex || requirements.every((r) => namesOwnFile(r.requirement)),
   };
 }
 
@@ -296,7 +296,7 @@ export function registerInstallCommands(program: Command): void {
           const have = versions.get(normalizeName(name));
           if (have === undefined) continue;
           const done = await uninstallDistribution(venv, name);
-          removed.push({ name: have?.name ?? name, version: have?.version ?? '', files: done.removed.length });
+          removed.push({ name: have.name, version: have.version, files: done.removed.length });
         }
         const kept = before.distributions.length - removed.length;
         reporter.result({ installed: [], removed, kept, skipped }, () => removed.map((r) => `- ${r.name} ${r.version} (${r.files} files)`).concat(`${kept} other distributions left in ${shownPath(venv.root)}`).join('\n'));
@@ -325,7 +325,7 @@ export function registerInstallCommands(program: Command): void {
             throw new PavedError('PAVED_E_NO_LOCK', `${flags.lock} does not exist or cannot be read`, { hint: 'Give the path of a pylock.toml (`paved lock` writes one).' });
           }
           const lock = parsePylock(text, lockPath).lock;
-          const settings = await readClientSettings(flags, [], reporter);
+          const settings = await readClientSettings(flags, [], flags.index === false, reporter);
           // Only an explicit --python narrows the download: a wheelhouse is usually for other machines.
           const interpreter = flags.python === undefined ? undefined : await findInterpreter({ python: flags.python, inspect: { cacheDir: settings.cacheDir } });
           // With no index configured the lock's own URLs are all that is needed.
