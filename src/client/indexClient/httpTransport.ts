@@ -14,10 +14,10 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
 import { PavedError, isPavedError } from '../../errors.js';
 import { redactUrl } from '../../standards/urls.js';
-import { decodeUserInfo } from './indexCredentials.js';
+import { userInfoAuthorization } from './indexCredentials.js';
 
 /** How requests are made. */
 export interface TransportSettings {
@@ -162,11 +162,8 @@ class TunnellingAgent extends HttpsAgent {
     // CONNECT names an IPv6 host in brackets (RFC 9110 7.2).
     const target = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? 443}`;
     const headers: Record<string, string> = { Host: target };
-    if (this.proxy.username !== '' || this.proxy.password !== '') {
-      const user = decodeUserInfo(this.proxy.username);
-      const pass = decodeUserInfo(this.proxy.password);
-      headers['Proxy-Authorization'] = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-    }
+    const proxyAuthorization = userInfoAuthorization(this.proxy);
+    if (proxyAuthorization !== null) headers['Proxy-Authorization'] = proxyAuthorization;
     const connectRequest = httpRequest({
       host: socketHost(this.proxy.hostname),
       port: this.proxy.port === '' ? 80 : Number(this.proxy.port),
@@ -206,10 +203,15 @@ class TunnellingAgent extends HttpsAgent {
 export function createHttpTransport(settings: TransportSettings): HttpTransport {
   const agentOptions = { keepAlive: true, maxSockets: settings.maxSockets, scheduling: 'lifo' as const };
   const httpAgent = new HttpAgent(agentOptions);
-  let caRead: { ca: string[] | null } | null = null;
-  const tlsOptions = (): { ca?: string[] } => {
-    caRead ??= { ca: typeof settings.ca === 'function' ? settings.ca() : settings.ca };
-    return caRead.ca === null ? {} : { ca: caRead.ca };
+  // One secure context for every connection: given only `ca`, each TLS connection would parse
+  // the whole bundle again (~43 ms for Node's roots plus the system's, per connection).
+  let contextMade: { secureContext?: SecureContext } | null = null;
+  const tlsOptions = (): { secureContext?: SecureContext } => {
+    if (contextMade === null) {
+      const ca = typeof settings.ca === 'function' ? settings.ca() : settings.ca;
+      contextMade = ca === null ? {} : { secureContext: createSecureContext({ ca }) };
+    }
+    return contextMade;
   };
   let httpsAgentMade: HttpsAgent | null = null;
   const httpsAgent = (): HttpsAgent => (httpsAgentMade ??= new HttpsAgent({ ...agentOptions, ...tlsOptions() }));
@@ -229,8 +231,7 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
       const requestHeaders: Record<string, string> = { 'User-Agent': settings.userAgent, ...headers };
       // Credentials written into the URL itself (a wheel named `name @ https://user:token@host/…`)
       // are its own; otherwise the index's, or those carried over an http → https redirect.
-      const ownCredentials = url.username !== '' || url.password !== '' ? `Basic ${Buffer.from(`${decodeUserInfo(url.username)}:${decodeUserInfo(url.password)}`).toString('base64')}` : null;
-      const authorization = ownCredentials ?? settings.authorizationFor(url) ?? carried;
+      const authorization = userInfoAuthorization(url) ?? settings.authorizationFor(url) ?? carried;
       if (authorization !== null) requestHeaders['Authorization'] = authorization;
       const proxy = settings.proxyFor(url);
       const target = new URL(url.href);
@@ -242,22 +243,21 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
       if (url.protocol === 'https:') {
         send = httpsRequest;
         options = {
-          host: target.hostname.replace(/^\[|\]$/g, ''),
+          host: socketHost(target.hostname),
           port: target.port === '' ? 443 : Number(target.port),
           path: `${target.pathname}${target.search}`,
           agent: proxy === null ? httpsAgent() : tunnelFor(proxy),
         };
       } else if (proxy !== null) {
         send = httpRequest;
-        if (proxy.username !== '' || proxy.password !== '') {
-          requestHeaders['Proxy-Authorization'] = `Basic ${Buffer.from(`${decodeUserInfo(proxy.username)}:${decodeUserInfo(proxy.password)}`).toString('base64')}`;
-        }
+        const proxyAuthorization = userInfoAuthorization(proxy);
+        if (proxyAuthorization !== null) requestHeaders['Proxy-Authorization'] = proxyAuthorization;
         requestHeaders['Host'] = target.host;
-        options = { host: proxy.hostname, port: proxy.port === '' ? 80 : Number(proxy.port), path: target.href, agent: httpAgent };
+        options = { host: socketHost(proxy.hostname), port: proxy.port === '' ? 80 : Number(proxy.port), path: target.href, agent: httpAgent };
       } else {
         send = httpRequest;
         options = {
-          host: target.hostname.replace(/^\[|\]$/g, ''),
+          host: socketHost(target.hostname),
           port: target.port === '' ? 80 : Number(target.port),
           path: `${target.pathname}${target.search}`,
           agent: httpAgent,
@@ -312,7 +312,8 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
         throw new PavedError('PAVED_E_SERVER', `${redactUrl(url)} redirects to a ${next.protocol} URL`, { hint: 'An index may only redirect to http(s).' });
       }
-      const upgrade = url.protocol === 'http:' && next.protocol === 'https:' && url.hostname === next.hostname && (url.port === '' || url.port === '80') && (next.port === '' || next.port === '443');
+      // Default ports only (a URL's port is '' there): another port may be another service.
+      const upgrade = url.protocol === 'http:' && next.protocol === 'https:' && url.hostname === next.hostname && url.port === '' && next.port === '';
       carried = upgrade ? (settings.authorizationFor(url) ?? carried) : next.origin === url.origin ? carried : null;
       url = next;
     }

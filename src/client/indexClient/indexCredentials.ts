@@ -141,7 +141,7 @@ function readNetrc(path: string | null): NetrcEntry[] {
 }
 
 /** A URL's user info as written: percent-decoded, or as it is where it is not valid percent-encoding (a literal `%` in a password, as pip accepts). */
-export function decodeUserInfo(text: string): string {
+function decodeUserInfo(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
@@ -160,6 +160,12 @@ export function credentialScope(url: URL): string {
 
 function basic(credentials: BasicCredentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+
+/** The Basic authorization a URL's own user info stands for (an index, a proxy or a file URL), or null when it has none. */
+export function userInfoAuthorization(url: URL): string | null {
+  if (url.username === '' && url.password === '') return null;
+  return basic({ username: decodeUserInfo(url.username), password: decodeUserInfo(url.password) });
 }
 
 /**
@@ -193,7 +199,7 @@ export function createCredentialLookup(
     service.username = '';
     service.password = '';
     if (url.username !== '' || url.password !== '') {
-      const authorization = basic({ username: decodeUserInfo(url.username), password: decodeUserInfo(url.password) });
+      const authorization = userInfoAuthorization(url) as string;
       if (url.password !== '') scoped.push({ origin, scope: credentialScope(url), authorization });
       // The first index URL of an origin with user info decides for the rest of the origin.
       if (!byOrigin.has(origin) || byOrigin.get(origin) === null) {
