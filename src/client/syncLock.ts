@@ -26,7 +26,7 @@ import { createSdistBuilder, type SdistBuildEvent, type SdistBuilder, type Sdist
 import { fetchToCache } from './fetchToCache.js';
 import { locateLockedFile, lockedSha256, verifiedAgainstLock } from './fetchLockedFile.js';
 import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
-import { findInterpreter, interpreterMismatch, type PythonInterpreter } from '../installer/interpreter.js';
+import { findInterpreter, interpreterMismatch, pythonAdmits, type PythonInterpreter } from '../installer/interpreter.js';
 import type { KnownEnvironment } from '../installer/checkEnvironment.js';
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
 import { runBounded } from '../installer/runBounded.js';
@@ -38,9 +38,8 @@ import type { Pylock } from '../project/pylockModel.js';
 import { selectPackagesForEnvironment, type SelectedPackage } from '../project/selectLockedPackages.js';
 import { normalizeName } from '../standards/names.js';
 import { parseRequirement } from '../standards/requirement.js';
-import { parseSpecifierSet } from '../standards/specifier.js';
 import { tagToString } from '../standards/tags.js';
-import { normalizeVersion, tryParseVersion } from '../standards/version.js';
+import { normalizeVersion } from '../standards/version.js';
 import { parseWheelFilename } from '../standards/wheelFilename.js';
 
 /** What syncing a lock reports while it works; the CLI's reporter renders these. */
@@ -161,8 +160,7 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
   if (existsSync(join(venvDir, 'pyvenv.cfg'))) {
     const existing = await openVenv(venvDir, { cacheDir });
     replacing = options.python === undefined ? null : await interpreterMismatch(existing.interpreter, options.python, { cacheDir });
-    const version = tryParseVersion(existing.interpreter.version);
-    if (replacing === null && options.lock.requiresPython !== null && (version === null || !parseSpecifierSet(options.lock.requiresPython).contains(version, { prereleases: true }))) {
+    if (replacing === null && !pythonAdmits(options.lock.requiresPython, existing.interpreter)) {
       replacing = `its Python ${existing.interpreter.version} is outside the lock's requires-python ${options.lock.requiresPython}`;
     }
     if (replacing === null) {

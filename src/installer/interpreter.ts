@@ -465,17 +465,20 @@ export async function interpreterMismatch(have: PythonInterpreter, request: stri
   return real(asked.baseExecutable) === real(have.baseExecutable) ? null : `it runs ${have.baseExecutable} (Python ${have.version}), not ${trimmed} (Python ${asked.version})`;
 }
 
+/** True when a `requires-python` specifier set (none or empty: anything) admits the interpreter's version, pre-releases included. */
+export function pythonAdmits(requiresPython: string | null, interpreter: PythonInterpreter): boolean {
+  if (requiresPython === null || requiresPython.trim() === '') return true;
+  const version = tryParseVersion(interpreter.version);
+  return version !== null && parseSpecifierSet(requiresPython).contains(version, { prereleases: true });
+}
+
 /**
  * The newest interpreter matching `python` (a version prefix or a path) and `requiresPython`.
  * Throws `PAVED_E_NO_INTERPRETER` naming what was found when none matches.
  */
 export async function findInterpreter(options: FindInterpreterOptions = {}): Promise<PythonInterpreter> {
-  const requires = options.requiresPython === undefined || options.requiresPython.trim() === '' ? null : parseSpecifierSet(options.requiresPython);
   const request = options.python?.trim();
-  const admits = (interpreter: PythonInterpreter): boolean => {
-    const version = tryParseVersion(interpreter.version);
-    return requires === null || (version !== null && requires.contains(version, { prereleases: true }));
-  };
+  const admits = (interpreter: PythonInterpreter): boolean => pythonAdmits(options.requiresPython ?? null, interpreter);
   if (request !== undefined && request.includes('/')) {
     const interpreter = await inspectInterpreter(request, options.inspect);
     if (!admits(interpreter)) {
@@ -510,7 +513,7 @@ export async function findInterpreter(options: FindInterpreterOptions = {}): Pro
   const all = await inspectCandidates(candidates, options);
   const chosen = choose(all);
   if (chosen === undefined) {
-    const wanted = [request === undefined || request === '' ? null : `Python ${request}`, requires === null ? null : `requires-python ${options.requiresPython}`].filter((x) => x !== null).join(' and ');
+    const wanted = [request === undefined || request === '' ? null : `Python ${request}`, options.requiresPython === undefined || options.requiresPython.trim() === '' ? null : `requires-python ${options.requiresPython}`].filter((x) => x !== null).join(' and ');
     const seen = all.map((interpreter) => `${interpreter.version} (${interpreter.path})`).join(', ') || 'none';
     throw new PavedError('PAVED_E_NO_INTERPRETER', `no Python interpreter matches ${wanted || 'the request'}; found: ${seen}`, {
       hint: 'Install a matching Python (with pyenv or the system package manager) or point --python at one.',
