@@ -30,6 +30,8 @@ export interface IndexPackageProvider extends PackageProvider {
   bestWheel(name: string, version: Version, allowedSha256?: readonly string[]): Promise<IndexFile | null>;
   /** Releases never offered to the resolver, in the order they were met. */
   skipped(): SkippedRelease[];
+  /** Projects no index (nor find-links folder) has at all, in the order they were asked for. */
+  notFound(): string[];
   /** The sdist of a release (non-yanked first), or null; only known with `buildMetadata`. */
   bestSdist(name: string, version: Version): Promise<IndexFile | null>;
   /** Every file of a release (all platforms, sdist included) and the index that served the project, for a lockfile. */
@@ -49,6 +51,16 @@ export interface IndexPackageProviderOptions {
    * release with no usable wheel but an sdist is offered, its dependencies from this metadata.
    */
   buildMetadata?: (sdist: IndexFile) => Promise<CoreMetadata>;
+}
+
+/** What a failed resolution adds about projects no index has: most often a misspelt name or a missing index. */
+export function notFoundNote(names: readonly string[]): { note: string; hint: string } | null {
+  if (names.length === 0) return null;
+  const one = names.length === 1;
+  return {
+    note: `\n${names.join(', ')} ${one ? 'is' : 'are'} not on any index (nor in any find-links folder) this command used.`,
+    hint: `Check the spelling of ${names.join(', ')}, or add the index that has ${one ? 'it' : 'them'} (--extra-index-url, or extra-index-url in [tool.paved]).`,
+  };
 }
 
 /** Universal mode's order of wheels for reading metadata: pure `py3-none-any` first, then the rest by name. */
@@ -85,6 +97,7 @@ export function createIndexPackageProvider(client: IndexClient, options: IndexPa
   const priority = options.tags === null ? null : tagPriority(options.tags);
   const releases = new Map<string, Promise<Map<string, Release>>>();
   const skipped: SkippedRelease[] = [];
+  const notFound: string[] = [];
   const indexOf = new Map<string, string | null>();
   // Sdists by name and version, kept only when they can be built (`buildMetadata`).
   const sdists = new Map<string, Map<string, { version: Version; sdist: IndexFile }>>();
@@ -98,6 +111,7 @@ export function createIndexPackageProvider(client: IndexClient, options: IndexPa
   const loadReleases = async (name: string): Promise<Map<string, Release>> => {
     const project = await client.getProject(name);
     indexOf.set(name, project.index);
+    if (project.index === null && project.files.length === 0) notFound.push(name);
     const byVersion = new Map<string, { version: Version; wheels: { file: IndexFile; rank: number }[]; files: IndexFile[]; hasSdist: boolean; hasWheel: boolean }>();
     for (const file of project.files) {
       const version = tryParseVersion(file.version);
@@ -171,6 +185,7 @@ export function createIndexPackageProvider(client: IndexClient, options: IndexPa
     },
     bestWheel,
     skipped: () => [...skipped],
+    notFound: () => [...notFound],
     async bestSdist(name, version) {
       await releasesOf(name);
       return sdists.get(name)?.get(version.toString())?.sdist ?? null;

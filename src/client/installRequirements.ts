@@ -23,7 +23,7 @@ import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PavedError, isPavedError } from '../errors.js';
 import type { DownloadResult, IndexClient, IndexFile } from './indexClient/indexClient.js';
-import { createIndexPackageProvider, type SkippedRelease } from './indexPackageProvider.js';
+import { createIndexPackageProvider, notFoundNote, type SkippedRelease } from './indexPackageProvider.js';
 import { sdistBuilderFor, type SdistBuildEvent, type SdistBuilder, type SdistBuildSettings } from './buildSdist.js';
 import { fetchDirectWheel, parseDirectRequirement, type DirectRequirement, type DirectWheel } from './directWheel.js';
 import { buildInstallationReport, type InstallationReport } from './installationReport.js';
@@ -285,8 +285,11 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wh
     );
   } catch (error) {
     if (isPavedError(error, 'PAVED_E_NO_SOLUTION')) {
-      throw new PavedError('PAVED_E_NO_SOLUTION', `${error.message}${skippedNote(indexProvider.skipped())}`, {
-        ...(error.hint === undefined ? {} : { hint: error.hint }),
+      const missing = notFoundNote(indexProvider.notFound());
+      const hint = missing?.hint ?? error.hint;
+      throw new PavedError('PAVED_E_NO_SOLUTION', `${error.message}${missing?.note ?? ''}${skippedNote(indexProvider.skipped())}`, {
+        ...(hint === undefined ? {} : { hint }),
+        ...(error.details === undefined ? {} : { details: { ...error.details, notFound: indexProvider.notFound() } }),
         cause: error,
       });
     }

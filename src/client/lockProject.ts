@@ -33,7 +33,7 @@ import { redactUrl } from '../standards/urls.js';
 import { wheelMarker } from '../standards/wheelEnvironments.js';
 import { compareVersions, tryParseVersion, type Version } from '../standards/version.js';
 import type { IndexClient, IndexFile } from './indexClient/indexClient.js';
-import { createIndexPackageProvider, type IndexPackageProvider } from './indexPackageProvider.js';
+import { createIndexPackageProvider, notFoundNote, type IndexPackageProvider } from './indexPackageProvider.js';
 import { createSdistBuilder, type SdistBuildEvent, type SdistBuilder, type SdistBuildSettings } from './buildSdist.js';
 
 /** What locking reports while it works. */
@@ -232,6 +232,11 @@ async function resolveForLock(
     const notes: string[] = [];
     const hints: string[] = [];
     const list = (items: string[]): string => `${items.slice(0, 12).join(', ')}${items.length > 12 ? `, and ${items.length - 12} more` : ''}`;
+    const missing = notFoundNote(provider.notFound());
+    if (missing !== null) {
+      notes.push(missing.note.trimStart());
+      hints.push(missing.hint);
+    }
     const sdistOnly = provider.skipped().filter((s) => s.reason === 'sdist-only');
     if (sdistOnly.length > 0) {
       // Say which releases building would have made available.
@@ -255,7 +260,7 @@ async function resolveForLock(
     if (notes.length === 0) throw error;
     throw new PavedError('PAVED_E_NO_SOLUTION', `${error.message}\n${notes.join('\n')}`, {
       hint: hints.join(' '),
-      details: { sdistOnly: sdistOnly.map((s) => ({ name: s.name, version: s.version })), leftOut: Object.fromEntries([...leftOut].map(([name, versions]) => [name, Object.fromEntries([...versions].map(([v, where]) => [v, [...where]]))])) },
+      details: { ...error.details, notFound: provider.notFound(), sdistOnly: sdistOnly.map((s) => ({ name: s.name, version: s.version })), leftOut: Object.fromEntries([...leftOut].map(([name, versions]) => [name, Object.fromEntries([...versions].map(([v, where]) => [v, [...where]]))])) },
       cause: error,
     });
   }

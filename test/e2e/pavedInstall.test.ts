@@ -122,6 +122,16 @@ describe('paved install / uninstall / download', () => {
     assert.ok(!existsSync(venv), 'no environment is left behind');
   });
 
+  it('says which requested project no index has, instead of only that no version fits', { timeout: 60_000 }, async () => {
+    const venv = join(work, 'misspelt-venv');
+    const r = await paved(['install', 'rich', 'flaskk', '--index-url', index, '--target-venv', venv, '--python', PYTHON, '--cache-dir', cache]);
+    assert.equal(r.code, 1, describeRun(r));
+    assert.match(r.stderr, /flaskk is not on any index/);
+    assert.doesNotMatch(r.stderr, /rich is not/);
+    assert.match(r.stderr, /hint: Check the spelling of flaskk/);
+    assert.ok(!existsSync(venv));
+  });
+
   it('--require-hashes refuses a wrong hash and an unpinned line, installing nothing', { timeout: 60_000 }, async () => {
     const venv = join(work, 'hash-venv');
     const reqs = join(work, 'hashed.txt');

@@ -385,4 +385,14 @@ describe('locking from the history corpus', () => {
     // The old lock is left as it was.
     assert.deepEqual(parsePylock(await readFile(join(project, 'pylock.toml'), 'utf8')).lock.packages.length, 3);
   });
+
+  it('names a dependency no index has (a misspelt name) and says what to do', { timeout: 60_000 }, async () => {
+    const project = join(work, 'misspelt');
+    await writeProject(project, `[project]\nname = "misspelt"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["wheel", "setuptoolz"]\n`);
+    const env = { PAVED_INDEX_URL: `${server.url}/simple/`, PAVED_CACHE_DIR: join(work, 'cache') };
+    const r = await paved(['lock', '--project', project], { env });
+    assert.equal(r.code, 1, describeRun(r));
+    assert.match(r.stderr, /setuptoolz is not on any index/);
+    assert.match(r.stderr, /hint: Check the spelling of setuptoolz/);
+  });
 });
