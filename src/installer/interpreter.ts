@@ -424,6 +424,11 @@ export interface FindInterpreterOptions extends FindInterpretersOptions {
   python?: string;
   /** A PEP 440 specifier set the interpreter's version must satisfy (`requires-python`). */
   requiresPython?: string;
+  /**
+   * How well a matching interpreter suits the caller, lower is better (e.g. 0 when a lock has a
+   * wheel of every package for it): the newest of the best-ranked is chosen. Not asked of a path.
+   */
+  rank?: (interpreter: PythonInterpreter) => number;
 }
 
 function matchesVersionRequest(interpreter: PythonInterpreter, request: string): boolean {
@@ -473,8 +478,8 @@ export function pythonAdmits(requiresPython: string | null, interpreter: PythonI
 }
 
 /**
- * The newest interpreter matching `python` (a version prefix or a path) and `requiresPython`.
- * Throws `PAVED_E_NO_INTERPRETER` naming what was found when none matches.
+ * The newest interpreter matching `python` (a version prefix or a path) and `requiresPython`
+ * (the best by `rank` first, when given). Throws `PAVED_E_NO_INTERPRETER` naming what was found when none matches.
  */
 export async function findInterpreter(options: FindInterpreterOptions = {}): Promise<PythonInterpreter> {
   const request = options.python?.trim();
@@ -493,7 +498,10 @@ export async function findInterpreter(options: FindInterpreterOptions = {}): Pro
   }
   const choose = (found: PythonInterpreter[]): PythonInterpreter | undefined => {
     const matching = found.filter((interpreter) => (request === undefined || request === '' || matchesVersionRequest(interpreter, request)) && admits(interpreter));
-    return options.venv !== undefined && matching[0]?.path === join(options.venv, 'bin', 'python') ? matching[0] : matching.sort((a, b) => compareVersions(b.version, a.version))[0];
+    if (options.venv !== undefined && matching[0]?.path === join(options.venv, 'bin', 'python')) return matching[0];
+    const rank = options.rank;
+    const ranks = new Map(rank === undefined ? [] : matching.map((interpreter) => [interpreter, rank(interpreter)]));
+    return matching.sort((a, b) => (ranks.get(a) ?? 0) - (ranks.get(b) ?? 0) || compareVersions(b.version, a.version))[0];
   };
   const candidates = await listInterpreterCandidates(options);
   if (request !== undefined && request !== '') {

@@ -104,6 +104,19 @@ describe('interpreter discovery and inspection', () => {
     assert.equal((await findInterpreter({ python: python311 })).path, python311);
   });
 
+  it('chooses the newest of the best-ranked interpreters when the caller ranks them', async () => {
+    const all = await findInterpreters();
+    const newest = all[0];
+    const older = all.find((i) => i.version !== newest?.version && i.versionInfo[0] === 3);
+    assert.ok(newest !== undefined && older !== undefined, `this machine has two Pythons 3 (pyenv): ${all.map((i) => i.version).join(', ')}`);
+    const chosen = await findInterpreter({ rank: (i) => (i.version === older.version ? 0 : 1) });
+    assert.equal(chosen.version, older.version);
+    // A rank nothing meets better than the rest leaves the newest.
+    assert.equal((await findInterpreter({ rank: () => 1 })).version, newest.version);
+    // The request still decides which interpreters are ranked at all.
+    assert.match((await findInterpreter({ python: '3.11', rank: (i) => (i.version === older.version ? 0 : 1) })).version, /^3\.11\./);
+  });
+
   const failures: [string, Parameters<typeof findInterpreter>[0], string][] = [
     ['no such version', { python: '2.9' }, 'PAVED_E_NO_INTERPRETER'],
     ['unsatisfiable requires-python', { requiresPython: '>=4' }, 'PAVED_E_NO_INTERPRETER'],
