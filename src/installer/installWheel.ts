@@ -8,13 +8,13 @@
  * name and renamed into place last, so an interrupted install is never seen as installed; a
  * failed one removes what it placed.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, constants as fsConstants, linkSync, lstatSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { copyFile, lstat, readdir, readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PavedError } from '../errors.js';
 import { normalizeName } from '../standards/names.js';
+import { createBytecodeCompiler, type BytecodeCompiler } from './bytecodeCompiler.js';
 import type { Venv } from './createVenv.js';
 import { parseRecord, renderRecord, type RecordEntry } from './record.js';
 import { unsafeMemberReason, type UnpackedWheel } from './wheelCache.js';
@@ -56,8 +56,8 @@ export interface InstallWheelOptions {
   compile?: boolean;
   /** Default `hardlink`, falling back to a reflink, then a copy. */
   linkMode?: LinkMode;
-  /** Bytecode compilation is stopped after this long; default 5 minutes. */
-  compileTimeoutMs?: number;
+  /** The processes compiling with `compile` (a sync shares one across its wheels); without it, some are started for this wheel. */
+  compiler?: BytecodeCompiler;
   /**
    * The `.dist-info` directories of this project already in the environment, removed first,
    * when the caller knows them (`[]`: none); otherwise site-packages is scanned for them.
@@ -223,24 +223,6 @@ function insideDir(path: string, dir: string): boolean {
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
-function runCompileAll(python: string, files: string[], timeoutMs: number): Promise<void> {
-  return new Promise((resolveRun) => {
-    const child = spawn(python, ['-I', '-m', 'compileall', '-q', '-j', '0', '-i', '-'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    // Syntax errors in some files (Python 2 leftovers) are not install failures, as with pip.
-    child.on('error', () => {
-      clearTimeout(timer);
-      resolveRun();
-    });
-    child.on('close', () => {
-      clearTimeout(timer);
-      resolveRun();
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(files.map((f) => `${f}\n`).join(''));
-  });
-}
-
 /** Finds installed `.dist-info` directories of `name` (normalised comparison) in `dir`. */
 async function findDistInfos(dir: string, name: string): Promise<string[]> {
   let entries: string[];
@@ -361,7 +343,11 @@ export async function installWheel(venv: Venv, wheel: UnpackedWheel, options: In
     }
 
     if (options.compile === true && pyFiles.length > 0) {
-      await runCompileAll(venv.python, pyFiles, options.compileTimeoutMs ?? 300_000);
+      if (options.compiler !== undefined) await options.compiler.compile(pyFiles);
+      else {
+        const compiler = createBytecodeCompiler(venv.python);
+        await compiler.compile(pyFiles).finally(() => compiler.close());
+      }
       for (const py of pyFiles) {
         const pyc = join(dirname(py), '__pycache__', `${py.slice(dirname(py).length + 1, -3)}.${venv.interpreter.cacheTag}.pyc`);
         try {

@@ -8,6 +8,7 @@
 import { PavedError } from '../errors.js';
 import { normalizeName } from '../standards/names.js';
 import { normalizeVersion } from '../standards/version.js';
+import { createBytecodeCompiler } from './bytecodeCompiler.js';
 import type { Venv } from './createVenv.js';
 import { installWheel, uninstallDistInfo, type DirectUrl, type LinkMode } from './installWheel.js';
 import { readInstalledDistributions, type InstalledDistribution } from './readInstalledDistributions.js';
@@ -188,10 +189,12 @@ export async function syncVenv(venv: Venv, wanted: readonly WantedDistribution[]
     emit({ type: 'unpacked', name: step.name, version: step.version, sha256: wheel.sha256 });
     return wheel;
   };
+  // One set of compiling processes for every wheel (closed below, however the sync ends).
+  const compiler = options.compile === true && toInstall.length > 0 ? createBytecodeCompiler(venv.python) : null;
   const placed: InstalledDistribution[] = [];
   const install = async (step: (typeof toInstall)[number], wheel: UnpackedWheel): Promise<void> => {
     const installed = await installWheel(venv, wheel, {
-      ...(options.compile === undefined ? {} : { compile: options.compile }),
+      ...(compiler === null ? {} : { compile: true, compiler }),
       ...(options.linkMode === undefined ? {} : { linkMode: options.linkMode }),
       ...(step.wanted.directUrl === undefined ? {} : { directUrl: step.wanted.directUrl }),
       ...(step.wanted.requested === undefined ? {} : { requested: step.wanted.requested }),
@@ -221,25 +224,29 @@ export async function syncVenv(venv: Venv, wanted: readonly WantedDistribution[]
       emit({ type: 'removed', name: step.name, version: step.version, files: files.length });
     });
 
-  if (options.installAsArriving === true) {
-    await removeAll();
-    // Every wheel is waited for at once (they arrive in any order); `concurrency` bounds only
-    // the installing. After a failure nothing more is installed: the caller discards the environment.
-    const installing = createLimiter(concurrency);
-    let failed = false;
-    await runBounded(toInstall, toInstall.length, async (step) => {
-      try {
-        const wheel = await unpack(step);
-        if (!failed) await installing.run(() => (failed ? Promise.resolve() : install(step, wheel)));
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    });
-  } else {
-    await runBounded(toInstall, concurrency, async (step) => void (await unpack(step)));
-    await removeAll();
-    await runBounded(toInstall, concurrency, (step) => install(step, unpacked.get(normalizeName(step.name)) as UnpackedWheel));
+  try {
+    if (options.installAsArriving === true) {
+      await removeAll();
+      // Every wheel is waited for at once (they arrive in any order); `concurrency` bounds only
+      // the installing. After a failure nothing more is installed: the caller discards the environment.
+      const installing = createLimiter(concurrency);
+      let failed = false;
+      await runBounded(toInstall, toInstall.length, async (step) => {
+        try {
+          const wheel = await unpack(step);
+          if (!failed) await installing.run(() => (failed ? Promise.resolve() : install(step, wheel)));
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      });
+    } else {
+      await runBounded(toInstall, concurrency, async (step) => void (await unpack(step)));
+      await removeAll();
+      await runBounded(toInstall, concurrency, (step) => install(step, unpacked.get(normalizeName(step.name)) as UnpackedWheel));
+    }
+  } finally {
+    await compiler?.close();
   }
   result.installed.sort();
   result.upgraded.sort();
