@@ -174,6 +174,15 @@ const TASKS: Task[] = [
     expectInstalled: true,
   },
   {
+    // Both tools byte-compile: pip by default, paved with --compile.
+    id: 'install (both compile)',
+    pipArgs: (c) => ['install', '--index-url', c.indexUrl, '--cache-dir', c.cacheDir, ...c.set.requirements],
+    pavedArgs: (c) => ['install', '--compile', '--index-url', c.indexUrl, '--target-venv', c.venvDir, '--python', '3.11', '--cache-dir', c.cacheDir, ...c.set.requirements],
+    missing: '',
+    pipNeedsVenv: true,
+    expectInstalled: true,
+  },
+  {
     id: 'resolve only',
     pipArgs: (c) => ['install', '--dry-run', '--ignore-installed', '--report', '-', '--quiet', '--index-url', c.indexUrl, '--cache-dir', c.cacheDir, ...c.set.requirements],
     pavedArgs: (c, help) => (help.installDryRun ? ['install', '--dry-run', '--index-url', c.indexUrl, '--target-venv', c.venvDir, '--python', '3.11', '--cache-dir', c.cacheDir, ...c.set.requirements] : null),
