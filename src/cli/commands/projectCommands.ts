@@ -16,6 +16,7 @@ import type { IndexClient } from '../../client/indexClient/indexClient.js';
 import { lockProject, type LockEvent } from '../../client/lockProject.js';
 import { ensureScriptEnvironment, type ScriptEnvironmentEvent } from '../../client/scriptEnvironment.js';
 import { syncLock, type SyncLockResult } from '../../client/syncLock.js';
+import type { DirectoryLockEvent } from '../../installer/directoryLock.js';
 import { findInterpreter } from '../../installer/interpreter.js';
 import { resolveClientConfig, type ClientConfig } from '../../project/clientConfig.js';
 import { addRequirements, removeRequirements, type DependencyTarget } from '../../project/editPyproject.js';
@@ -195,19 +196,30 @@ function lockProgress(reporter: Reporter, global: GlobalOptions): (event: LockEv
  * and installs as progress, and (with `--json` or `--verbose`) whether the environment was built
  * or reused.
  */
+/**
+ * Renders the lock on an environment: waiting for another paved process that works on it as
+ * progress (`doing`: what that process does, e.g. "building this script environment"), a stale
+ * lock broken as a warning.
+ */
+function renderEnvironmentLock(reporter: Reporter, doing: string): (event: DirectoryLockEvent) => void {
+  return (e) => {
+    if (e.type === 'lock-waiting') {
+      const who = e.holder === null ? 'another paved process' : `paved process ${e.holder.pid}`;
+      reporter.progress(0, 1, `waiting for ${who} ${doing} (${Math.round(e.waitedMs / 1000)}s)`);
+    } else if (e.type === 'lock-broken') {
+      const why = e.reason === 'dead-process' ? `its process ${e.holder?.pid ?? ''} is gone` : e.reason === 'expired' ? `it is older than the stale limit (since ${e.holder?.created ?? '?'})` : 'it was unreadable';
+      reporter.warn(`removed the stale lock ${e.lockFile}: ${why}`, { lockFile: e.lockFile, reason: e.reason });
+    }
+  };
+}
+
 function scriptEnvironmentProgress(reporter: Reporter, global: GlobalOptions): (event: ScriptEnvironmentEvent) => void {
   const install = installProgress(reporter, global, { quietCreated: true });
+  const lock = renderEnvironmentLock(reporter, 'building this script environment');
   const detail = reporter.json || global.verbose;
   return (event) => {
     if (event.type === 'lock') {
-      const e = event.event;
-      if (e.type === 'lock-waiting') {
-        const who = e.holder === null ? 'another paved process' : `paved process ${e.holder.pid}`;
-        reporter.progress(0, 1, `waiting for ${who} building this script environment (${Math.round(e.waitedMs / 1000)}s)`);
-      } else if (e.type === 'lock-broken') {
-        const why = e.reason === 'dead-process' ? `its process ${e.holder?.pid ?? ''} is gone` : e.reason === 'expired' ? `it is older than the stale limit (since ${e.holder?.created ?? '?'})` : 'it was unreadable';
-        reporter.warn(`removed the stale lock ${e.lockFile}: ${why}`, { lockFile: e.lockFile, reason: e.reason });
-      }
+      lock(event.event);
     } else if (event.type === 'script-environment-building') {
       if (detail) reporter.info(`building the script environment ${event.path} (Python ${event.pythonVersion}, ${event.requirements} requirements)`, { event: event.type, path: event.path });
     } else if (event.type === 'script-environment-ready') {
@@ -309,6 +321,9 @@ function selectedExtrasAndGroups(flags: SyncFlags, lock: Pylock, config: ClientC
 
 async function syncProject(project: OpenProject, client: IndexClient, lock: Pylock, flags: SyncFlags, reporter: Reporter, global: GlobalOptions): Promise<SyncLockResult> {
   const { extras, groups } = selectedExtrasAndGroups(flags, lock, project.config);
+  const install = installProgress(reporter, global);
+  // Shown when another paved syncs .venv (a second terminal): this one waits, then finds it current.
+  const venvLock = renderEnvironmentLock(reporter, `syncing ${shownPath(project.venvDir)}`);
   return syncLock({
     lock,
     lockDir: project.root,
@@ -324,7 +339,7 @@ async function syncProject(project: OpenProject, client: IndexClient, lock: Pylo
     build: project.build,
     compile: flags.compile === true,
     ...(installsProject(project, flags) && project.pyproject.project !== null ? { editableProject: { dir: project.root, name: project.pyproject.project.name, version: project.pyproject.project.version } } : {}),
-    onEvent: installProgress(reporter, global),
+    onEvent: (event) => (event.type === 'lock' ? venvLock(event.event) : install(event)),
   });
 }
 
