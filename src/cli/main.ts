@@ -125,7 +125,7 @@ async function main(argv: string[]): Promise<void> {
         createReporter({ json, ...(name === 'run' ? { stdout: process.stderr } : {}) }).failure(usageError(error, known), false);
       }
     } else {
-      process.exitCode = createReporter({ json }).failure(error, separated.includes('--verbose'));
+      process.exitCode = createReporter({ json, ...(name === 'run' ? { stdout: process.stderr } : {}) }).failure(error, separated.includes('--verbose'));
     }
   }
   // Done: exit at once instead of letting Node tear the heap down first, which takes ~0.1 s

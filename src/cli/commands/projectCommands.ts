@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { constants, homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PavedError } from '../../errors.js';
@@ -521,7 +521,8 @@ function runIn(venvDir: string | null, command: string, args: string[]): Promise
         }),
       );
     });
-    child.on('exit', (code, signal) => resolveExit(code ?? (signal === null ? 1 : 128 + 15)));
+    // Killed by a signal: 128 + its number, as a shell reports it (SIGKILL 137, SIGINT 130).
+    child.on('exit', (code, signal) => resolveExit(code ?? (signal === null ? 1 : 128 + (constants.signals[signal] ?? 15))));
   });
 }
 
