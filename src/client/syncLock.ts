@@ -21,7 +21,6 @@
  * inter-process lock on it (`<venv>.lock` beside it, see `directoryLock.ts`). The second sync
  * waits, then finds the environment current and changes nothing. A dry run takes no lock.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
@@ -41,6 +40,7 @@ import { readDirectUrl } from '../installer/installWheel.js';
 import { syncVenv, type SyncEvent, type SyncPlan, type WantedDistribution } from '../installer/syncVenv.js';
 import { withInstallingWheelCache, type WheelCache } from '../installer/wheelCache.js';
 import { writeAtomically } from '../installer/writeAtomically.js';
+import { buildInputsDigest, DEFAULT_BUILD_INPUTS } from '../project/buildInputs.js';
 import type { Pylock } from '../project/pylockModel.js';
 import { selectPackagesForEnvironment, type SelectedPackage } from '../project/selectLockedPackages.js';
 import { normalizeName } from '../standards/names.js';
@@ -92,15 +92,22 @@ export interface SyncLockOptions {
   compile?: boolean;
   /** Parallel downloads; default 16. */
   concurrency?: number;
+  /** How long to wait for another process syncing the same environment, and when its lock counts as abandoned. */
+  venvLock?: Pick<DirectoryLockOptions, 'timeoutMs' | 'staleMs'>;
   /**
    * The project itself, installed in editable mode (PEP 660) besides what the lock selects, as
    * uv and Poetry do for a project with a `[build-system]`. Its editable wheel is built (in an
    * isolated build environment from the same indexes) when it is not installed, was installed
-   * some other way, or its build inputs (pyproject.toml, setup.py, setup.cfg) changed since.
+   * some other way, or its build inputs changed since.
    */
-  /** How long to wait for another process syncing the same environment, and when its lock counts as abandoned. */
-  venvLock?: Pick<DirectoryLockOptions, 'timeoutMs' | 'staleMs'>;
-  editableProject?: { dir: string; name: string; /** `[project] version`, or null when dynamic; shown by a dry run, which builds nothing. */ version?: string | null };
+  editableProject?: {
+    dir: string;
+    name: string;
+    /** `[project] version`, or null when dynamic; shown by a dry run, which builds nothing. */
+    version?: string | null;
+    /** The build inputs, relative to `dir` (see `buildInputFiles`); default pyproject.toml, setup.py and setup.cfg. */
+    inputs?: readonly string[];
+  };
   onEvent?: (event: SyncLockEvent) => void;
 }
 
@@ -252,7 +259,7 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
         hint: 'A project cannot depend on itself; rename it or remove the requirement, then lock again.',
       });
     }
-    projectStamp = await editableStamp(project.dir);
+    projectStamp = await buildInputsDigest(project.dir, project.inputs ?? DEFAULT_BUILD_INPUTS);
     const have = installed.find((d) => normalizeName(d.name) === project.name);
     if (have !== undefined && venv !== null && (await isCurrentEditable(venv.root, have.path, project, projectStamp))) {
       wanted.set(project.name, { name: project.name, version: have.version, requested: true });
@@ -356,24 +363,6 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
 
 /** Where a venv remembers which build inputs its editable project install was built from. */
 const EDITABLE_STATE = '.paved-editable.json';
-/** The files whose change makes an editable install stale (as uv's default cache keys). */
-const EDITABLE_INPUTS = ['pyproject.toml', 'setup.py', 'setup.cfg'];
-
-/** A digest of the project's build inputs. */
-async function editableStamp(dir: string): Promise<string> {
-  const hash = createHash('sha256');
-  for (const name of EDITABLE_INPUTS) {
-    hash.update(`${name}\0`);
-    try {
-      hash.update(await readFile(join(dir, name)));
-    } catch {
-      hash.update('\0missing');
-    }
-    hash.update('\0');
-  }
-  return hash.digest('hex');
-}
-
 /** True when the installed distribution at `distInfo` is this project's editable install, built from today's inputs. */
 async function isCurrentEditable(venvRoot: string, distInfo: string, project: { dir: string; name: string }, stamp: string): Promise<boolean> {
   try {

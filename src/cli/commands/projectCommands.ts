@@ -25,6 +25,7 @@ import { describeInputChanges, lockInputsFromPyproject, lockMatchesInputs } from
 import { findProjectRoot, readPyproject, type PyprojectFile } from '../../project/pyproject.js';
 import { lockPathFor, parsePylock, serializePylock } from '../../project/pylock.js';
 import type { LockedPackage, PavedLockInputs, Pylock } from '../../project/pylockModel.js';
+import { buildInputFiles, buildInputsDigest, readCachedDynamicDependencies, writeCachedDynamicDependencies, type DynamicDependencies } from '../../project/buildInputs.js';
 import { dependenciesFromMetadata, dynamicDependencyFields } from '../../project/dynamicDependencies.js';
 import { readScriptMetadata } from '../../project/scriptMetadata.js';
 import { normalizeExtra, normalizeName } from '../../standards/names.js';
@@ -115,9 +116,9 @@ function openClient(config: ClientConfig, onWarning?: (message: string) => void,
  * What the project is locked from: pyproject.toml's requirements, except that dependencies or
  * extras it declares `dynamic` are asked from its build back-end (PEP 517
  * `prepare_metadata_for_build_wheel`, in an isolated build environment from the same indexes),
- * as uv does; locking without them would silently leave them out. Only such a project builds here,
- * and on every lock and freshness check, since the files the back-end reads (requirements.in,
- * setup.py) may change without pyproject.toml changing.
+ * as uv does; locking without them would silently leave them out. The back-end's answer is
+ * remembered in the cache for as long as the files it reads and the interpreter stay the same
+ * (see `buildInputs.ts`), so only the first lock, sync or run after a change pays for asking it.
  */
 async function projectLockInputs(project: OpenProject, reporter: Reporter, global: GlobalOptions, client?: IndexClient): Promise<PavedLockInputs> {
   const fields = dynamicDependencyFields(project.pyproject);
@@ -136,21 +137,30 @@ async function projectLockInputs(project: OpenProject, reporter: Reporter, globa
     });
   }
   const interpreter = await findInterpreter({ ...(project.config.python === null ? {} : { python: project.config.python }), ...(declared.requiresPython === null ? {} : { requiresPython: declared.requiresPython }), inspect: { cacheDir: project.config.cacheDir } });
-  const own = client === undefined ? openClient(project.config, (m) => reporter.warn(m)) : null;
-  try {
-    const builder = createSdistBuilder({ ...project.build, client: client ?? (own as IndexClient), interpreter, cacheDir: project.config.cacheDir, onEvent: buildEventRenderer(reporter, global) });
-    const metadata = await builder.projectMetadata(project.root, declared.name);
-    const found = dependenciesFromMetadata(metadata, shown);
-    if (global.verbose || reporter.json) reporter.info(`${what} of ${declared.name} from its build back-end (Python ${interpreter.version}): ${found.dependencies.length} dependencies, ${Object.keys(found.optionalDependencies).length} extras`, { dynamic: fields });
-    const effective = {
-      ...declared,
-      ...(fields.includes('dependencies') ? { dependencies: found.dependencies } : {}),
-      ...(fields.includes('optional-dependencies') ? { optionalDependencies: found.optionalDependencies } : {}),
-    };
-    return lockInputsFromPyproject({ ...project.pyproject, project: effective }, project.config.environments);
-  } finally {
-    await own?.close();
+  const inputFiles = buildInputFiles(project.pyproject);
+  const key = { root: project.root, name: declared.name, fields, inputs: await buildInputsDigest(project.root, inputFiles), interpreter };
+  const counts = (found: DynamicDependencies): string => `${found.dependencies.length} dependencies, ${Object.keys(found.optionalDependencies).length} extras`;
+  let found = await readCachedDynamicDependencies(project.config.cacheDir, key);
+  if (found !== null) {
+    if (global.verbose || reporter.json) reporter.info(`${what} of ${declared.name} as its build back-end gave them before (${inputFiles.join(', ')} and Python ${interpreter.version} unchanged): ${counts(found)}`, { dynamic: fields, cached: true });
+  } else {
+    const own = client === undefined ? openClient(project.config, (m) => reporter.warn(m)) : null;
+    try {
+      const builder = createSdistBuilder({ ...project.build, client: client ?? (own as IndexClient), interpreter, cacheDir: project.config.cacheDir, onEvent: buildEventRenderer(reporter, global) });
+      const metadata = await builder.projectMetadata(project.root, declared.name);
+      found = dependenciesFromMetadata(metadata, shown);
+    } finally {
+      await own?.close();
+    }
+    await writeCachedDynamicDependencies(project.config.cacheDir, key, found);
+    if (global.verbose || reporter.json) reporter.info(`${what} of ${declared.name} from its build back-end (Python ${interpreter.version}): ${counts(found)}`, { dynamic: fields, cached: false });
   }
+  const effective = {
+    ...declared,
+    ...(fields.includes('dependencies') ? { dependencies: found.dependencies } : {}),
+    ...(fields.includes('optional-dependencies') ? { optionalDependencies: found.optionalDependencies } : {}),
+  };
+  return lockInputsFromPyproject({ ...project.pyproject, project: effective }, project.config.environments);
 }
 
 async function readLockIfAny(path: string): Promise<Pylock | null> {
@@ -338,7 +348,7 @@ async function syncProject(project: OpenProject, client: IndexClient, lock: Pylo
     dryRun: flags.dryRun === true,
     build: project.build,
     compile: flags.compile === true,
-    ...(installsProject(project, flags) && project.pyproject.project !== null ? { editableProject: { dir: project.root, name: project.pyproject.project.name, version: project.pyproject.project.version } } : {}),
+    ...(installsProject(project, flags) && project.pyproject.project !== null ? { editableProject: { dir: project.root, name: project.pyproject.project.name, version: project.pyproject.project.version, inputs: buildInputFiles(project.pyproject) } } : {}),
     onEvent: (event) => (event.type === 'lock' ? venvLock(event.event) : install(event)),
   });
 }
