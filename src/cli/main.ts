@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { PavedError } from '../errors.js';
 import { createReporter } from './reporter.js';
 import { separateRunArguments } from './separateRunArguments.js';
 
@@ -69,6 +70,32 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   return program;
 }
 
+/** True when paved's own `--json` is among `argv`'s options (a word after `--` is the program's, for `paved run`). */
+function jsonRequested(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/**
+ * Makes `command` and every command below it keep commander's usage text to themselves: with
+ * `--json` a usage error is one NDJSON error line instead, and the text (several lines of help on
+ * standard error) would be in the way of a script reading `paved run`'s NDJSON on standard error.
+ */
+function silenceUsageText(command: Command): void {
+  command.configureOutput({ writeErr: () => {} });
+  for (const sub of command.commands) silenceUsageText(sub);
+}
+
+/**
+ * A commander usage error (unknown option or command, missing argument, bad option value) as a
+ * PavedError, so `--json` reports it like every other failure. Commander's messages start with
+ * "error: "; the help it would have shown is named in the hint.
+ */
+function usageError(error: CommanderError, /** The command it is about, when there is one. */ name: string | undefined): PavedError {
+  const message = error.code === 'commander.help' ? `${name === undefined ? 'paved' : `paved ${name}`} needs a command` : error.message.replace(/^error: /, '');
+  return new PavedError('PAVED_E_USAGE', message, { hint: `See \`paved${name === undefined ? '' : ` ${name}`} --help\`.`, details: { commanderCode: error.code } });
+}
+
 /** Exits with `process.exitCode` once stdout and stderr have taken everything written to them. */
 function exitWhenFlushed(): void {
   let pending = 2;
@@ -81,19 +108,28 @@ function exitWhenFlushed(): void {
 
 async function main(argv: string[]): Promise<void> {
   const program = await buildProgram(argv);
+  // `paved run PROGRAM …`: what follows the program is the program's, options too.
+  const separated = separateRunArguments(program, argv, commandIndex(argv));
+  const json = jsonRequested(separated);
+  const name = commandName(argv);
+  if (json) silenceUsageText(program);
   try {
-    // `paved run PROGRAM …`: what follows the program is the program's, options too.
-    await program.parseAsync(separateRunArguments(program, argv, commandIndex(argv)));
+    await program.parseAsync(separated);
   } catch (error) {
     if (error instanceof CommanderError) {
+      // Help and --version end here too, with status 0; a usage error with 2 (as before), and one JSON line under --json.
       process.exitCode = error.exitCode === 0 ? 0 : 2;
-      return;
+      // `paved run` keeps standard output for the program, its NDJSON included (see runCommand's reportTo).
+      if (json && error.exitCode !== 0) {
+        const known = program.commands.some((c) => c.name() === name || c.aliases().includes(name as string)) ? name : undefined;
+        createReporter({ json, ...(name === 'run' ? { stdout: process.stderr } : {}) }).failure(usageError(error, known), false);
+      }
+    } else {
+      process.exitCode = createReporter({ json, ...(name === 'run' ? { stdout: process.stderr } : {}) }).failure(error, separated.includes('--verbose'));
     }
-    process.exitCode = createReporter({ json: argv.includes('--json') }).failure(error, argv.includes('--verbose'));
   }
   // Done: exit at once instead of letting Node tear the heap down first, which takes ~0.1 s
   // after a warm `paved install` (a fifth of it).
-  const name = commandName(argv);
   const module = name === undefined ? undefined : COMMAND_MODULES.find((m) => m.commands.includes(name));
   if (module !== undefined && module.keepsRunning !== true) exitWhenFlushed();
 }

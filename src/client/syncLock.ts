@@ -14,8 +14,13 @@
  * back-end for the environment's interpreter, and the built wheel installed. Built wheels are
  * cached by the sdist's sha256 and the interpreter's tag, so a second environment builds nothing.
  * Builds run before the environment is created or changed, so a failed build changes nothing.
+ *
+ * Two syncs of one environment started together (two `paved sync`, or `paved run` in two
+ * terminals) would both find it missing and both create it, or both install into it: all the
+ * work, from reading what the environment holds to the last file installed, is done under an
+ * inter-process lock on it (`<venv>.lock` beside it, see `directoryLock.ts`). The second sync
+ * waits, then finds the environment current and changes nothing. A dry run takes no lock.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
@@ -26,6 +31,7 @@ import { createSdistBuilder, type SdistBuildEvent, type SdistBuilder, type Sdist
 import { fetchToCache } from './fetchToCache.js';
 import { locateLockedFile, lockedSha256, verifiedAgainstLock } from './fetchLockedFile.js';
 import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
+import { acquireDirectoryLock, type DirectoryLockEvent, type DirectoryLockOptions } from '../installer/directoryLock.js';
 import { findInterpreter, interpreterMismatch, pythonAdmits, type PythonInterpreter } from '../installer/interpreter.js';
 import type { KnownEnvironment } from '../installer/checkEnvironment.js';
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
@@ -34,6 +40,7 @@ import { readDirectUrl } from '../installer/installWheel.js';
 import { syncVenv, type SyncEvent, type SyncPlan, type WantedDistribution } from '../installer/syncVenv.js';
 import { withInstallingWheelCache, type WheelCache } from '../installer/wheelCache.js';
 import { writeAtomically } from '../installer/writeAtomically.js';
+import { buildInputsDigest, DEFAULT_BUILD_INPUTS } from '../project/buildInputs.js';
 import type { Pylock } from '../project/pylockModel.js';
 import { selectPackagesForEnvironment, type SelectedPackage } from '../project/selectLockedPackages.js';
 import { normalizeName } from '../standards/names.js';
@@ -52,6 +59,8 @@ export type SyncLockEvent =
   | { type: 'venv-created'; path: string; python: string; pythonVersion: string }
   /** The existing environment runs another Python than the one wanted: it is made again (on a dry run: would be). */
   | { type: 'venv-replaced'; path: string; reason: string; python: string; pythonVersion: string; dryRun: boolean }
+  /** Waiting for, breaking or taking the lock on the environment (another paved may be syncing it). */
+  | { type: 'lock'; event: DirectoryLockEvent }
   | { type: 'sync'; event: SyncEvent }
   | { type: 'build'; event: SdistBuildEvent };
 
@@ -83,13 +92,22 @@ export interface SyncLockOptions {
   compile?: boolean;
   /** Parallel downloads; default 16. */
   concurrency?: number;
+  /** How long to wait for another process syncing the same environment, and when its lock counts as abandoned. */
+  venvLock?: Pick<DirectoryLockOptions, 'timeoutMs' | 'staleMs'>;
   /**
    * The project itself, installed in editable mode (PEP 660) besides what the lock selects, as
    * uv and Poetry do for a project with a `[build-system]`. Its editable wheel is built (in an
    * isolated build environment from the same indexes) when it is not installed, was installed
-   * some other way, or its build inputs (pyproject.toml, setup.py, setup.cfg) changed since.
+   * some other way, or its build inputs changed since.
    */
-  editableProject?: { dir: string; name: string; /** `[project] version`, or null when dynamic; shown by a dry run, which builds nothing. */ version?: string | null };
+  editableProject?: {
+    dir: string;
+    name: string;
+    /** `[project] version`, or null when dynamic; shown by a dry run, which builds nothing. */
+    version?: string | null;
+    /** The build inputs, relative to `dir` (see `buildInputFiles`); default pyproject.toml, setup.py and setup.cfg. */
+    inputs?: readonly string[];
+  };
   onEvent?: (event: SyncLockEvent) => void;
 }
 
@@ -141,10 +159,24 @@ function planForNewVenv(wanted: WantedDistribution[]): SyncPlan {
  * `PAVED_E_UNKNOWN_EXTRA` / `PAVED_E_UNKNOWN_GROUP`, `PAVED_E_NO_WHEEL` (a package only an sdist
  * serves while `build.noBuild`), the build errors of `buildSdist.ts`, `PAVED_E_HASH_REQUIRED`, `PAVED_E_HASH_MISMATCH` (bytes
  * or an index's file differ from the lock), `PAVED_E_FILE_NOT_FOUND` (by-filename lookup), the
- * client's network errors, and the wheel cache's refusals of hostile wheels.
+ * client's network errors, the wheel cache's refusals of hostile wheels, and
+ * `PAVED_E_LOCK_TIMEOUT` / `PAVED_E_LOCK_FAILED` when another process syncs the environment for
+ * longer than the lock's wait limit or the lock file cannot be made.
  */
-export function syncLock(options: SyncLockOptions): Promise<SyncLockResult> {
-  return withInstallingWheelCache(resolvePath(options.cacheDir), (cache) => syncWithCache(options, cache));
+export async function syncLock(options: SyncLockOptions): Promise<SyncLockResult> {
+  const sync = (): Promise<SyncLockResult> => withInstallingWheelCache(resolvePath(options.cacheDir), (cache) => syncWithCache(options, cache));
+  if (options.dryRun === true) return sync();
+  const venvDir = resolvePath(options.venvDir);
+  const lock = await acquireDirectoryLock(venvDir, {
+    ...options.venvLock,
+    description: `the environment ${venvDir}`,
+    onEvent: (event) => options.onEvent?.({ type: 'lock', event }),
+  });
+  try {
+    return await sync();
+  } finally {
+    await lock.release();
+  }
 }
 
 async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promise<SyncLockResult> {
@@ -227,7 +259,7 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
         hint: 'A project cannot depend on itself; rename it or remove the requirement, then lock again.',
       });
     }
-    projectStamp = await editableStamp(project.dir);
+    projectStamp = await buildInputsDigest(project.dir, project.inputs ?? DEFAULT_BUILD_INPUTS);
     const have = installed.find((d) => normalizeName(d.name) === project.name);
     if (have !== undefined && venv !== null && (await isCurrentEditable(venv.root, have.path, project, projectStamp))) {
       wanted.set(project.name, { name: project.name, version: have.version, requested: true });
@@ -331,24 +363,6 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
 
 /** Where a venv remembers which build inputs its editable project install was built from. */
 const EDITABLE_STATE = '.paved-editable.json';
-/** The files whose change makes an editable install stale (as uv's default cache keys). */
-const EDITABLE_INPUTS = ['pyproject.toml', 'setup.py', 'setup.cfg'];
-
-/** A digest of the project's build inputs. */
-async function editableStamp(dir: string): Promise<string> {
-  const hash = createHash('sha256');
-  for (const name of EDITABLE_INPUTS) {
-    hash.update(`${name}\0`);
-    try {
-      hash.update(await readFile(join(dir, name)));
-    } catch {
-      hash.update('\0missing');
-    }
-    hash.update('\0');
-  }
-  return hash.digest('hex');
-}
-
 /** True when the installed distribution at `distInfo` is this project's editable install, built from today's inputs. */
 async function isCurrentEditable(venvRoot: string, distInfo: string, project: { dir: string; name: string }, stamp: string): Promise<boolean> {
   try {

@@ -105,6 +105,14 @@ export interface PyprojectFile {
    * when a `dev` group exists (as uv does), else none. Normalised names.
    */
   defaultGroups: string[];
+  /**
+   * Files (relative to the project) besides pyproject.toml, setup.py and setup.cfg whose content
+   * the build back-end's answer depends on: `[tool.paved] cache-keys`, then the files
+   * `[tool.setuptools.dynamic]` reads (`dependencies = { file = ["requirements.in"] }`), which
+   * paved can see for itself. Dynamic dependencies are recomputed, and the editable install
+   * rebuilt, only when one of these (or the defaults) changes.
+   */
+  cacheKeys: string[];
   /** Non-fatal problems, e.g. unknown keys in `[tool.paved]`. */
   warnings: string[];
 }
@@ -365,7 +373,8 @@ export function parsePavedSettings(value: unknown, context: SettingsContext, war
   if (value === undefined) return settings;
   if (!isTable(value)) throw fail(code, shown, prefix === '' ? '(top level)' : prefix, `must be a table, not ${describe(value)}`);
   for (const key of Object.keys(value)) {
-    if (!PAVED_KEYS.has(key)) warnings.push(`${shown}: unknown key ${keyPath(prefix, key)} (ignored)`);
+    // cache-keys is about one project (read by parsePyproject), so a user config file's is unknown.
+    if (!PAVED_KEYS.has(key) && !(key === 'cache-keys' && prefix === 'tool.paved')) warnings.push(`${shown}: unknown key ${keyPath(prefix, key)} (ignored)`);
   }
   const str = (key: string): string | null => optionalString(value, key, code, shown, prefix);
 
@@ -479,6 +488,44 @@ export function parseTomlTable(text: string, shown: string, code: string, hint: 
 }
 
 /**
+ * `[tool.paved] cache-keys`: an array of file paths relative to the project, each a string or a
+ * `{ file = "…" }` table (uv's spelling). Globs are refused rather than taken as a literal name
+ * that never exists, which would silently key on nothing.
+ */
+function parseCacheKeys(value: unknown, shown: string): string[] {
+  const path = 'tool.paved.cache-keys';
+  if (!Array.isArray(value)) throw invalid(shown, path, `must be an array of file paths, not ${describe(value)}`, 'For example cache-keys = ["requirements.in"].');
+  return value.map((entry: unknown, i) => {
+    const at = `${path}[${i}]`;
+    let file: unknown = entry;
+    if (isTable(entry)) {
+      const keys = Object.keys(entry);
+      if (keys.length !== 1 || keys[0] !== 'file') throw invalid(shown, at, `must be a path or { file = "…" }, not a table with ${keys.map(quote).join(', ') || 'no keys'}`, 'paved keys its caches on files only.');
+      file = entry['file'];
+    }
+    if (typeof file !== 'string' || file === '') throw invalid(shown, at, `must be a file path, not ${describe(file)}`);
+    if (/[*?[\]{}]/.test(file)) throw invalid(shown, at, `is a glob pattern (${quote(file)}), which paved does not expand`, 'List each file by its path.');
+    if (file.includes('\0')) throw invalid(shown, at, 'contains a NUL character');
+    return file;
+  });
+}
+
+/** The files `[tool.setuptools.dynamic]` reads: every `file = "…"` or `file = […]`, one or two tables deep (`optional-dependencies.<extra>`). */
+function setuptoolsDynamicFiles(tool: Table | undefined): string[] {
+  const setuptools = tool?.['setuptools'];
+  const dynamic = isTable(setuptools) ? setuptools['dynamic'] : undefined;
+  if (!isTable(dynamic)) return [];
+  const files: string[] = [];
+  const visit = (table: Table, depth: number): void => {
+    const file = table['file'];
+    for (const f of typeof file === 'string' ? [file] : Array.isArray(file) ? file : []) if (typeof f === 'string' && f !== '') files.push(f);
+    if (depth < 2) for (const v of Object.values(table)) if (isTable(v)) visit(v, depth + 1);
+  };
+  visit(dynamic, 0);
+  return files;
+}
+
+/**
  * Parses the text of a pyproject.toml. Pure. `shown` names the file in messages. Throws
  * `PAVED_E_INVALID_PYPROJECT` with the key path of the first problem.
  */
@@ -508,7 +555,10 @@ export function parsePyproject(text: string, shown = 'pyproject.toml'): Pyprojec
   } else {
     defaultGroups = Object.hasOwn(dependencyGroups, 'dev') ? ['dev'] : [];
   }
-  return { shown, project, dependencyGroups, expandedGroups, buildSystem, paved, defaultGroups, warnings };
+  const pavedTable = tool === undefined ? undefined : (tool as Table)['paved'];
+  const ownKeys = isTable(pavedTable) && pavedTable['cache-keys'] !== undefined ? parseCacheKeys(pavedTable['cache-keys'], shown) : [];
+  const cacheKeys = [...new Set([...ownKeys, ...setuptoolsDynamicFiles(tool as Table | undefined)])];
+  return { shown, project, dependencyGroups, expandedGroups, buildSystem, paved, defaultGroups, cacheKeys, warnings };
 }
 
 /**

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { constants, homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PavedError } from '../../errors.js';
@@ -16,6 +16,7 @@ import type { IndexClient } from '../../client/indexClient/indexClient.js';
 import { lockProject, type LockEvent } from '../../client/lockProject.js';
 import { ensureScriptEnvironment, type ScriptEnvironmentEvent } from '../../client/scriptEnvironment.js';
 import { syncLock, type SyncLockResult } from '../../client/syncLock.js';
+import type { DirectoryLockEvent } from '../../installer/directoryLock.js';
 import { findInterpreter } from '../../installer/interpreter.js';
 import { resolveClientConfig, type ClientConfig } from '../../project/clientConfig.js';
 import { addRequirements, removeRequirements, type DependencyTarget } from '../../project/editPyproject.js';
@@ -24,6 +25,7 @@ import { describeInputChanges, lockInputsFromPyproject, lockMatchesInputs } from
 import { findProjectRoot, readPyproject, type PyprojectFile } from '../../project/pyproject.js';
 import { lockPathFor, parsePylock, serializePylock } from '../../project/pylock.js';
 import type { LockedPackage, PavedLockInputs, Pylock } from '../../project/pylockModel.js';
+import { buildInputFiles, buildInputsDigest, readCachedDynamicDependencies, writeCachedDynamicDependencies, type DynamicDependencies } from '../../project/buildInputs.js';
 import { dependenciesFromMetadata, dynamicDependencyFields } from '../../project/dynamicDependencies.js';
 import { readScriptMetadata } from '../../project/scriptMetadata.js';
 import { normalizeExtra, normalizeName } from '../../standards/names.js';
@@ -114,9 +116,9 @@ function openClient(config: ClientConfig, onWarning?: (message: string) => void,
  * What the project is locked from: pyproject.toml's requirements, except that dependencies or
  * extras it declares `dynamic` are asked from its build back-end (PEP 517
  * `prepare_metadata_for_build_wheel`, in an isolated build environment from the same indexes),
- * as uv does; locking without them would silently leave them out. Only such a project builds here,
- * and on every lock and freshness check, since the files the back-end reads (requirements.in,
- * setup.py) may change without pyproject.toml changing.
+ * as uv does; locking without them would silently leave them out. The back-end's answer is
+ * remembered in the cache for as long as the files it reads and the interpreter stay the same
+ * (see `buildInputs.ts`), so only the first lock, sync or run after a change pays for asking it.
  */
 async function projectLockInputs(project: OpenProject, reporter: Reporter, global: GlobalOptions, client?: IndexClient): Promise<PavedLockInputs> {
   const fields = dynamicDependencyFields(project.pyproject);
@@ -135,21 +137,30 @@ async function projectLockInputs(project: OpenProject, reporter: Reporter, globa
     });
   }
   const interpreter = await findInterpreter({ ...(project.config.python === null ? {} : { python: project.config.python }), ...(declared.requiresPython === null ? {} : { requiresPython: declared.requiresPython }), inspect: { cacheDir: project.config.cacheDir } });
-  const own = client === undefined ? openClient(project.config, (m) => reporter.warn(m)) : null;
-  try {
-    const builder = createSdistBuilder({ ...project.build, client: client ?? (own as IndexClient), interpreter, cacheDir: project.config.cacheDir, onEvent: buildEventRenderer(reporter, global) });
-    const metadata = await builder.projectMetadata(project.root, declared.name);
-    const found = dependenciesFromMetadata(metadata, shown);
-    if (global.verbose || reporter.json) reporter.info(`${what} of ${declared.name} from its build back-end (Python ${interpreter.version}): ${found.dependencies.length} dependencies, ${Object.keys(found.optionalDependencies).length} extras`, { dynamic: fields });
-    const effective = {
-      ...declared,
-      ...(fields.includes('dependencies') ? { dependencies: found.dependencies } : {}),
-      ...(fields.includes('optional-dependencies') ? { optionalDependencies: found.optionalDependencies } : {}),
-    };
-    return lockInputsFromPyproject({ ...project.pyproject, project: effective }, project.config.environments);
-  } finally {
-    await own?.close();
+  const inputFiles = buildInputFiles(project.pyproject);
+  const key = { root: project.root, name: declared.name, fields, inputs: await buildInputsDigest(project.root, inputFiles), interpreter };
+  const counts = (found: DynamicDependencies): string => `${found.dependencies.length} dependencies, ${Object.keys(found.optionalDependencies).length} extras`;
+  let found = await readCachedDynamicDependencies(project.config.cacheDir, key);
+  if (found !== null) {
+    if (global.verbose || reporter.json) reporter.info(`${what} of ${declared.name} as its build back-end gave them before (${inputFiles.join(', ')} and Python ${interpreter.version} unchanged): ${counts(found)}`, { dynamic: fields, cached: true });
+  } else {
+    const own = client === undefined ? openClient(project.config, (m) => reporter.warn(m)) : null;
+    try {
+      const builder = createSdistBuilder({ ...project.build, client: client ?? (own as IndexClient), interpreter, cacheDir: project.config.cacheDir, onEvent: buildEventRenderer(reporter, global) });
+      const metadata = await builder.projectMetadata(project.root, declared.name);
+      found = dependenciesFromMetadata(metadata, shown);
+    } finally {
+      await own?.close();
+    }
+    await writeCachedDynamicDependencies(project.config.cacheDir, key, found);
+    if (global.verbose || reporter.json) reporter.info(`${what} of ${declared.name} from its build back-end (Python ${interpreter.version}): ${counts(found)}`, { dynamic: fields, cached: false });
   }
+  const effective = {
+    ...declared,
+    ...(fields.includes('dependencies') ? { dependencies: found.dependencies } : {}),
+    ...(fields.includes('optional-dependencies') ? { optionalDependencies: found.optionalDependencies } : {}),
+  };
+  return lockInputsFromPyproject({ ...project.pyproject, project: effective }, project.config.environments);
 }
 
 async function readLockIfAny(path: string): Promise<Pylock | null> {
@@ -195,19 +206,30 @@ function lockProgress(reporter: Reporter, global: GlobalOptions): (event: LockEv
  * and installs as progress, and (with `--json` or `--verbose`) whether the environment was built
  * or reused.
  */
+/**
+ * Renders the lock on an environment: waiting for another paved process that works on it as
+ * progress (`doing`: what that process does, e.g. "building this script environment"), a stale
+ * lock broken as a warning.
+ */
+function renderEnvironmentLock(reporter: Reporter, doing: string): (event: DirectoryLockEvent) => void {
+  return (e) => {
+    if (e.type === 'lock-waiting') {
+      const who = e.holder === null ? 'another paved process' : `paved process ${e.holder.pid}`;
+      reporter.progress(0, 1, `waiting for ${who} ${doing} (${Math.round(e.waitedMs / 1000)}s)`);
+    } else if (e.type === 'lock-broken') {
+      const why = e.reason === 'dead-process' ? `its process ${e.holder?.pid ?? ''} is gone` : e.reason === 'expired' ? `it is older than the stale limit (since ${e.holder?.created ?? '?'})` : 'it was unreadable';
+      reporter.warn(`removed the stale lock ${e.lockFile}: ${why}`, { lockFile: e.lockFile, reason: e.reason });
+    }
+  };
+}
+
 function scriptEnvironmentProgress(reporter: Reporter, global: GlobalOptions): (event: ScriptEnvironmentEvent) => void {
   const install = installProgress(reporter, global, { quietCreated: true });
+  const lock = renderEnvironmentLock(reporter, 'building this script environment');
   const detail = reporter.json || global.verbose;
   return (event) => {
     if (event.type === 'lock') {
-      const e = event.event;
-      if (e.type === 'lock-waiting') {
-        const who = e.holder === null ? 'another paved process' : `paved process ${e.holder.pid}`;
-        reporter.progress(0, 1, `waiting for ${who} building this script environment (${Math.round(e.waitedMs / 1000)}s)`);
-      } else if (e.type === 'lock-broken') {
-        const why = e.reason === 'dead-process' ? `its process ${e.holder?.pid ?? ''} is gone` : e.reason === 'expired' ? `it is older than the stale limit (since ${e.holder?.created ?? '?'})` : 'it was unreadable';
-        reporter.warn(`removed the stale lock ${e.lockFile}: ${why}`, { lockFile: e.lockFile, reason: e.reason });
-      }
+      lock(event.event);
     } else if (event.type === 'script-environment-building') {
       if (detail) reporter.info(`building the script environment ${event.path} (Python ${event.pythonVersion}, ${event.requirements} requirements)`, { event: event.type, path: event.path });
     } else if (event.type === 'script-environment-ready') {
@@ -309,6 +331,9 @@ function selectedExtrasAndGroups(flags: SyncFlags, lock: Pylock, config: ClientC
 
 async function syncProject(project: OpenProject, client: IndexClient, lock: Pylock, flags: SyncFlags, reporter: Reporter, global: GlobalOptions): Promise<SyncLockResult> {
   const { extras, groups } = selectedExtrasAndGroups(flags, lock, project.config);
+  const install = installProgress(reporter, global);
+  // Shown when another paved syncs .venv (a second terminal): this one waits, then finds it current.
+  const venvLock = renderEnvironmentLock(reporter, `syncing ${shownPath(project.venvDir)}`);
   return syncLock({
     lock,
     lockDir: project.root,
@@ -323,8 +348,8 @@ async function syncProject(project: OpenProject, client: IndexClient, lock: Pylo
     dryRun: flags.dryRun === true,
     build: project.build,
     compile: flags.compile === true,
-    ...(installsProject(project, flags) && project.pyproject.project !== null ? { editableProject: { dir: project.root, name: project.pyproject.project.name, version: project.pyproject.project.version } } : {}),
-    onEvent: installProgress(reporter, global),
+    ...(installsProject(project, flags) && project.pyproject.project !== null ? { editableProject: { dir: project.root, name: project.pyproject.project.name, version: project.pyproject.project.version, inputs: buildInputFiles(project.pyproject) } } : {}),
+    onEvent: (event) => (event.type === 'lock' ? venvLock(event.event) : install(event)),
   });
 }
 
@@ -506,7 +531,8 @@ function runIn(venvDir: string | null, command: string, args: string[]): Promise
         }),
       );
     });
-    child.on('exit', (code, signal) => resolveExit(code ?? (signal === null ? 1 : 128 + 15)));
+    // Killed by a signal: 128 + its number, as a shell reports it (SIGKILL 137, SIGINT 130).
+    child.on('exit', (code, signal) => resolveExit(code ?? (signal === null ? 1 : 128 + (constants.signals[signal] ?? 15))));
   });
 }
 
