@@ -7,6 +7,7 @@
 import { relative } from 'node:path';
 import type { InstallEvent } from '../client/installRequirements.js';
 import type { SyncLockEvent } from '../client/syncLock.js';
+import type { DirectoryLockEvent } from '../installer/directoryLock.js';
 import type { GlobalOptions } from './globalOptions.js';
 import { buildEventRenderer } from './renderBuildEvents.js';
 import type { Reporter } from './reporter.js';
@@ -61,6 +62,23 @@ export function installProgress(reporter: Reporter, global: GlobalOptions, optio
         break;
       default:
         break;
+    }
+  };
+}
+
+/**
+ * Renders the lock on an environment: waiting for another paved process that works on it as
+ * progress (`doing`: what that process does, e.g. "building this script environment"), a stale
+ * lock broken as a warning.
+ */
+export function renderEnvironmentLock(reporter: Reporter, doing: string): (event: DirectoryLockEvent) => void {
+  return (e) => {
+    if (e.type === 'lock-waiting') {
+      const who = e.holder === null ? 'another paved process' : `paved process ${e.holder.pid}`;
+      reporter.progress(0, 1, `waiting for ${who} ${doing} (${Math.round(e.waitedMs / 1000)}s)`);
+    } else if (e.type === 'lock-broken') {
+      const why = e.reason === 'dead-process' ? `its process ${e.holder?.pid ?? ''} is gone` : e.reason === 'expired' ? `it is older than the stale limit (since ${e.holder?.created ?? '?'})` : 'it was unreadable';
+      reporter.warn(`removed the stale lock ${e.lockFile}: ${why}`, { lockFile: e.lockFile, reason: e.reason });
     }
   };
 }

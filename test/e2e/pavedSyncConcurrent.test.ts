@@ -73,4 +73,13 @@ describe('concurrent paved sync and run on one project', () => {
     }
     await assertIntact(project);
   });
+
+  it('three paved install into one missing --target-venv, started together, all succeed and leave one whole environment', { timeout: 240_000 }, async () => {
+    const project = await newProject('install-together');
+    const venv = join(project, '.venv');
+    const runs = await Promise.all([1, 2, 3].map(() => paved(['install', 'flask', 'rich', 'httpx', '--target-venv', venv, '--python', '3.11'], { env, timeoutMs: 180_000 })));
+    for (const r of runs) assert.equal(r.code, 0, describeRun(r));
+    assert.equal(runs.filter((r) => /created \S*\.venv/.test(r.stdout)).length, 1, runs.map(describeRun).join('\n'));
+    await assertIntact(project);
+  });
 });

@@ -22,6 +22,7 @@ import { downloadLock, type DownloadLockEvent } from '../../client/downloadLock.
 import type { IndexClient } from '../../client/indexClient/indexClient.js';
 import { editableTarget, readInstallRequirements, readUninstallNames, type EditableTarget } from '../../client/readInstallRequirements.js';
 import { openVenv } from '../../installer/createVenv.js';
+import { acquireDirectoryLock, type DirectoryLock } from '../../installer/directoryLock.js';
 import { downloadRequirements } from '../../client/downloadRequirements.js';
 import { installRequirements, type InstallRequirement } from '../../client/installRequirements.js';
 import { findInterpreter } from '../../installer/interpreter.js';
@@ -36,7 +37,7 @@ import { parseRequirement } from '../../standards/requirement.js';
 import type { PrereleasePolicy } from '../../resolver/resolve.js';
 import { buildSettingsFromFlags } from '../buildSettingsFromFlags.js';
 import { clientConfigFlags, openIndexClient, withClientOptions, type IndexClientConfig } from '../openIndexClient.js';
-import { installProgress, shownPath } from '../installProgress.js';
+import { installProgress, renderEnvironmentLock, shownPath } from '../installProgress.js';
 import type { Reporter } from '../reporter.js';
 import { checkInstalledEnvironment } from '../reportEnvironmentCheck.js';
 import { runCommand } from '../runCommand.js';
@@ -225,7 +226,13 @@ export function registerInstallCommands(program: Command): void {
         const settings = await readSettings(flags, names, reporter, flags.editable);
         const reportToStdout = flags.report === '-' && !reporter.json;
         const client = openClient(settings, reporter);
+        let venvLock: DirectoryLock | null = null;
         try {
+          // Two installs into one environment at once would both create it, or install into it together: the second waits.
+          if (flags.dryRun !== true) {
+            const where = resolve(flags.targetVenv);
+            venvLock = await acquireDirectoryLock(where, { description: `the environment ${where}`, onEvent: renderEnvironmentLock(reporter, `installing into ${shownPath(where)}`) });
+          }
           const { report, environment, ...result } = await installRequirements({
             requirements: settings.requirements,
             editables: settings.editables,
@@ -264,6 +271,7 @@ export function registerInstallCommands(program: Command): void {
             return lines.join('\n');
           });
         } finally {
+          await venvLock?.release();
           await client.close();
         }
       }),

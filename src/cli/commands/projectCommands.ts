@@ -16,7 +16,6 @@ import type { IndexClient } from '../../client/indexClient/indexClient.js';
 import { lockProject, type LockEvent } from '../../client/lockProject.js';
 import { ensureScriptEnvironment, type ScriptEnvironmentEvent } from '../../client/scriptEnvironment.js';
 import { syncLock, type SyncLockResult } from '../../client/syncLock.js';
-import type { DirectoryLockEvent } from '../../installer/directoryLock.js';
 import { findInterpreter } from '../../installer/interpreter.js';
 import { resolveClientConfig, type ClientConfig } from '../../project/clientConfig.js';
 import { addRequirements, removeRequirements, type DependencyTarget } from '../../project/editPyproject.js';
@@ -37,7 +36,7 @@ import { clientConfigFlags, openIndexClient, withClientOptions } from '../openIn
 import { buildEventRenderer } from '../renderBuildEvents.js';
 import type { Reporter } from '../reporter.js';
 import { checkInstalledEnvironment } from '../reportEnvironmentCheck.js';
-import { installProgress, shownPath } from '../installProgress.js';
+import { installProgress, renderEnvironmentLock, shownPath } from '../installProgress.js';
 import { writeAtomically } from '../../installer/writeAtomically.js';
 import { runCommand } from '../runCommand.js';
 
@@ -206,23 +205,6 @@ function lockProgress(reporter: Reporter, global: GlobalOptions): (event: LockEv
  * and installs as progress, and (with `--json` or `--verbose`) whether the environment was built
  * or reused.
  */
-/**
- * Renders the lock on an environment: waiting for another paved process that works on it as
- * progress (`doing`: what that process does, e.g. "building this script environment"), a stale
- * lock broken as a warning.
- */
-function renderEnvironmentLock(reporter: Reporter, doing: string): (event: DirectoryLockEvent) => void {
-  return (e) => {
-    if (e.type === 'lock-waiting') {
-      const who = e.holder === null ? 'another paved process' : `paved process ${e.holder.pid}`;
-      reporter.progress(0, 1, `waiting for ${who} ${doing} (${Math.round(e.waitedMs / 1000)}s)`);
-    } else if (e.type === 'lock-broken') {
-      const why = e.reason === 'dead-process' ? `its process ${e.holder?.pid ?? ''} is gone` : e.reason === 'expired' ? `it is older than the stale limit (since ${e.holder?.created ?? '?'})` : 'it was unreadable';
-      reporter.warn(`removed the stale lock ${e.lockFile}: ${why}`, { lockFile: e.lockFile, reason: e.reason });
-    }
-  };
-}
-
 function scriptEnvironmentProgress(reporter: Reporter, global: GlobalOptions): (event: ScriptEnvironmentEvent) => void {
   const install = installProgress(reporter, global, { quietCreated: true });
   const lock = renderEnvironmentLock(reporter, 'building this script environment');
