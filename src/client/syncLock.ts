@@ -179,6 +179,23 @@ export async function syncLock(options: SyncLockOptions): Promise<SyncLockResult
   }
 }
 
+/** 0: the lock installs on `interpreter` from wheels alone; 1: only by building sdists; 2: not at all. */
+function lockFitness(lock: Pylock, interpreter: PythonInterpreter, options: Pick<SyncLockOptions, 'extras' | 'groups' | 'build'>): number {
+  try {
+    const selected = selectPackagesForEnvironment(lock, {
+      environment: interpreter.markerEnvironment,
+      tags: interpreter.tags,
+      pythonVersion: interpreter.version,
+      ...(options.extras === undefined ? {} : { extras: options.extras }),
+      ...(options.groups === undefined ? {} : { dependencyGroups: options.groups }),
+    });
+    if (selected.every((s) => s.kind === 'wheel')) return 0;
+    return options.build?.noBuild === true ? 2 : 1;
+  } catch {
+    return 2;
+  }
+}
+
 async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promise<SyncLockResult> {
   const emit = options.onEvent ?? ((): void => {});
   const cacheDir = resolvePath(options.cacheDir);
@@ -205,6 +222,9 @@ async function syncWithCache(options: SyncLockOptions, cache: WheelCache): Promi
       ...(options.python === undefined ? {} : { python: options.python }),
       // An explicit --python is checked against requires-python by the selection below, with the lock's own message.
       ...(options.python === undefined && options.lock.requiresPython !== null ? { requiresPython: options.lock.requiresPython } : {}),
+      // The newest Python the lock installs on with wheels alone, else with builds, else the newest:
+      // a lock made on an index with wheels for some Pythons only still syncs when one of those is here.
+      rank: (candidate) => lockFitness(options.lock, candidate, options),
       inspect: { cacheDir },
     });
   }

@@ -396,3 +396,33 @@ describe('locking from the history corpus', () => {
     assert.match(r.stderr, /hint: Check the spelling of setuptoolz/);
   });
 });
+
+describe('sync picks a Python the lock has wheels for', () => {
+  let workspace: Awaited<ReturnType<typeof startWheelsWorkspace>>;
+
+  before(async () => {
+    // native has a wheel for CPython 3.11 only (an in-house extension built for production's Python).
+    workspace = await startWheelsWorkspace('paved-lock-fit-', [
+      ['app', '1.0', { requiresDist: ['native'] }],
+      ['native', '1.0', {}, 'cp311-cp311-manylinux_2_17_x86_64'],
+    ]);
+  });
+  after(() => workspace?.close());
+
+  it('makes .venv with the newest Python every locked package has a wheel for, not simply the newest Python', { timeout: 120_000 }, async () => {
+    const project = join(workspace.work, 'fit');
+    await writeProject(project, `[project]\nname = "fit"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["app"]\n`);
+    const env = { PAVED_INDEX_URL: `${workspace.server.url}/simple/`, PAVED_CACHE_DIR: join(workspace.work, 'cache') };
+    const locked = await paved(['lock', '--project', project], { env });
+    assert.equal(locked.code, 0, describeRun(locked));
+    const synced = await paved(['sync', '--frozen', '--project', project, '--json'], { env });
+    assert.equal(synced.code, 0, describeRun(synced));
+    assert.match(jsonResult<{ python: string }>(synced).python, /^3\.11\./);
+    const imported = await run(join(project, '.venv', 'bin', 'python'), ['-c', 'import importlib.metadata as m; print(m.version("native"))']);
+    assert.equal(imported.stdout.trim(), '1.0', describeRun(imported));
+    // Asked for by name, another Python still gets the lock's own explanation.
+    const asked = await paved(['sync', '--frozen', '--python', '3.12', '--project', project], { env });
+    assert.equal(asked.code, 1, describeRun(asked));
+    assert.match(asked.stderr, /native 1\.0 has no wheel for this interpreter/);
+  });
+});
