@@ -19,6 +19,16 @@ export interface Reporter {
   failure(error: unknown, verbose: boolean): number;
 }
 
+/** An error's details for its `--json` line, when they are plain JSON (they are left out otherwise, never a second failure). */
+function jsonDetails(details: Record<string, unknown> | undefined): { details?: Record<string, unknown> } {
+  if (details === undefined) return {};
+  try {
+    return { details: JSON.parse(JSON.stringify(details)) as Record<string, unknown> };
+  } catch {
+    return {};
+  }
+}
+
 export function createReporter(options: { json: boolean; stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream }): Reporter {
   const out = options.stdout ?? process.stdout;
   const err = options.stderr ?? process.stderr;
@@ -77,7 +87,7 @@ export function createReporter(options: { json: boolean; stdout?: NodeJS.WriteSt
     failure(error, verbose) {
       clearProgress();
       if (isPavedError(error)) {
-        if (options.json) emit({ type: 'error', code: error.code, message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }) });
+        if (options.json) emit({ type: 'error', code: error.code, message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }), ...jsonDetails(error.details) });
         else {
           err.write(`error: ${error.message}\n`);
           if (error.hint !== undefined) err.write(`hint: ${error.hint}\n`);

@@ -394,6 +394,12 @@ describe('locking from the history corpus', () => {
     assert.equal(r.code, 1, describeRun(r));
     assert.match(r.stderr, /setuptoolz is not on any index/);
     assert.match(r.stderr, /hint: Check the spelling of setuptoolz/);
+    // Scripts get the same facts in the --json error line's details.
+    const json = await paved(['--json', 'lock', '--project', project], { env });
+    const error = jsonEvents(json.stdout).find((e) => e.type === 'error') as { code?: string; details?: { notFound?: string[]; packages?: string[] } } | undefined;
+    assert.equal(error?.code, 'PAVED_E_NO_SOLUTION', json.stdout);
+    assert.deepEqual(error?.details?.notFound, ['setuptoolz']);
+    assert.ok(error?.details?.packages?.includes('setuptoolz'), json.stdout);
   });
 });
 
