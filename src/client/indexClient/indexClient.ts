@@ -22,6 +22,7 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { rootCertificates } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { PavedError, isPavedError } from '../../errors.js';
@@ -33,7 +34,7 @@ import { parseProjectPageHtml } from '../../standards/simpleApiHtml.js';
 import { parseProjectPageJson } from '../../standards/simpleApiJson.js';
 import { redactUrl } from '../../standards/urls.js';
 import { normalizeVersion } from '../../standards/version.js';
-import { createHttpTransport, networkError, statusError, type HttpTransport, type TransportResponse } from './httpTransport.js';
+import { bodyCutShort, createHttpTransport, declaredLength, networkError, statusError, type HttpTransport, type TransportResponse } from './httpTransport.js';
 import { createIndexCache, type MetadataCacheKey } from './indexCache.js';
 import { createCredentialLookup, type CredentialEvent, type CredentialOptions } from './indexCredentials.js';
 import { fileRangeSource, listFindLinks, readLocalProjectPage } from './localSources.js';
@@ -390,6 +391,12 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
   }
 
   const projects = new Map<string, Promise<ProjectFiles>>();
+  /**
+   * Page fetches that failed, by `<index> <project>`: the resolver may ask for a project again
+   * after a failure, and the transport has already retried whatever was worth retrying, so the
+   * same run gets the same error instead of the same requests again.
+   */
+  const failedPages = new Map<string, unknown>();
   const metadata = new Map<string, Promise<CoreMetadata>>();
   const downloads = new Map<string, Promise<DownloadResult>>();
 
@@ -424,7 +431,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
     }
     if (response.status !== 200) {
       http().discard(response);
-      throw statusError(response.url, response.status);
+      throw statusError(response.url, response.status, response.credentialsSent);
     }
     const bytes = await http().readBody(response, MAX_PAGE_BYTES);
     const { page, format } = parsePageBytes(bytes, mediaTypeOf(response.headers['content-type']), response.url, project);
@@ -447,7 +454,14 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
         page = local === null ? null : local.page;
         emit({ type: 'page', project, index: index.shown, from: local === null ? 'not-found' : 'local' });
       } else {
-        page = await fetchHttpPage(index, project);
+        const key = `${index.shown} ${project}`;
+        if (failedPages.has(key)) throw failedPages.get(key);
+        try {
+          page = await fetchHttpPage(index, project);
+        } catch (error) {
+          failedPages.set(key, error);
+          throw error;
+        }
       }
       if (page === 'unknown') {
         unknown.push(index.shown);
@@ -501,7 +515,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
     if (pending === undefined) {
       pending = loadProject(project);
       projects.set(project, pending);
-      // A failure is not remembered: the next call tries again.
+      // Only a page fetch's failure is remembered (failedPages); a local folder that failed is read again.
       pending.catch(() => projects.delete(project));
     }
     return pending;
@@ -567,7 +581,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
       }
       http().discard(response);
       // An index announcing metadata it does not serve still has the wheel to read it from.
-      if (response.status !== 404 && response.status !== 410) throw statusError(response.url, response.status);
+      if (response.status !== 404 && response.status !== 410) throw statusError(response.url, response.status, response.credentialsSent);
     }
     if (file.parsed.kind !== 'wheel') throw metadataUnavailable(file);
     return metadataOverHttp(file, url);
@@ -596,7 +610,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
     const range = first.status === 206 ? /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(first.headers['content-range'] ?? '')) : null;
     if (range === null) {
       http().discard(first);
-      if (first.status !== 206 && first.status !== 416) throw statusError(first.url, first.status);
+      if (first.status !== 206 && first.status !== 416) throw statusError(first.url, first.status, first.credentialsSent);
       return downloadForMetadata(file, url);
     }
     const start = Number(range[1]);
@@ -632,7 +646,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
     const response = await http().get(url);
     if (response.status !== 200) {
       http().discard(response);
-      throw statusError(response.url, response.status);
+      throw statusError(response.url, response.status, response.credentialsSent);
     }
     const whole = await wholeFile(file, response);
     return { bytes: await readWheelMetadataFromZip(bufferRangeSource(whole), file.url, file.parsed.normalizedName), via: 'download' };
@@ -687,13 +701,15 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
       },
     });
     try {
-      await pipeline(body, counter, createWriteStream(temporary, { flags: 'wx' }));
-      if (declaredSize !== null && size !== declaredSize) {
-        throw new PavedError('PAVED_E_NETWORK', `${redactUrl(url)} ended after ${size} of ${declaredSize} bytes`, {
-          hint: 'The connection broke mid-file; try again.',
-          details: { url: redactUrl(url) },
-        });
+      try {
+        await pipeline(body, counter, createWriteStream(temporary, { flags: 'wx' }));
+      } catch (error) {
+        // A failed read of a response (not of a local file, not of the disk) is a body cut short.
+        const code = (error as { code?: unknown }).code;
+        if (!isPavedError(error) && !url.startsWith('file:') && (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE')) throw bodyCutShort(url, size, declaredSize);
+        throw error;
       }
+      if (declaredSize !== null && size !== declaredSize) throw bodyCutShort(url, size, declaredSize);
       const actual = hash.digest('hex');
       if (expected !== null && actual !== expected) throw digestMismatch(url, expected, actual);
       await rename(temporary, destPath);
@@ -723,18 +739,27 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
       }
     }
     if (offline) throw offlineError(file.filename);
+    // A body that stalls costs the whole timeout: retried once, as the transport does.
+    let timeoutRetries = Math.min(1, retries);
     for (let attempt = 0; ; attempt++) {
       const response = await http().get(url, { 'Accept-Encoding': 'identity' });
       if (response.status !== 200) {
         http().discard(response);
-        throw statusError(response.url, response.status);
+        throw statusError(response.url, response.status, response.credentialsSent);
       }
-      const declared = Number(response.headers['content-length']);
       try {
-        return await streamToFile(response.body, destPath, file.url, expected, Number.isFinite(declared) ? declared : null);
+        return await streamToFile(response.body, destPath, file.url, expected, declaredLength(response));
       } catch (error) {
-        // A connection lost mid-body is worth another try; a wrong hash is not.
-        if (attempt < retries && !isPavedError(error, 'PAVED_E_DIGEST_MISMATCH') && (!isPavedError(error) || error.code === 'PAVED_E_NETWORK')) continue;
+        // A connection lost mid-body is worth another try, after the same back-off as any
+        // retry (a server or proxy that keeps cutting should not be hammered); a wrong hash is not.
+        if (isPavedError(error, 'PAVED_E_NETWORK') && attempt < retries) {
+          await sleep(http().retryDelayMs(attempt));
+          continue;
+        }
+        if (isPavedError(error, 'PAVED_E_TIMEOUT') && timeoutRetries > 0) {
+          timeoutRetries--;
+          continue;
+        }
         throw isPavedError(error) ? error : networkError(url, error);
       }
     }
