@@ -32,7 +32,7 @@ import { isValidName, normalizeName } from '../../standards/names.js';
 import type { ProjectPage, SimpleFile } from '../../standards/simpleApi.js';
 import { parseProjectPageHtml } from '../../standards/simpleApiHtml.js';
 import { parseProjectPageJson } from '../../standards/simpleApiJson.js';
-import { redactUrl } from '../../standards/urls.js';
+import { redactUrl, redactUrlAndQuery } from '../../standards/urls.js';
 import { normalizeVersion } from '../../standards/version.js';
 import { bodyCutShort, createHttpTransport, declaredLength, networkError, statusError, type HttpTransport, type TransportResponse } from './httpTransport.js';
 import { createIndexCache, type MetadataCacheKey } from './indexCache.js';
@@ -160,6 +160,15 @@ function parseIndexUrl(raw: string): { source: IndexSource; withCredentials: URL
   if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'file:') {
     throw new PavedError('PAVED_E_CONFIG', `the index URL '${redactUrl(url)}' is neither http(s) nor file`, {
       hint: 'Give the simple-API root, e.g. https://pypi.example.com/simple/ or file:///opt/pypi/simple/.',
+    });
+  }
+  // Project pages are `<root><name>/` (PEP 503), so a query on the root cannot be kept on them
+  // without inventing a rule (pip's posixpath.join even puts the name inside the query); dropping
+  // it silently lost the token a user put there, while --json still printed it. Refused instead,
+  // naming the places credentials do go.
+  if (url.search !== '' && url.protocol !== 'file:') {
+    throw new PavedError('PAVED_E_CONFIG', `the index URL '${redactUrlAndQuery(url)}' has a query string, which paved does not send with its requests`, {
+      hint: 'Give the index URL without ?…; put a token in the URL as https://__token__:TOKEN@host/…/simple/, in ~/.netrc, or in PAVED_INDEX_TOKEN.',
     });
   }
   const withCredentials = new URL(url.href);
