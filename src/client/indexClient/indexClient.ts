@@ -70,6 +70,8 @@ export interface IndexClientOptions {
   pageMaxAgeMs?: number;
   /** A PEM bundle trusted beside Node's own roots; default `SSL_CERT_FILE`. */
   caFile?: string | null;
+  /** Where the system's CA bundle is looked for, first readable wins; default the Linux distributions' places. */
+  systemCaBundles?: readonly string[];
   /** The environment read for NETRC, PAVED_INDEX_TOKEN, SSL_CERT_FILE, NODE_EXTRA_CA_CERTS and proxies; default process.env. */
   env?: Record<string, string | undefined>;
   /** Progress and diagnostics; the client never prints. */
@@ -192,8 +194,8 @@ function findLinksFolder(raw: string): string {
 const SYSTEM_CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/ca-bundle.pem', '/etc/ssl/cert.pem'];
 
 /** The system's CA bundle (a company CA installed with update-ca-certificates is in it), or null where there is none to read. */
-function systemCaBundle(): string | null {
-  for (const path of SYSTEM_CA_BUNDLES) {
+function systemCaBundle(paths: readonly string[]): string | null {
+  for (const path of paths) {
     try {
       return readFileSync(path, 'utf8');
     } catch {
@@ -207,19 +209,28 @@ function systemCaBundle(): string | null {
  * What HTTPS trusts: Node's own roots, the system's bundle, `SSL_CERT_FILE` and
  * `NODE_EXTRA_CA_CERTS` (an explicit `ca` replaces Node's store, so every part is given).
  */
-function readCaBundle(caFile: string | null, env: Record<string, string | undefined>): string[] {
+function readCaBundle(caFile: string | null, env: Record<string, string | undefined>, systemPaths: readonly string[]): string[] {
   const read = (path: string, variable: string): string => {
+    let text: string;
     try {
-      return readFileSync(path, 'utf8');
+      text = readFileSync(path, 'utf8');
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       throw new PavedError('PAVED_E_CONFIG', `cannot read the CA bundle ${path} (${variable}): ${typeof code === 'string' ? code : 'read failed'}`, {
         hint: `Point ${variable} at a readable PEM file.`,
       });
     }
+    // Node skips what is not a PEM certificate without a word, so a wrong file (a DER
+    // certificate, a key, an HTML page) would only show up later as 'unknown authority'.
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new PavedError('PAVED_E_CONFIG', `the CA bundle ${path} (${variable}) contains no PEM certificate`, {
+        hint: `Point ${variable} at a file of '-----BEGIN CERTIFICATE-----' blocks (convert a DER file with: openssl x509 -inform der -in FILE -out FILE.pem).`,
+      });
+    }
+    return text;
   };
   const bundle = [...rootCertificates];
-  const system = systemCaBundle();
+  const system = systemCaBundle(systemPaths);
   if (system !== null) bundle.push(system);
   if (caFile !== null && caFile !== '') bundle.push(read(caFile, 'SSL_CERT_FILE'));
   const extra = env['NODE_EXTRA_CA_CERTS'];
@@ -385,7 +396,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
         maxSockets: options.maxConnectionsPerOrigin ?? 16,
         authorizationFor: credentials,
         proxyFor: (url) => proxyFor(proxies, url),
-        ca: () => readCaBundle(options.caFile !== undefined ? options.caFile : (env['SSL_CERT_FILE'] ?? null), env),
+        ca: () => readCaBundle(options.caFile !== undefined ? options.caFile : (env['SSL_CERT_FILE'] ?? null), env, options.systemCaBundles ?? SYSTEM_CA_BUNDLES),
       });
       // A configured keyring is asked (once per origin) before the first request to that origin.
       transport = {
