@@ -117,6 +117,8 @@ export interface ProjectFiles {
   /** PEP 700 versions list from the winning index, when it gave one. */
   versions: string[] | null;
   projectStatus: ProjectPage['projectStatus'];
+  /** Where the client looked: every index (without credentials, in order) and find-links folder it has. */
+  searched?: { indexes: string[]; findLinks: string[] };
 }
 
 /** What `download` wrote. */
@@ -521,6 +523,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
       files,
       versions: winner?.page.versions ?? null,
       projectStatus: winner?.page.projectStatus ?? null,
+      searched: { indexes: indexes.map((index) => index.shown), findLinks: folders },
     };
   }
 
