@@ -148,8 +148,8 @@ export function statusError(url: URL, status: number, credentialsSent = false): 
 
 const TIMEOUT_HINT = 'The index (or a proxy on the way) is slow or unreachable: check the URL and the network; for a slow index raise the timeout with --timeout SECONDS or PAVED_HTTP_TIMEOUT.';
 
-function timeoutError(url: URL, timeoutMs: number, afterHeaders: boolean): PavedError {
-  const what = afterHeaders ? 'stopped sending its body for' : 'did not answer within';
+function timeoutError(url: URL, timeoutMs: number, phase: 'connect' | 'answer' | 'body'): PavedError {
+  const what = phase === 'connect' ? 'could not be connected to within' : phase === 'body' ? 'stopped sending its body for' : 'did not answer within';
   return new PavedError('PAVED_E_TIMEOUT', `${redactUrl(url)} ${what} ${timeoutMs} ms`, {
     hint: TIMEOUT_HINT,
     details: { url: redactUrl(url), timeoutMs },
@@ -330,7 +330,7 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
       const request = send({ ...options, method: 'GET', headers: requestHeaders, timeout: settings.timeoutMs });
       let received: IncomingMessage | null = null;
       request.setTimeout(settings.timeoutMs, () => {
-        const error = timeoutError(url, settings.timeoutMs, received !== null);
+        const error = timeoutError(url, settings.timeoutMs, received !== null ? 'body' : request.socket?.connecting === true ? 'connect' : 'answer');
         // A body that stalls must fail its reader with the timeout: destroying only the request
         // would hand the reader Node's ECONNRESET ('aborted') for the closed socket instead.
         received?.destroy(error);

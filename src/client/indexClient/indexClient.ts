@@ -711,8 +711,8 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
   // ---------------------------------------------------------------------------------------------
   // Downloads
 
+  /** Writes `body` to `destPath` via a temporary file; `destPath`'s folder must exist. */
   async function streamToFile(body: Readable, destPath: string, url: string, expected: string | null, declaredSize: number | null): Promise<DownloadResult> {
-    await mkdir(dirname(destPath), { recursive: true });
     const temporary = `${destPath}.${process.pid}.${randomBytes(6).toString('hex')}.part`;
     const hash = createHash('sha256');
     let size = 0;
@@ -745,6 +745,9 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
 
   async function fetchToFile(file: IndexFile, destPath: string, expected: string | null): Promise<DownloadResult> {
     const url = new URL(file.url);
+    // Before the request: a body must be read as it arrives, or a connection cut early loses
+    // what was buffered and the 'ended after N bytes' count with it.
+    await mkdir(dirname(destPath), { recursive: true });
     if (url.protocol === 'file:') {
       let path: string;
       try {
