@@ -7,10 +7,10 @@
 import type { Command } from 'commander';
 import { PavedError } from '../errors.js';
 import { createIndexClient, type IndexClient, type IndexClientEvent } from '../client/indexClient/indexClient.js';
-import type { ClientConfig, ClientConfigFlags } from '../project/clientConfig.js';
+import { parseTimeoutSeconds, type ClientConfig, type ClientConfigFlags } from '../project/clientConfig.js';
 
 /** What `openIndexClient` needs of a configuration (a `ClientConfig`, possibly with more indexes added). */
-export type IndexClientConfig = Pick<ClientConfig, 'indexUrls' | 'findLinks' | 'offline' | 'cacheDir' | 'keyring'>;
+export type IndexClientConfig = Pick<ClientConfig, 'indexUrls' | 'findLinks' | 'offline' | 'cacheDir' | 'keyring' | 'timeoutMs'>;
 
 /**
  * Opens a client for `config`. Throws `PAVED_E_NO_INDEX` when there is neither an index nor a
@@ -29,6 +29,7 @@ export function openIndexClient(config: IndexClientConfig, options: { onWarning?
     findLinks: config.findLinks,
     offline: config.offline,
     cacheDir: config.cacheDir,
+    timeoutMs: config.timeoutMs,
     ...(config.keyring === null ? {} : { credentials: { keyring: { command: config.keyring.command } } }),
     ...(onWarning === undefined ? {} : { onEvent: (event: IndexClientEvent) => (event.type === 'warning' ? onWarning(event.message) : undefined) }),
   });
@@ -50,6 +51,7 @@ export function withClientOptions(cmd: Command, help: { python: string }): Comma
     .option('--python <version|path>', help.python)
     .option('--offline', 'use only the cache and local folders (env PAVED_OFFLINE=1)')
     .option('--cache-dir <dir>', 'global cache (env PAVED_CACHE_DIR, default ~/.cache/paved)')
+    .option('--timeout <seconds>', 'fail an HTTP request after this long without an answer or data; tried once more (env PAVED_HTTP_TIMEOUT, default 30)')
     .option('--no-config', 'do not read the user config file')
     .option('--no-build', "never build sdists: releases without a usable wheel are unavailable (pip's --only-binary :all:)")
     .option('--build-timeout <seconds>', 'stop a PEP 517 build hook running longer than this (default 1800)');
@@ -63,13 +65,22 @@ export interface ClientFlags {
   cacheDir?: string;
   offline?: boolean;
   python?: string;
+  /** `--timeout`, in seconds as typed. */
+  timeout?: string;
   /** false with `--no-config`. */
   config?: boolean;
 }
 
 /** The command-line layer of `resolveClientConfig`: only what was given (`indexUrl` may come from elsewhere, e.g. a requirements file). */
 export function clientConfigFlags(flags: ClientFlags, indexUrl: string | undefined = flags.indexUrl): ClientConfigFlags {
+  const timeoutMs = flags.timeout === undefined ? undefined : parseTimeoutSeconds(flags.timeout);
+  if (timeoutMs === null) {
+    throw new PavedError('PAVED_E_INVALID_ARGUMENT', `--timeout must be a positive number of seconds, not ${JSON.stringify((flags.timeout ?? '').slice(0, 40))}`, {
+      hint: 'e.g. --timeout 120 (the default is 30).',
+    });
+  }
   return {
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(indexUrl === undefined ? {} : { indexUrl }),
     ...(flags.extraIndexUrl.length === 0 ? {} : { extraIndexUrls: flags.extraIndexUrl }),
     ...(flags.findLinks.length === 0 ? {} : { findLinks: flags.findLinks }),

@@ -8,7 +8,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PavedError, isPavedError } from '../errors.js';
-import type { DownloadResult, IndexClient, IndexFile } from './indexClient/indexClient.js';
+import type { DownloadResult, IndexClient, IndexFile, ProjectFiles } from './indexClient/indexClient.js';
 import { redactUrl } from './redactUrl.js';
 import type { LockedPackage } from '../project/pylockModel.js';
 import type { SelectedPackage } from '../project/selectLockedPackages.js';
@@ -64,11 +64,24 @@ function fromLock(selected: SelectedPackage, lockDir: string, sha256: string): I
   };
 }
 
+/** Why no file of the name was found, naming the place that was asked. */
+function whereNotFound(project: ProjectFiles): string {
+  if (project.index !== null) return `is not offered by ${redactUrl(project.index)}`;
+  const indexes = project.searched?.indexes ?? [];
+  const folders = project.searched?.findLinks ?? [];
+  // No index had the name at all: that, not the find-links folders, is the news (a mirror
+  // without the project is the usual cause).
+  const noProject =
+    indexes.length === 1 ? `the index ${redactUrl(indexes[0] as string)} has no project ${project.name}` : indexes.length > 1 ? `none of the indexes ${indexes.map((url) => redactUrl(url)).join(', ')} has a project ${project.name}` : null;
+  if (noProject === null) return folders.length > 0 ? 'is not offered by the find-links folders' : 'is not offered anywhere: no index or find-links folder is configured';
+  return `cannot be found: ${noProject}${folders.length > 0 ? ', and the find-links folders do not have the file' : ''}`;
+}
+
 async function fromIndex(client: IndexClient, pkg: LockedPackage, filename: string, sha256: string): Promise<IndexFile> {
   const project = await client.getProject(pkg.name);
   const file = project.files.find((f) => f.filename === filename);
   if (file === undefined) {
-    throw new PavedError('PAVED_E_FILE_NOT_FOUND', `${filename} (locked for ${pkg.name} ${pkg.version ?? ''}) is not offered by ${project.index === null ? 'the find-links folders' : redactUrl(project.index)}`, {
+    throw new PavedError('PAVED_E_FILE_NOT_FOUND', `${filename} (locked for ${pkg.name} ${pkg.version ?? ''}) ${whereNotFound(project)}`, {
       hint: 'Mirror the locked files to that index (paved download --lock), or install from the URLs in the lock.',
     });
   }

@@ -4,8 +4,8 @@
  * the user config file (`$PAVED_CONFIG_FILE`, else `$XDG_CONFIG_HOME/paved/config.toml`, else
  * `~/.config/paved/config.toml`; the same keys as `[tool.paved]`, at the top level).
  *
- * Scalars (cache dir, offline, python, keyring provider, the default index) come from the first
- * layer that sets them. Lists (extra indexes, named indexes, find-links) are concatenated the way
+ * Scalars (cache dir, offline, python, keyring provider, the default index, the HTTP timeout)
+ * come from the first layer that sets them. Lists (extra indexes, named indexes, find-links) are concatenated the way
  * uv merges configuration: command line (or, when no flag is given, the environment variable),
  * then the project, then the user file.
  *
@@ -47,6 +47,8 @@ export interface ClientConfigFlags {
   offline?: boolean;
   python?: string;
   keyringProvider?: KeyringProvider;
+  /** `--timeout`, already checked (see `parseTimeoutSeconds`). */
+  timeoutMs?: number;
   /** `--no-config`: do not read the user config file. */
   noConfig?: boolean;
 }
@@ -94,6 +96,8 @@ export interface ClientConfig {
   python: string | null;
   /** The keyring command to run for index credentials; null when keyring is off. */
   keyring: { command: string[] } | null;
+  /** Longest silence on an HTTP connection before a request fails (PAVED_E_TIMEOUT). */
+  timeoutMs: number;
   /** Markers limiting the universal lock (project only); null: every environment. */
   environments: string[] | null;
   /** Dependency groups installed unless asked otherwise (project only). */
@@ -107,6 +111,7 @@ export interface ClientConfig {
     offline: string;
     python: string;
     keyring: string;
+    timeout: string;
     environments: string;
     defaultGroups: string;
   };
@@ -164,6 +169,21 @@ function expandHome(value: string, home: string): string {
   if (value === '~') return home;
   if (value.startsWith('~/')) return join(home, value.slice(2));
   return value;
+}
+
+/** The HTTP timeout when nothing sets one (pip's and uv's default too). */
+export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
+
+/**
+ * A timeout given in seconds (`--timeout`, `PAVED_HTTP_TIMEOUT`) in milliseconds, or null when
+ * it is not a positive number of seconds (at most a day: a longer one is a typo, and node's
+ * timers take no more than ~24.8 days anyway).
+ */
+export function parseTimeoutSeconds(text: string): number | null {
+  const trimmed = text.trim();
+  if (!/^\d+(\.\d+)?$/.test(trimmed)) return null;
+  const ms = Math.round(Number(trimmed) * 1000);
+  return ms >= 1 && ms <= 86_400_000 ? ms : null;
 }
 
 /** The user config file's path: `PAVED_CONFIG_FILE`, else under `XDG_CONFIG_HOME`, else `~/.config`. */
@@ -296,6 +316,16 @@ export async function resolveClientConfig(options: ResolveClientConfigOptions): 
   const command = pick<string[]>(undefined, '', undefined, '', (s) => s.keyringCommand);
   const keyring = provider?.value === 'subprocess' ? { command: command?.value ?? ['keyring'] } : null;
 
+  const envTimeoutText = nonEmpty(env['PAVED_HTTP_TIMEOUT']);
+  const envTimeout = envTimeoutText === undefined ? undefined : parseTimeoutSeconds(envTimeoutText);
+  if (envTimeout === null) {
+    throw new PavedError(CONFIG_CODE, `PAVED_HTTP_TIMEOUT must be a positive number of seconds, not ${JSON.stringify((envTimeoutText ?? '').slice(0, 40))}`, {
+      hint: 'e.g. PAVED_HTTP_TIMEOUT=120 (the default is 30).',
+      details: { variable: 'PAVED_HTTP_TIMEOUT' },
+    });
+  }
+  const timeout = pick<number>(flags.timeoutMs, '--timeout', envTimeout, 'PAVED_HTTP_TIMEOUT', () => null);
+
   const project = options.project;
   const projectLabel = project === null ? 'default' : `${project.shown} [tool.paved]`;
   return {
@@ -306,6 +336,7 @@ export async function resolveClientConfig(options: ResolveClientConfigOptions): 
     offline: offline?.value ?? false,
     python: python?.value ?? null,
     keyring,
+    timeoutMs: timeout?.value ?? DEFAULT_HTTP_TIMEOUT_MS,
     environments: project?.paved.environments ?? null,
     defaultGroups: project?.defaultGroups ?? [],
     configFile,
@@ -315,6 +346,7 @@ export async function resolveClientConfig(options: ResolveClientConfigOptions): 
       offline: offline?.source ?? 'default',
       python: python?.source ?? 'default',
       keyring: keyring === null ? (provider?.source ?? 'default') : `${provider?.source ?? 'default'}${command !== null ? `; command from ${command.source}` : ''}`,
+      timeout: timeout?.source ?? 'default',
       environments: (project?.paved.environments ?? null) !== null ? projectLabel : 'default',
       defaultGroups: (project?.paved.defaultGroups ?? null) !== null ? projectLabel : project !== null && project.defaultGroups.length > 0 ? `${project.shown} (a dev group exists)` : 'default',
     },

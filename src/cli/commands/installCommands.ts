@@ -132,8 +132,8 @@ async function readClientSettings(flags: ResolveFlags, fileOptions: readonly { n
   }
   const findLinks = [...config.findLinks];
   for (const link of fileOption('-f', '--find-links')) if (!findLinks.includes(link)) findLinks.push(link);
-  if (noIndex) return { indexUrls: [], findLinks, offline: config.offline, cacheDir: config.cacheDir, keyring: config.keyring, shownIndexes: [], python: config.python };
-  return { indexUrls, findLinks, offline: config.offline, cacheDir: config.cacheDir, keyring: config.keyring, shownIndexes, python: config.python };
+  if (noIndex) return { indexUrls: [], findLinks, offline: config.offline, cacheDir: config.cacheDir, keyring: config.keyring, timeoutMs: config.timeoutMs, shownIndexes: [], python: config.python };
+  return { indexUrls, findLinks, offline: config.offline, cacheDir: config.cacheDir, keyring: config.keyring, timeoutMs: config.timeoutMs, shownIndexes, python: config.python };
 }
 
 async function readSettings(flags: ResolveFlags, names: string[], reporter: Reporter, editableFlags: readonly string[] = []): Promise<InstallSettings> {

@@ -48,6 +48,8 @@ export interface TransportResponse {
   headers: IncomingHttpHeaders;
   /** Where the response came from, after redirects. */
   url: URL;
+  /** Whether the request that got this response carried an Authorization header. */
+  credentialsSent: boolean;
   body: IncomingMessage;
 }
 
@@ -59,6 +61,8 @@ export interface HttpTransport {
   readBody(response: TransportResponse, maxBytes: number): Promise<Buffer>;
   /** Discards a body so the connection returns to the pool. */
   discard(response: TransportResponse): void;
+  /** The back-off before retry number `attempt` (from 0) of something the caller retries itself (a download cut short). */
+  retryDelayMs(attempt: number): number;
   /** Closes pooled connections. */
   close(): void;
 }
@@ -66,6 +70,8 @@ export interface HttpTransport {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
 const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+/** Certificate problems a trusted CA bundle can fix; expiry or a wrong host name it cannot. */
+const UNKNOWN_AUTHORITY = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED']);
 
 const TLS_PROBLEMS: Record<string, string> = {
   CERT_HAS_EXPIRED: 'the server certificate has expired',
@@ -88,7 +94,7 @@ export function networkError(url: URL, error: unknown): PavedError {
   if (typeof code === 'string' && (code in TLS_PROBLEMS || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT/.test(code))) {
     const problem = TLS_PROBLEMS[code] ?? (error instanceof Error ? error.message : code);
     return new PavedError('PAVED_E_TLS', `TLS failed for ${shown}: ${problem} (${code})`, {
-      hint: 'If a company proxy or private CA signs this certificate, point SSL_CERT_FILE (or NODE_EXTRA_CA_CERTS) at its PEM bundle.',
+      hint: tlsHint(code),
       details: { url: shown, tlsCode: code },
     });
   }
@@ -99,10 +105,29 @@ export function networkError(url: URL, error: unknown): PavedError {
   });
 }
 
-/** A PavedError for an HTTP status the caller cannot use. */
-export function statusError(url: URL, status: number): PavedError {
+// Only a missing CA can be fixed by trusting a bundle; pointing SSL_CERT_FILE somewhere cannot
+// renew an expired certificate or make it name another host.
+function tlsHint(code: string): string {
+  if (UNKNOWN_AUTHORITY.has(code)) return 'If a company proxy or private CA signs this certificate, point SSL_CERT_FILE (or NODE_EXTRA_CA_CERTS) at its PEM bundle.';
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return "The server's certificate is outside its validity dates: its owner must renew it (or this machine's clock is wrong).";
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'Use the host name the certificate was issued for in the index URL (an IP address or an alias does not match it).';
+  if (code === 'CERT_REVOKED') return 'The certificate was revoked: its owner must replace it; do not work around this.';
+  return 'The TLS connection could not be secured; check the index URL and any proxy that intercepts HTTPS.';
+}
+
+/**
+ * A PavedError for an HTTP status the caller cannot use. `credentialsSent`: the request carried
+ * credentials, so a 401 means they were rejected rather than missing.
+ */
+export function statusError(url: URL, status: number, credentialsSent = false): PavedError {
   const shown = redactUrl(url);
   const details = { url: shown, status };
+  if (status === 401 && credentialsSent) {
+    return new PavedError('PAVED_E_UNAUTHORIZED', `${shown} rejected the credentials paved sent (401)`, {
+      hint: 'The credentials were rejected: check that the token or password for this index is right and not expired or revoked.',
+      details: { ...details, credentialsSent: true },
+    });
+  }
   if (status === 401) {
     return new PavedError('PAVED_E_UNAUTHORIZED', `${shown} asks for credentials (401)`, {
       hint: 'Put credentials in the index URL, in ~/.netrc (or the file NETRC names), or in PAVED_INDEX_TOKEN.',
@@ -121,11 +146,40 @@ export function statusError(url: URL, status: number): PavedError {
   return new PavedError('PAVED_E_SERVER', `${shown} answered ${status}`, { hint: 'The index gave an answer paved does not expect here.', details });
 }
 
-function timeoutError(url: URL, timeoutMs: number): PavedError {
-  return new PavedError('PAVED_E_TIMEOUT', `${redactUrl(url)} did not answer within ${timeoutMs} ms`, {
-    hint: 'The index (or a proxy on the way) is slow or unreachable: check the URL and the network, then retry.',
+const TIMEOUT_HINT = 'The index (or a proxy on the way) is slow or unreachable: check the URL and the network; for a slow index raise the timeout with --timeout SECONDS or PAVED_HTTP_TIMEOUT.';
+
+function timeoutError(url: URL, timeoutMs: number, phase: 'connect' | 'answer' | 'body'): PavedError {
+  const what = phase === 'connect' ? 'could not be connected to within' : phase === 'body' ? 'stopped sending its body for' : 'did not answer within';
+  return new PavedError('PAVED_E_TIMEOUT', `${redactUrl(url)} ${what} ${timeoutMs} ms`, {
+    hint: TIMEOUT_HINT,
     details: { url: redactUrl(url), timeoutMs },
   });
+}
+
+/**
+ * A PavedError for a body that ended early: the connection closed after `received` bytes
+ * (before `declared`, the Content-Length, when there was one).
+ */
+export function bodyCutShort(url: URL | string, received: number, declared: number | null): PavedError {
+  const shown = redactUrl(url);
+  const how = declared !== null ? `ended after ${received} of ${declared} bytes` : `ended after ${received} bytes, before its end`;
+  return new PavedError('PAVED_E_NETWORK', `${shown} ${how}: the connection closed mid-transfer`, {
+    hint: 'The server or a proxy on the way cut the transfer; try again (a proxy with a size or time limit does this every time).',
+    details: { url: shown, received, declared },
+  });
+}
+
+/** The Content-Length of a response, or null. */
+export function declaredLength(response: TransportResponse): number | null {
+  const value = response.headers['content-length'];
+  const length = value === undefined ? NaN : Number(value);
+  return Number.isSafeInteger(length) && length >= 0 ? length : null;
+}
+
+/** Whether an error is a timeout worth one more try (pip retries read and connect timeouts too). */
+function isTimeout(error: unknown): boolean {
+  if (isPavedError(error)) return error.code === 'PAVED_E_TIMEOUT' || error.details?.['timedOut'] === true;
+  return (error as { code?: unknown }).code === 'ETIMEDOUT';
 }
 
 // Retry-After is seconds or an HTTP date (RFC 9110 10.2.3).
@@ -171,6 +225,8 @@ class TunnellingAgent extends HttpsAgent {
       path: target,
       headers,
       agent: false,
+      // Times the TCP connection to the proxy as well (setTimeout below starts only once it is up).
+      timeout: this.timeoutMs,
     });
     connectRequest.once('connect', (response, socket) => {
       if (response.statusCode !== 200) {
@@ -191,7 +247,13 @@ class TunnellingAgent extends HttpsAgent {
     // The request's own timeout starts only once a socket exists: a proxy that accepts the
     // connection and never answers CONNECT is timed here.
     connectRequest.setTimeout(this.timeoutMs, () => {
-      done(new PavedError('PAVED_E_PROXY', `the proxy ${redactUrl(this.proxy)} did not answer CONNECT ${target} within ${this.timeoutMs} ms`, { hint: 'Check that HTTPS_PROXY names a working proxy, or list the index host in NO_PROXY.' }), null as unknown as Duplex);
+      done(
+        new PavedError('PAVED_E_PROXY', `the proxy ${redactUrl(this.proxy)} did not answer CONNECT ${target} within ${this.timeoutMs} ms`, {
+          hint: 'Check that HTTPS_PROXY names a working proxy, or list the index host in NO_PROXY; a slow proxy needs a longer --timeout.',
+          details: { timedOut: true },
+        }),
+        null as unknown as Duplex,
+      );
       connectRequest.destroy();
     });
     connectRequest.end();
@@ -233,6 +295,7 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
       // are its own; otherwise the index's, or those carried over an http → https redirect.
       const authorization = userInfoAuthorization(url) ?? settings.authorizationFor(url) ?? carried;
       if (authorization !== null) requestHeaders['Authorization'] = authorization;
+      const credentialsSent = authorization !== null;
       const proxy = settings.proxyFor(url);
       const target = new URL(url.href);
       target.username = '';
@@ -263,8 +326,16 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
           agent: httpAgent,
         };
       }
-      const request = send({ ...options, method: 'GET', headers: requestHeaders });
-      request.setTimeout(settings.timeoutMs, () => request.destroy(timeoutError(url, settings.timeoutMs)));
+      // `timeout` also times the TCP connect (request.setTimeout alone starts once connected).
+      const request = send({ ...options, method: 'GET', headers: requestHeaders, timeout: settings.timeoutMs });
+      let received: IncomingMessage | null = null;
+      request.setTimeout(settings.timeoutMs, () => {
+        const error = timeoutError(url, settings.timeoutMs, received !== null ? 'body' : request.socket?.connecting === true ? 'connect' : 'answer');
+        // A body that stalls must fail its reader with the timeout: destroying only the request
+        // would hand the reader Node's ECONNRESET ('aborted') for the closed socket instead.
+        received?.destroy(error);
+        request.destroy(error);
+      });
       // Through a plain-http proxy the socket is the proxy's: its failures are the proxy's, not the index's.
       const viaProxy = proxy !== null && url.protocol === 'http:' ? proxy : null;
       request.once('response', (response) => {
@@ -273,9 +344,10 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
           reject(new PavedError('PAVED_E_PROXY', `the proxy ${redactUrl(viaProxy)} refused to fetch ${redactUrl(url)} (407)`, { hint: 'The proxy wants credentials: put them in HTTP_PROXY (http://user:pass@proxy:port).' }));
           return;
         }
-        // The socket timeout keeps guarding the body; a stalled body errors the stream.
-        response.once('aborted', () => response.destroy(networkError(url, Object.assign(new Error('connection closed mid-body'), { code: 'ECONNRESET' }))));
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, url, body: response });
+        // The socket timeout keeps guarding the body (see setTimeout above); a body cut short
+        // errors the stream, and its reader, who counts the bytes, says so.
+        received = response;
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, url, credentialsSent, body: response });
       });
       request.once('error', (error) => {
         const code = (error as { code?: unknown }).code;
@@ -320,6 +392,8 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
   }
 
   async function withRetries(url: URL, headers: Record<string, string>, carried: string | null): Promise<TransportResponse> {
+    // A timeout costs the whole timeout each time: one more try (as pip does), not `retries`.
+    let timeoutRetries = Math.min(1, settings.retries);
     for (let attempt = 0; ; attempt++) {
       let response: TransportResponse;
       try {
@@ -328,6 +402,10 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
         const code = (error as { code?: unknown }).code;
         if (attempt < settings.retries && typeof code === 'string' && RETRYABLE_NETWORK.has(code)) {
           await sleep(backoff(attempt, null));
+          continue;
+        }
+        if (timeoutRetries > 0 && isTimeout(error)) {
+          timeoutRetries--;
           continue;
         }
         throw networkError(url, error);
@@ -366,7 +444,9 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
         chunks.push(chunk);
       }
     } catch (error) {
-      throw networkError(response.url, error);
+      if (isPavedError(error)) throw error;
+      // The headers came, so the server was reached: the connection broke mid-body.
+      throw bodyCutShort(response.url, total, declaredLength(response));
     }
     return Buffer.concat(chunks, total);
   }
@@ -377,7 +457,7 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
     for (const agent of tunnels.values()) agent.destroy();
   }
 
-  return { get, readBody, discard, close };
+  return { get, readBody, discard, close, retryDelayMs: (attempt) => backoff(attempt, null) };
 }
 
 /** A PavedError for a body over its limit. */

@@ -22,6 +22,7 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { rootCertificates } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { PavedError, isPavedError } from '../../errors.js';
@@ -31,9 +32,9 @@ import { isValidName, normalizeName } from '../../standards/names.js';
 import type { ProjectPage, SimpleFile } from '../../standards/simpleApi.js';
 import { parseProjectPageHtml } from '../../standards/simpleApiHtml.js';
 import { parseProjectPageJson } from '../../standards/simpleApiJson.js';
-import { redactUrl } from '../../standards/urls.js';
+import { redactUrl, redactUrlAndQuery } from '../../standards/urls.js';
 import { normalizeVersion } from '../../standards/version.js';
-import { createHttpTransport, networkError, statusError, type HttpTransport, type TransportResponse } from './httpTransport.js';
+import { bodyCutShort, createHttpTransport, declaredLength, networkError, statusError, type HttpTransport, type TransportResponse } from './httpTransport.js';
 import { createIndexCache, type MetadataCacheKey } from './indexCache.js';
 import { createCredentialLookup, type CredentialEvent, type CredentialOptions } from './indexCredentials.js';
 import { fileRangeSource, listFindLinks, readLocalProjectPage } from './localSources.js';
@@ -69,6 +70,8 @@ export interface IndexClientOptions {
   pageMaxAgeMs?: number;
   /** A PEM bundle trusted beside Node's own roots; default `SSL_CERT_FILE`. */
   caFile?: string | null;
+  /** Where the system's CA bundle is looked for, first readable wins; default the Linux distributions' places. */
+  systemCaBundles?: readonly string[];
   /** The environment read for NETRC, PAVED_INDEX_TOKEN, SSL_CERT_FILE, NODE_EXTRA_CA_CERTS and proxies; default process.env. */
   env?: Record<string, string | undefined>;
   /** Progress and diagnostics; the client never prints. */
@@ -114,6 +117,8 @@ export interface ProjectFiles {
   /** PEP 700 versions list from the winning index, when it gave one. */
   versions: string[] | null;
   projectStatus: ProjectPage['projectStatus'];
+  /** Where the client looked: every index (without credentials, in order) and find-links folder it has. */
+  searched?: { indexes: string[]; findLinks: string[] };
 }
 
 /** What `download` wrote. */
@@ -161,6 +166,15 @@ function parseIndexUrl(raw: string): { source: IndexSource; withCredentials: URL
       hint: 'Give the simple-API root, e.g. https://pypi.example.com/simple/ or file:///opt/pypi/simple/.',
     });
   }
+  // Project pages are `<root><name>/` (PEP 503), so a query on the root cannot be kept on them
+  // without inventing a rule (pip's posixpath.join even puts the name inside the query); dropping
+  // it silently lost the token a user put there, while --json still printed it. Refused instead,
+  // naming the places credentials do go.
+  if (url.search !== '' && url.protocol !== 'file:') {
+    throw new PavedError('PAVED_E_CONFIG', `the index URL '${redactUrlAndQuery(url)}' has a query string, which paved does not send with its requests`, {
+      hint: 'Give the index URL without ?…; put a token in the URL as https://__token__:TOKEN@host/…/simple/, in ~/.netrc, or in PAVED_INDEX_TOKEN.',
+    });
+  }
   const withCredentials = new URL(url.href);
   url.username = '';
   url.password = '';
@@ -182,8 +196,8 @@ function findLinksFolder(raw: string): string {
 const SYSTEM_CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/ca-bundle.pem', '/etc/ssl/cert.pem'];
 
 /** The system's CA bundle (a company CA installed with update-ca-certificates is in it), or null where there is none to read. */
-function systemCaBundle(): string | null {
-  for (const path of SYSTEM_CA_BUNDLES) {
+function systemCaBundle(paths: readonly string[]): string | null {
+  for (const path of paths) {
     try {
       return readFileSync(path, 'utf8');
     } catch {
@@ -197,19 +211,28 @@ function systemCaBundle(): string | null {
  * What HTTPS trusts: Node's own roots, the system's bundle, `SSL_CERT_FILE` and
  * `NODE_EXTRA_CA_CERTS` (an explicit `ca` replaces Node's store, so every part is given).
  */
-function readCaBundle(caFile: string | null, env: Record<string, string | undefined>): string[] {
+function readCaBundle(caFile: string | null, env: Record<string, string | undefined>, systemPaths: readonly string[]): string[] {
   const read = (path: string, variable: string): string => {
+    let text: string;
     try {
-      return readFileSync(path, 'utf8');
+      text = readFileSync(path, 'utf8');
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       throw new PavedError('PAVED_E_CONFIG', `cannot read the CA bundle ${path} (${variable}): ${typeof code === 'string' ? code : 'read failed'}`, {
         hint: `Point ${variable} at a readable PEM file.`,
       });
     }
+    // Node skips what is not a PEM certificate without a word, so a wrong file (a DER
+    // certificate, a key, an HTML page) would only show up later as 'unknown authority'.
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new PavedError('PAVED_E_CONFIG', `the CA bundle ${path} (${variable}) contains no PEM certificate`, {
+        hint: `Point ${variable} at a file of '-----BEGIN CERTIFICATE-----' blocks (convert a DER file with: openssl x509 -inform der -in FILE -out FILE.pem).`,
+      });
+    }
+    return text;
   };
   const bundle = [...rootCertificates];
-  const system = systemCaBundle();
+  const system = systemCaBundle(systemPaths);
   if (system !== null) bundle.push(system);
   if (caFile !== null && caFile !== '') bundle.push(read(caFile, 'SSL_CERT_FILE'));
   const extra = env['NODE_EXTRA_CA_CERTS'];
@@ -375,7 +398,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
         maxSockets: options.maxConnectionsPerOrigin ?? 16,
         authorizationFor: credentials,
         proxyFor: (url) => proxyFor(proxies, url),
-        ca: () => readCaBundle(options.caFile !== undefined ? options.caFile : (env['SSL_CERT_FILE'] ?? null), env),
+        ca: () => readCaBundle(options.caFile !== undefined ? options.caFile : (env['SSL_CERT_FILE'] ?? null), env, options.systemCaBundles ?? SYSTEM_CA_BUNDLES),
       });
       // A configured keyring is asked (once per origin) before the first request to that origin.
       transport = {
@@ -390,6 +413,12 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
   }
 
   const projects = new Map<string, Promise<ProjectFiles>>();
+  /**
+   * Page fetches that failed, by `<index> <project>`: the resolver may ask for a project again
+   * after a failure, and the transport has already retried whatever was worth retrying, so the
+   * same run gets the same error instead of the same requests again.
+   */
+  const failedPages = new Map<string, unknown>();
   const metadata = new Map<string, Promise<CoreMetadata>>();
   const downloads = new Map<string, Promise<DownloadResult>>();
 
@@ -424,7 +453,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
     }
     if (response.status !== 200) {
       http().discard(response);
-      throw statusError(response.url, response.status);
+      throw statusError(response.url, response.status, response.credentialsSent);
     }
     const bytes = await http().readBody(response, MAX_PAGE_BYTES);
     const { page, format } = parsePageBytes(bytes, mediaTypeOf(response.headers['content-type']), response.url, project);
@@ -447,7 +476,14 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
         page = local === null ? null : local.page;
         emit({ type: 'page', project, index: index.shown, from: local === null ? 'not-found' : 'local' });
       } else {
-        page = await fetchHttpPage(index, project);
+        const key = `${index.shown} ${project}`;
+        if (failedPages.has(key)) throw failedPages.get(key);
+        try {
+          page = await fetchHttpPage(index, project);
+        } catch (error) {
+          failedPages.set(key, error);
+          throw error;
+        }
       }
       if (page === 'unknown') {
         unknown.push(index.shown);
@@ -487,6 +523,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
       files,
       versions: winner?.page.versions ?? null,
       projectStatus: winner?.page.projectStatus ?? null,
+      searched: { indexes: indexes.map((index) => index.shown), findLinks: folders },
     };
   }
 
@@ -501,7 +538,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
     if (pending === undefined) {
       pending = loadProject(project);
       projects.set(project, pending);
-      // A failure is not remembered: the next call tries again.
+      // Only a page fetch's failure is remembered (failedPages); a local folder that failed is read again.
       pending.catch(() => projects.delete(project));
     }
     return pending;
@@ -567,7 +604,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
       }
       http().discard(response);
       // An index announcing metadata it does not serve still has the wheel to read it from.
-      if (response.status !== 404 && response.status !== 410) throw statusError(response.url, response.status);
+      if (response.status !== 404 && response.status !== 410) throw statusError(response.url, response.status, response.credentialsSent);
     }
     if (file.parsed.kind !== 'wheel') throw metadataUnavailable(file);
     return metadataOverHttp(file, url);
@@ -596,7 +633,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
     const range = first.status === 206 ? /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(first.headers['content-range'] ?? '')) : null;
     if (range === null) {
       http().discard(first);
-      if (first.status !== 206 && first.status !== 416) throw statusError(first.url, first.status);
+      if (first.status !== 206 && first.status !== 416) throw statusError(first.url, first.status, first.credentialsSent);
       return downloadForMetadata(file, url);
     }
     const start = Number(range[1]);
@@ -632,7 +669,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
     const response = await http().get(url);
     if (response.status !== 200) {
       http().discard(response);
-      throw statusError(response.url, response.status);
+      throw statusError(response.url, response.status, response.credentialsSent);
     }
     const whole = await wholeFile(file, response);
     return { bytes: await readWheelMetadataFromZip(bufferRangeSource(whole), file.url, file.parsed.normalizedName), via: 'download' };
@@ -674,8 +711,8 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
   // ---------------------------------------------------------------------------------------------
   // Downloads
 
+  /** Writes `body` to `destPath` via a temporary file; `destPath`'s folder must exist. */
   async function streamToFile(body: Readable, destPath: string, url: string, expected: string | null, declaredSize: number | null): Promise<DownloadResult> {
-    await mkdir(dirname(destPath), { recursive: true });
     const temporary = `${destPath}.${process.pid}.${randomBytes(6).toString('hex')}.part`;
     const hash = createHash('sha256');
     let size = 0;
@@ -687,13 +724,15 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
       },
     });
     try {
-      await pipeline(body, counter, createWriteStream(temporary, { flags: 'wx' }));
-      if (declaredSize !== null && size !== declaredSize) {
-        throw new PavedError('PAVED_E_NETWORK', `${redactUrl(url)} ended after ${size} of ${declaredSize} bytes`, {
-          hint: 'The connection broke mid-file; try again.',
-          details: { url: redactUrl(url) },
-        });
+      try {
+        await pipeline(body, counter, createWriteStream(temporary, { flags: 'wx' }));
+      } catch (error) {
+        // A failed read of a response (not of a local file, not of the disk) is a body cut short.
+        const code = (error as { code?: unknown }).code;
+        if (!isPavedError(error) && !url.startsWith('file:') && (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE')) throw bodyCutShort(url, size, declaredSize);
+        throw error;
       }
+      if (declaredSize !== null && size !== declaredSize) throw bodyCutShort(url, size, declaredSize);
       const actual = hash.digest('hex');
       if (expected !== null && actual !== expected) throw digestMismatch(url, expected, actual);
       await rename(temporary, destPath);
@@ -706,6 +745,9 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
 
   async function fetchToFile(file: IndexFile, destPath: string, expected: string | null): Promise<DownloadResult> {
     const url = new URL(file.url);
+    // Before the request: a body must be read as it arrives, or a connection cut early loses
+    // what was buffered and the 'ended after N bytes' count with it.
+    await mkdir(dirname(destPath), { recursive: true });
     if (url.protocol === 'file:') {
       let path: string;
       try {
@@ -723,18 +765,27 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
       }
     }
     if (offline) throw offlineError(file.filename);
+    // A body that stalls costs the whole timeout: retried once, as the transport does.
+    let timeoutRetries = Math.min(1, retries);
     for (let attempt = 0; ; attempt++) {
       const response = await http().get(url, { 'Accept-Encoding': 'identity' });
       if (response.status !== 200) {
         http().discard(response);
-        throw statusError(response.url, response.status);
+        throw statusError(response.url, response.status, response.credentialsSent);
       }
-      const declared = Number(response.headers['content-length']);
       try {
-        return await streamToFile(response.body, destPath, file.url, expected, Number.isFinite(declared) ? declared : null);
+        return await streamToFile(response.body, destPath, file.url, expected, declaredLength(response));
       } catch (error) {
-        // A connection lost mid-body is worth another try; a wrong hash is not.
-        if (attempt < retries && !isPavedError(error, 'PAVED_E_DIGEST_MISMATCH') && (!isPavedError(error) || error.code === 'PAVED_E_NETWORK')) continue;
+        // A connection lost mid-body is worth another try, after the same back-off as any
+        // retry (a server or proxy that keeps cutting should not be hammered); a wrong hash is not.
+        if (isPavedError(error, 'PAVED_E_NETWORK') && attempt < retries) {
+          await sleep(http().retryDelayMs(attempt));
+          continue;
+        }
+        if (isPavedError(error, 'PAVED_E_TIMEOUT') && timeoutRetries > 0) {
+          timeoutRetries--;
+          continue;
+        }
         throw isPavedError(error) ? error : networkError(url, error);
       }
     }

@@ -63,6 +63,33 @@ describe('proxy selection', () => {
       assert.equal(proxyFor(settings, new URL(target))?.href ?? null, expected);
     });
   }
+  it('NO_PROXY takes CIDR ranges (IPv4 and IPv6) for hosts written as addresses', () => {
+    const cidr = readProxySettings({ HTTPS_PROXY: 'http://p:1', HTTP_PROXY: 'http://p:1', NO_PROXY: '127.0.0.0/8, 10.1.0.0/16, ::1/128, [fd00::]/8' });
+    const via = (target: string): string | null => proxyFor(cidr, new URL(target))?.href ?? null;
+    assert.equal(via('http://127.0.0.1:3141/simple/'), null);
+    assert.equal(via('https://127.200.3.4/simple/'), null);
+    assert.equal(via('https://10.1.255.1/simple/'), null);
+    assert.equal(via('https://10.2.0.1/simple/'), 'http://p:1/');
+    assert.equal(via('http://[::1]:3141/simple/'), null);
+    assert.equal(via('https://[fd12::5]/simple/'), null);
+    assert.equal(via('https://[fe80::1]/simple/'), 'http://p:1/');
+    // A name is not resolved to see whether it falls in a range.
+    assert.equal(via('https://localhost/simple/'), 'http://p:1/');
+  });
+
+  it('ALL_PROXY (or all_proxy) is the proxy of both schemes unless HTTPS_PROXY / HTTP_PROXY set their own', () => {
+    for (const name of ['ALL_PROXY', 'all_proxy']) {
+      const settings = readProxySettings({ [name]: 'proxy.corp:3128', NO_PROXY: 'localhost' });
+      assert.equal(proxyFor(settings, new URL('https://pypi.org/simple/'))?.href, 'http://proxy.corp:3128/');
+      assert.equal(proxyFor(settings, new URL('http://pypi.org/simple/'))?.href, 'http://proxy.corp:3128/');
+      assert.equal(proxyFor(settings, new URL('http://localhost/simple/')), null);
+    }
+    const mixed = readProxySettings({ ALL_PROXY: 'http://all:1', HTTPS_PROXY: 'http://secure:2' });
+    assert.equal(proxyFor(mixed, new URL('https://pypi.org/'))?.href, 'http://secure:2/');
+    assert.equal(proxyFor(mixed, new URL('http://pypi.org/'))?.href, 'http://all:1/');
+    assert.throws(() => readProxySettings({ ALL_PROXY: 'socks5://p:1080' }), (e: unknown) => isPavedError(e, 'PAVED_E_CONFIG') && /ALL_PROXY uses socks5/.test(e.message));
+  });
+
   it('NO_PROXY=* bypasses everything; an https:// proxy or a bad URL is a config error', () => {
     assert.equal(proxyFor(readProxySettings({ HTTPS_PROXY: 'http://p:1', NO_PROXY: '*' }), new URL('https://x/')), null);
     assert.throws(() => readProxySettings({ HTTPS_PROXY: 'https://p:1' }), (e: unknown) => isPavedError(e, 'PAVED_E_CONFIG'));
