@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createIndexClient, type IndexClientOptions, type IndexFile } from '../../../src/client/indexClient/indexClient.js';
-import { isPavedError, type PavedError } from '../../../src/errors.js';
+import { pavedFailure } from '../../fixtures/pavedFailure.js';
 
 type Route = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -39,15 +39,6 @@ function client(options: Partial<IndexClientOptions>): ReturnType<typeof createI
   return made;
 }
 
-async function failure(promise: Promise<unknown>): Promise<PavedError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isPavedError(error), `expected a PavedError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a failure');
-}
 
 const servePage: Route = (_request, response) => void response.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE);
 
@@ -82,7 +73,7 @@ describe('failures after the response headers', () => {
       response.writeHead(200, { 'Content-Type': 'text/html', 'Content-Length': String(PAGE.length) });
       response.write(PAGE.slice(0, 40));
     });
-    const error = await failure(client({ timeoutMs: 200 }).getProject('demo'));
+    const error = await pavedFailure(client({ timeoutMs: 200 }).getProject('demo'));
     assert.equal(error.code, 'PAVED_E_TIMEOUT', error.message);
     assert.match(error.message, /\/simple\/demo\/ stopped sending its body for 200 ms/);
     assert.match(error.hint ?? '', /--timeout/);
@@ -94,7 +85,7 @@ describe('failures after the response headers', () => {
       response.write(PAGE.slice(0, 100));
       setTimeout(() => response.destroy(), 20);
     });
-    const error = await failure(client({ indexUrls: [`${base.replace('http://', 'http://alice:s3cret@')}/simple/`] }).getProject('demo'));
+    const error = await pavedFailure(client({ indexUrls: [`${base.replace('http://', 'http://alice:s3cret@')}/simple/`] }).getProject('demo'));
     assert.equal(error.code, 'PAVED_E_NETWORK');
     // N is what paved had read when the cut came: all 100 bytes sent, unless a loaded machine read them late.
     assert.match(error.message, /^http:\/\/127\.0\.0\.1:\d+\/simple\/demo\/ ended after (100|\d\d?) of 500 bytes/);
@@ -111,7 +102,7 @@ describe('failures after the response headers', () => {
     const c = client({ retries: 3, retryDelayMs: 100 });
     const [file] = (await c.getProject('demo')).files as [IndexFile];
     const dest = join(work, 'cut', file.filename);
-    const error = await failure(c.download(file, dest));
+    const error = await pavedFailure(c.download(file, dest));
     assert.equal(error.code, 'PAVED_E_NETWORK');
     assert.match(error.message, /demo-1\.0-py3-none-any\.whl ended after (1000|\d{1,3}) of 4000 bytes/);
     const gets = seen.filter((r) => r.path.endsWith('.whl')).map((r) => r.at);
@@ -126,7 +117,7 @@ describe('failures after the response headers', () => {
 describe('timeouts', () => {
   it('a request that times out is tried once more (not `retries` times), then is PAVED_E_TIMEOUT', async () => {
     routes.set('/simple/demo/', (_request, response) => void hanging.add(response));
-    const error = await failure(client({ timeoutMs: 150, retries: 3 }).getProject('demo'));
+    const error = await pavedFailure(client({ timeoutMs: 150, retries: 3 }).getProject('demo'));
     assert.equal(error.code, 'PAVED_E_TIMEOUT');
     assert.match(error.message, /did not answer within 150 ms/);
     assert.equal(seen.length, 2);
@@ -142,7 +133,7 @@ describe('timeouts', () => {
       for (let i = 0; i < 3; i++) fillers.push(connect(port, '127.0.0.1').on('error', () => undefined));
       await new Promise((done) => setTimeout(done, 200));
       const started = Date.now();
-      const error = await failure(client({ indexUrls: [`http://127.0.0.1:${port}/simple/`], timeoutMs: 300, retries: 3 }).getProject('demo'));
+      const error = await pavedFailure(client({ indexUrls: [`http://127.0.0.1:${port}/simple/`], timeoutMs: 300, retries: 3 }).getProject('demo'));
       assert.equal(error.code, 'PAVED_E_TIMEOUT', error.message);
       assert.match(error.message, /could not be connected to within 300 ms/);
       const took = Date.now() - started;
@@ -167,12 +158,12 @@ describe('timeouts', () => {
 describe('answers that are failures', () => {
   it('a 401 after credentials were sent says they were rejected; without credentials it asks for some', async () => {
     routes.set('/simple/demo/', (_request, response) => void response.writeHead(401, { 'WWW-Authenticate': 'Basic' }).end());
-    const rejected = await failure(client({ indexUrls: [`${base.replace('http://', 'http://__token__:wrong@')}/simple/`] }).getProject('demo'));
+    const rejected = await pavedFailure(client({ indexUrls: [`${base.replace('http://', 'http://__token__:wrong@')}/simple/`] }).getProject('demo'));
     assert.equal(rejected.code, 'PAVED_E_UNAUTHORIZED');
     assert.match(rejected.message, /rejected the credentials/);
     assert.match(rejected.hint ?? '', /credentials were rejected/);
     assert.doesNotMatch(`${rejected.message} ${rejected.hint ?? ''}`, /wrong/);
-    const missing = await failure(client({}).getProject('demo'));
+    const missing = await pavedFailure(client({}).getProject('demo'));
     assert.match(missing.message, /asks for credentials/);
     assert.match(missing.hint ?? '', /PAVED_INDEX_TOKEN/);
   });
@@ -184,8 +175,8 @@ describe('answers that are failures', () => {
     it(`a page that failed (${what}) is not asked for again in the same run: the same error comes back`, async () => {
       routes.set('/simple/demo/', route);
       const c = client({});
-      const first = await failure(c.getProject('demo'));
-      const second = await failure(c.getProject('Demo'));
+      const first = await pavedFailure(c.getProject('demo'));
+      const second = await pavedFailure(c.getProject('Demo'));
       assert.equal(second.message, first.message);
       assert.equal(seen.filter((r) => r.path === '/simple/demo/').length, 1);
     });

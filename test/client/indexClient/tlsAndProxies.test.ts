@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createIndexClient, type IndexClientOptions } from '../../../src/client/indexClient/indexClient.js';
-import { isPavedError, type PavedError } from '../../../src/errors.js';
+import { pavedFailure } from '../../fixtures/pavedFailure.js';
 
 const PAGE = '<!DOCTYPE html><html><body><a href="demo-1.0-py3-none-any.whl#sha256=' + 'a'.repeat(64) + '">demo-1.0-py3-none-any.whl</a></body></html>';
 const BASIC_UP = `Basic ${Buffer.from('u:p').toString('base64')}`;
@@ -101,15 +101,6 @@ function client(options: Partial<IndexClientOptions> & Pick<IndexClientOptions, 
   return made;
 }
 
-async function failure(promise: Promise<unknown>): Promise<PavedError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isPavedError(error), `expected a PavedError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a failure');
-}
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'paved-tls-proxies-'));
@@ -160,7 +151,7 @@ describe('what HTTPS trusts', () => {
     await writeFile(bundle, `${(await readFile(caFile, 'utf8'))}\n`);
     const url = `https://127.0.0.1:${httpsPort}/simple/`;
     assert.equal((await client({ indexUrls: [url], systemCaBundles: [join(dir, 'missing.crt'), bundle] }).getProject('demo')).files.length, 1);
-    const untrusted = await failure(client({ indexUrls: [url], systemCaBundles: [join(dir, 'missing.crt')] }).getProject('demo'));
+    const untrusted = await pavedFailure(client({ indexUrls: [url], systemCaBundles: [join(dir, 'missing.crt')] }).getProject('demo'));
     assert.equal(untrusted.code, 'PAVED_E_TLS');
     assert.match(untrusted.hint ?? '', /SSL_CERT_FILE/);
   });
@@ -168,17 +159,17 @@ describe('what HTTPS trusts', () => {
   it('an SSL_CERT_FILE without a PEM certificate is a config error naming the file, not silently ignored', async () => {
     const garbage = join(dir, 'not-a-bundle.pem');
     await writeFile(garbage, '<html>proxy login</html>\n');
-    const error = await failure(client({ indexUrls: [`https://127.0.0.1:${httpsPort}/simple/`], env: { SSL_CERT_FILE: garbage } }).getProject('demo'));
+    const error = await pavedFailure(client({ indexUrls: [`https://127.0.0.1:${httpsPort}/simple/`], env: { SSL_CERT_FILE: garbage } }).getProject('demo'));
     assert.equal(error.code, 'PAVED_E_CONFIG');
     assert.match(error.message, /not-a-bundle\.pem \(SSL_CERT_FILE\) contains no PEM certificate/);
   });
 
   it('an expired or wrong-host certificate is named, and the hint does not suggest SSL_CERT_FILE', async () => {
-    const expired = await failure(client({ indexUrls: [`https://127.0.0.1:${expiredPort}/simple/`], env: { SSL_CERT_FILE: caFile } }).getProject('demo'));
+    const expired = await pavedFailure(client({ indexUrls: [`https://127.0.0.1:${expiredPort}/simple/`], env: { SSL_CERT_FILE: caFile } }).getProject('demo'));
     assert.equal(expired.code, 'PAVED_E_TLS');
     assert.match(expired.message, /expired \(CERT_HAS_EXPIRED\)/);
     assert.match(expired.hint ?? '', /renew/);
-    const wrongHost = await failure(client({ indexUrls: [`https://localhost:${wrongHostPort}/simple/`], env: { SSL_CERT_FILE: caFile } }).getProject('demo'));
+    const wrongHost = await pavedFailure(client({ indexUrls: [`https://localhost:${wrongHostPort}/simple/`], env: { SSL_CERT_FILE: caFile } }).getProject('demo'));
     assert.equal(wrongHost.code, 'PAVED_E_TLS');
     assert.match(wrongHost.message, /does not name this host/);
     for (const error of [expired, wrongHost]) assert.doesNotMatch(error.hint ?? '', /SSL_CERT_FILE|NODE_EXTRA_CA_CERTS/);
