@@ -63,7 +63,9 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     .option('--token <token>', 'token for --server (env PAVED_TOKEN; prefer the env var, flags show in ps)')
     .showHelpAfterError()
     .exitOverride();
-  const modules = only === undefined ? COMMAND_MODULES : [only];
+  // `paved --version` needs no command at all.
+  const versionOnly = argv !== undefined && name === undefined && argv.slice(2).some((word) => word === '--version' || word === '-V');
+  const modules = versionOnly ? [] : only === undefined ? COMMAND_MODULES : [only];
   for (const register of await Promise.all(modules.map((m) => m.load()))) register(program);
   // A stale line in the table costs start-up time, never a working command.
   if (only !== undefined && !program.commands.some((c) => c.name() === name || c.aliases().includes(name as string))) return buildProgram();

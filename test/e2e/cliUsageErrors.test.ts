@@ -18,6 +18,14 @@ function usageError(stream: string): { message: string; hint: string } {
 }
 
 describe('usage errors', () => {
+  it('paved --version and -V print the version and exit 0, with or without --json', async () => {
+    for (const args of [['--version'], ['-V'], ['--json', '--version']]) {
+      const r = await paved(args);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
+    }
+  });
+
   it('--json before the command: an unknown option is a JSON error line on stdout, exit 2', async () => {
     const r = await paved(['--json', 'install', '--bogus']);
     assert.equal(r.code, 2, r.stderr);
