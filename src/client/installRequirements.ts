@@ -41,7 +41,7 @@ import { createVenv, openVenv, type Venv } from '../installer/createVenv.js';
 import { findInterpreter, interpreterMismatch, type PythonInterpreter } from '../installer/interpreter.js';
 import { readInstalledDistributions } from '../installer/readInstalledDistributions.js';
 import type { KnownEnvironment } from '../installer/checkEnvironment.js';
-import { planSync, syncVenv, type SyncEvent, type SyncPlan, type SyncResult, type WantedDistribution } from '../installer/syncVenv.js';
+import { planSync, syncVenv, type SyncEvent, type SyncPlan, type WantedDistribution } from '../installer/syncVenv.js';
 import { readDirectUrl, type DirectUrl } from '../installer/installWheel.js';
 import { withInstallingWheelCache, type WheelCache } from '../installer/wheelCache.js';
 import { createLimiter, runBounded } from '../installer/runBounded.js';
@@ -675,85 +675,42 @@ async function installWithCache(options: InstallRequirementsOptions, cache: Whee
 
     const cached = wheels.length - toFetch.length;
     emit({ type: 'fetch-plan', total: wheels.length, cached });
-    // A new environment is made before downloading, and each wheel is installed into it as soon as
-    // it is here and unpacked: linking overlaps the downloads and the unpacking of the others
-    // (the whole environment is removed again if anything fails). An existing one changes only
-    // once every wheel is here and checked.
+    let done = cached;
+    await runBounded(toFetch, concurrency, async (wheel) => {
+      const known = wheel.allowedSha256.length === 1 ? (wheel.allowedSha256[0] as string) : null;
+      const path = known !== null ? archivePathFor(cacheDir, known, wheel.file.filename) : join(cacheDir, 'archives-v1', 'unhashed', randomBytes(8).toString('hex'), wheel.file.filename);
+      const ahead = known === null ? null : ((await early.get(known)) ?? null);
+      const fetched =
+        ahead !== null ? ahead : wheel.file.parsed.kind === 'sdist' && builder !== undefined ? await builder.wheel(wheel.file, { allowedSha256: wheel.allowedSha256 }) : await fetchWheel(options.client, wheel, path);
+      wanted.set(wheel.name, { name: wheel.name, version: wheel.version, requested: wheel.requested, wheelPath: fetched.path, sha256: fetched.sha256 });
+      done++;
+      emit({ type: 'fetched', name: wheel.name, filename: wheel.file.filename, bytes: fetched.size, done, total: wheels.length });
+      // Unpacked while the other downloads go on (the sync below finds it in the cache); a bad
+      // wheel still fails the install before the environment changes.
+      await cache.unpack(fetched.path, { sha256: fetched.sha256 });
+    });
+
     let venv: Venv;
     if ('venv' in target) venv = target.venv;
     else {
+      // Made only now, so a failed resolution or download leaves no empty environment behind.
       venv = await createVenv(venvDir, target.interpreter);
       emit({ type: 'venv-created', path: venv.root, python: target.interpreter.path, pythonVersion: target.interpreter.version });
     }
-    const fresh = !('venv' in target);
-    const arrivals = new Map<string, { promise: Promise<{ wheelPath: string; sha256: string }>; settle: (result: { wheelPath: string; sha256: string } | Error) => void }>();
-    for (const wheel of toFetch) {
-      let settle!: (result: { wheelPath: string; sha256: string } | Error) => void;
-      const promise = new Promise<{ wheelPath: string; sha256: string }>((resolve, reject) => {
-        settle = (r) => (r instanceof Error ? reject(r) : resolve(r));
-      });
-      // Awaited by the sync (a new environment) or not at all (an existing one: the fetch itself fails the install).
-      promise.catch(() => {});
-      arrivals.set(wheel.name, { promise, settle });
-    }
-    let done = cached;
-    // Largest first (PEP 700 sizes, where the index gives them): a big wheel's unpacking then
-    // overlaps the small downloads instead of being what the install waits for at the end.
-    const bySize = [...toFetch].sort((a, b) => (b.file.size ?? 0) - (a.file.size ?? 0));
-    const fetching = runBounded(bySize, concurrency, async (wheel) => {
-      const arrival = arrivals.get(wheel.name)!;
-      try {
-        const known = wheel.allowedSha256.length === 1 ? (wheel.allowedSha256[0] as string) : null;
-        const path = known !== null ? archivePathFor(cacheDir, known, wheel.file.filename) : join(cacheDir, 'archives-v1', 'unhashed', randomBytes(8).toString('hex'), wheel.file.filename);
-        const ahead = known === null ? null : ((await early.get(known)) ?? null);
-        const fetched =
-          ahead !== null ? ahead : wheel.file.parsed.kind === 'sdist' && builder !== undefined ? await builder.wheel(wheel.file, { allowedSha256: wheel.allowedSha256 }) : await fetchWheel(options.client, wheel, path);
-        wanted.set(wheel.name, { name: wheel.name, version: wheel.version, requested: wheel.requested, wheelPath: fetched.path, sha256: fetched.sha256 });
-        done++;
-        emit({ type: 'fetched', name: wheel.name, filename: wheel.file.filename, bytes: fetched.size, done, total: wheels.length });
-        // Unpacked while the other downloads go on (the sync finds it in the cache); a bad wheel
-        // fails the install before an existing environment changes.
-        await cache.unpack(fetched.path, { sha256: fetched.sha256 });
-        arrival.settle({ wheelPath: fetched.path, sha256: fetched.sha256 });
-      } catch (error) {
-        arrival.settle(error instanceof Error ? error : new Error(String(error)));
-        throw error;
-      }
-    });
-    // After a failure no further fetch starts: the wheels it leaves out fail with its error.
-    const fetched = fetching.catch((error: unknown) => {
-      for (const arrival of arrivals.values()) arrival.settle(error instanceof Error ? error : new Error(String(error)));
+    // pip install never removes what it was not asked about.
+    const synced = await syncVenv(venv, [...wanted.values()], {
+      cache,
+      keep,
+      // Read before resolving; resolving and downloading changed nothing in the environment.
+      installed: installed.distributions,
+      reinstall: [...reinstall],
+      ...(options.compile === undefined ? {} : { compile: options.compile }),
+      onEvent: (event) => emit({ type: 'sync', event }),
+    }).catch(async (error: unknown) => {
+      // An environment made for this install goes with it: a failed install leaves no half-filled venv.
+      if (!('venv' in target)) await rm(venv.root, { recursive: true, force: true });
       throw error;
     });
-    const sync = (wantedNow: readonly WantedDistribution[]): Promise<SyncResult> =>
-      syncVenv(venv, wantedNow, {
-        cache,
-        keep,
-        // Read before resolving; resolving and downloading changed nothing in the environment.
-        installed: installed.distributions,
-        reinstall: [...reinstall],
-        ...(options.compile === undefined ? {} : { compile: options.compile }),
-        ...(fresh ? { installAsArriving: true } : {}),
-        onEvent: (event) => emit({ type: 'sync', event }),
-      });
-    let synced: SyncResult;
-    if (fresh) {
-      const wantedNow = [...wanted.values()].map((w) => {
-        const arrival = arrivals.get(w.name);
-        return arrival === undefined ? w : { ...w, arriving: arrival.promise };
-      });
-      const [fetchOutcome, syncOutcome] = await Promise.allSettled([fetched, sync(wantedNow)]);
-      if (fetchOutcome.status === 'rejected' || syncOutcome.status === 'rejected') {
-        // An environment made for this install goes with it: a failed install leaves no half-filled venv.
-        await rm(venv.root, { recursive: true, force: true });
-        throw fetchOutcome.status === 'rejected' ? fetchOutcome.reason : (syncOutcome as PromiseRejectedResult).reason;
-      }
-      synced = syncOutcome.value;
-    } else {
-      await fetched;
-      // pip install never removes what it was not asked about.
-      synced = await sync([...wanted.values()]);
-    }
     const out = result(synced.plan, toFetch.length, venv.root, venv.interpreter.version);
     if (synced.environment !== null) out.environment = { distributions: synced.environment, markerEnvironment: venv.interpreter.markerEnvironment };
     return withReport(out);

@@ -13,7 +13,7 @@ import type { Venv } from './createVenv.js';
 import { installWheel, uninstallDistInfo, type DirectUrl, type LinkMode } from './installWheel.js';
 import { readInstalledDistributions, type InstalledDistribution } from './readInstalledDistributions.js';
 import type { UnpackedWheel, WheelCache } from './wheelCache.js';
-import { createLimiter, runBounded } from './runBounded.js';
+import { runBounded } from './runBounded.js';
 
 /** One distribution the environment should hold. */
 export interface WantedDistribution {
@@ -27,11 +27,6 @@ export interface WantedDistribution {
   directUrl?: DirectUrl;
   /** Mark as requested by the user (`REQUESTED`). */
   requested?: boolean;
-  /**
-   * The wheel, while it is still being fetched (and unpacked into the cache): the sync waits for
-   * it. A rejection fails the sync with that error.
-   */
-  arriving?: Promise<{ wheelPath: string; sha256: string }>;
 }
 
 /** What syncing will do to one distribution. */
@@ -73,12 +68,6 @@ export interface SyncOptions {
   reinstall?: boolean | readonly string[];
   /** What is installed, when the caller has read it since the environment last changed (else it is read here). */
   installed?: readonly InstalledDistribution[];
-  /**
-   * Install each distribution as soon as its wheel has arrived and is unpacked, instead of after
-   * every wheel is: only for an environment the caller made for this sync and removes when the
-   * sync fails, so that a failure midway cannot leave a half-changed environment anyone keeps.
-   */
-  installAsArriving?: boolean;
 }
 
 /** What a sync did. */
@@ -145,8 +134,7 @@ export async function planSync(venv: Venv, wanted: readonly WantedDistribution[]
 }
 
 
-async function unpackWanted(cache: WheelCache, wanted: WantedDistribution): Promise<UnpackedWheel> {
-  const w = wanted.arriving === undefined ? wanted : { ...wanted, ...(await wanted.arriving) };
+async function unpackWanted(cache: WheelCache, w: WantedDistribution): Promise<UnpackedWheel> {
   let wheel: UnpackedWheel | null;
   if (w.wheelPath !== undefined) wheel = await cache.unpack(w.wheelPath, w.sha256 === undefined ? {} : { sha256: w.sha256 });
   else if (w.sha256 !== undefined) wheel = await cache.get(w.sha256.toLowerCase());
@@ -165,8 +153,7 @@ async function unpackWanted(cache: WheelCache, wanted: WantedDistribution): Prom
 /**
  * Makes `venv` hold exactly `wanted` (plus `options.keep`): installs what is missing, upgrades
  * (or downgrades) what differs, removes the rest. Wheels are all unpacked and verified first; a
- * bad wheel fails the sync before the environment changes (except with `installAsArriving`, for an
- * environment the caller discards on failure).
+ * bad wheel fails the sync before the environment changes.
  */
 export async function syncVenv(venv: Venv, wanted: readonly WantedDistribution[], options: SyncOptions): Promise<SyncResult> {
   const emit = options.onEvent ?? ((): void => {});
@@ -225,26 +212,9 @@ export async function syncVenv(venv: Venv, wanted: readonly WantedDistribution[]
     });
 
   try {
-    if (options.installAsArriving === true) {
-      await removeAll();
-      // Every wheel is waited for at once (they arrive in any order); `concurrency` bounds only
-      // the installing. After a failure nothing more is installed: the caller discards the environment.
-      const installing = createLimiter(concurrency);
-      let failed = false;
-      await runBounded(toInstall, toInstall.length, async (step) => {
-        try {
-          const wheel = await unpack(step);
-          if (!failed) await installing.run(() => (failed ? Promise.resolve() : install(step, wheel)));
-        } catch (error) {
-          failed = true;
-          throw error;
-        }
-      });
-    } else {
-      await runBounded(toInstall, concurrency, async (step) => void (await unpack(step)));
-      await removeAll();
-      await runBounded(toInstall, concurrency, (step) => install(step, unpacked.get(normalizeName(step.name)) as UnpackedWheel));
-    }
+    await runBounded(toInstall, concurrency, async (step) => void (await unpack(step)));
+    await removeAll();
+    await runBounded(toInstall, concurrency, (step) => install(step, unpacked.get(normalizeName(step.name)) as UnpackedWheel));
   } finally {
     await compiler?.close();
   }

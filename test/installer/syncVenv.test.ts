@@ -124,41 +124,4 @@ describe('syncVenv', () => {
     await assertEnvironmentKnown(venv, done.environment);
   });
 
-  it('with installAsArriving, installs each wheel when it arrives, and installs nothing more once one fails', async () => {
-    const fresh = await createVenv(join(root, 'arriving-venv'), venv.interpreter);
-    const events: SyncEvent[] = [];
-    // mdurl arrives at once; rich only after mdurl is installed; demo after rich is, and fails.
-    let mdurlInstalled!: () => void;
-    const mdurlDone = new Promise<void>((resolve) => (mdurlInstalled = resolve));
-    let richInstalled!: () => void;
-    const richDone = new Promise<void>((resolve) => (richInstalled = resolve));
-    const late = (w: WantedDistribution, when: Promise<void>, fail = false): WantedDistribution => ({
-      name: w.name,
-      version: w.version,
-      arriving: when.then(async () => {
-        if (fail) throw new Error('download failed: connection reset');
-        return { wheelPath: w.wheelPath as string, sha256: await sha256File(w.wheelPath as string) };
-      }),
-    });
-    const rich = RICH[0] as WantedDistribution;
-    const mdurl = RICH[3] as WantedDistribution;
-    // Pygments waits for demo's failure and must then not be installed.
-    const demoFails = richDone.then(() => new Promise<void>((resolve) => setTimeout(resolve, 20)));
-    const wanted = [late(mdurl, Promise.resolve()), late(rich, mdurlDone), late({ name: 'demo', version: '1.0', wheelPath: demo1 }, demoFails, true), late(RICH[1] as WantedDistribution, demoFails.then(() => new Promise((r) => setTimeout(r, 50))))];
-    await assert.rejects(
-      syncVenv(fresh, wanted, {
-        cache,
-        installAsArriving: true,
-        onEvent: (e) => {
-          events.push(e);
-          if (e.type === 'installed' && e.name === 'mdurl') mdurlInstalled();
-          if (e.type === 'installed' && e.name === 'rich') richInstalled();
-        },
-      }),
-      /download failed: connection reset/,
-    );
-    const order = events.filter((e) => e.type === 'installed').map((e) => (e.type === 'installed' ? e.name : ''));
-    assert.deepEqual(order, ['mdurl', 'rich'], 'installed as they arrived, and nothing after the failure');
-    assert.deepEqual(await installed(fresh), ['mdurl==0.1.2', 'rich==15.0.0']);
-  });
 });
