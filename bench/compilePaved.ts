@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -18,4 +18,18 @@ export function compilePaved(repo: string, outDir: string, warn: (message: strin
   if (bundled.status !== 0 || !existsSync(main)) throw new Error(`scripts/bundle.mjs produced no ${main}:\n${bundled.stdout}${bundled.stderr}`);
   if (bundled.stderr.trim() !== '') warn(bundled.stderr.trim());
   return main;
+}
+
+/**
+ * The `paved` command as npm installs it: `bin/paved` (the launcher, which keeps
+ * NODE_EXTRA_CA_CERTS out of Node's start-up for the client commands) beside a bundle in
+ * `<outDir>/dist/bundle`. Returns the launcher's path; run it directly, not through node.
+ */
+export function compilePavedLauncher(repo: string, outDir: string, warn: (message: string) => void): string {
+  compilePaved(repo, join(outDir, 'dist'), warn);
+  const launcher = join(outDir, 'bin', 'paved');
+  mkdirSync(join(outDir, 'bin'), { recursive: true });
+  copyFileSync(join(repo, 'bin', 'paved'), launcher);
+  chmodSync(launcher, 0o755);
+  return launcher;
 }

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeRun, isolatedPipEnv, run, type RunResult } from '../test/fixtures/pythonTools.js';
 import { createChildRegistry, findFreePort, readRssKiB, runBenchmark, stopOnExitAndInterrupt, waitForHttp } from './childProcesses.js';
-import { compilePaved } from './compilePaved.js';
+import { compilePaved, compilePavedLauncher } from './compilePaved.js';
 import { startDelayProxy } from './delayProxy.js';
 import { profileSummaryLines, summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
 import { saveAndPrintReport } from './reportOutput.js';
@@ -352,6 +352,8 @@ async function main(): Promise<void> {
   try {
     log('bundling paved into .cache/bench-dist-install (scripts/bundle.mjs)');
     const main = compilePaved(REPO, join(REPO, '.cache/bench-dist-install'), (m) => log(`warning: ${m}`));
+    // The timed runs start paved as a user's shell does: through the npm bin, bin/paved.
+    const launcher = compilePavedLauncher(REPO, join(REPO, '.cache/bench-dist-install-bin'), (m) => log(`warning: ${m}`));
     const installHelp = spawnSync(process.execPath, [main, 'install', '--help'], { encoding: 'utf8' }).stdout;
     const help: PavedHelp = { installDryRun: installHelp.includes('--dry-run') };
 
@@ -409,7 +411,8 @@ async function main(): Promise<void> {
         packages = got;
       } else {
         const args = task.pavedArgs(ctx, help) as string[];
-        r = await timed(process.execPath, [...nodeFlags, main, '--json', ...args], { ...process.env }, fresh('rss'));
+        const env = nodeFlags.length === 0 ? { ...process.env } : { ...process.env, NODE_OPTIONS: [process.env['NODE_OPTIONS'] ?? '', ...nodeFlags].join(' ').trim() };
+        r = await timed(launcher, [...args, '--json'], env, fresh('rss'));
         const result = r.result.code === 0 ? pavedResult(r.result.stdout) : null;
         if (result === null) throw new Error(`paved ${task.id} (${ctx.set.name}) failed: ${describeRun(r.result)}`);
         packages = (result['installed'] as unknown[] | undefined)?.length ?? 0;
@@ -457,7 +460,7 @@ async function main(): Promise<void> {
         for (const phase of ['cold', 'warm'] as const) {
           const profDir = fresh('cpuprofile');
           const cacheDir = phase === 'cold' ? fresh('paved-cache-cold') : warmCache.paved;
-          await runOnce('paved', TASKS[0]!, { set, indexUrl, cacheDir, venvDir: fresh('venv') }, closure, ['--cpu-prof', '--cpu-prof-dir', profDir]);
+          await runOnce('paved', TASKS[0]!, { set, indexUrl, cacheDir, venvDir: fresh('venv') }, closure, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
           const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
           if (file !== undefined) {
             profiles.push({ label: `paved install ${set.name} ${phase}`, summary: summarizeCpuProfile(join(profDir, file), 25) });

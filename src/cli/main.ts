@@ -4,6 +4,15 @@ import { PavedError } from '../errors.js';
 import { createReporter } from './reporter.js';
 import { separateRunArguments } from './separateRunArguments.js';
 
+// bin/paved hands NODE_EXTRA_CA_CERTS over under this name so that Node does not spend start-up
+// time on it (see there); it is put back before any command runs, for paved's HTTP client and
+// for the programs paved starts.
+const deferredExtraCaCerts = process.env['PAVED_DEFERRED_EXTRA_CA_CERTS'];
+if (deferredExtraCaCerts !== undefined) {
+  if (deferredExtraCaCerts !== '') process.env['NODE_EXTRA_CA_CERTS'] = deferredExtraCaCerts;
+  delete process.env['PAVED_DEFERRED_EXTRA_CA_CERTS'];
+}
+
 /**
  * Every command module with the top-level commands it registers, in help order. A run loads
  * only the module of the command it names: `paved install` must not load the index server
