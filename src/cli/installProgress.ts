@@ -46,7 +46,7 @@ export function installProgress(reporter: Reporter, global: GlobalOptions, optio
         }
         break;
       case 'resolved':
-        reporter.progress(1, 1, `resolved ${event.packages} packages`);
+        reporter.progress(1, 1, `resolved ${event.packages} packages${event.reusedPages === undefined ? '' : ` (as last time: the ${event.reusedPages} project pages read then are unchanged)`}`);
         if (global.verbose) for (const s of event.skipped) reporter.info(`skipped ${s.name} ${s.version}: ${s.reason}`);
         break;
       case 'yanked':

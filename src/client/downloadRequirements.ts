@@ -58,6 +58,8 @@ export async function downloadRequirements(options: DownloadRequirementsOptions)
     ...(options.prereleases === undefined ? {} : { prereleases: options.prereleases }),
     ...(builder === undefined || build === undefined ? {} : { builder, cacheDir: build.cacheDir }),
     onEvent: emit,
+    // A download is made for another machine: it resolves in full each time.
+    memo: false,
   });
   const out: DownloadedWheel[] = [];
   const present = await Promise.all(

@@ -46,6 +46,7 @@ import { readDirectUrl, type DirectUrl } from '../installer/installWheel.js';
 import { withInstallingWheelCache, type WheelCache } from '../installer/wheelCache.js';
 import { createLimiter, runBounded } from '../installer/runBounded.js';
 import { archivePathFor } from './fetchToCache.js';
+import { recallResolution, recordingClient, rememberResolution, resolutionMemoKey } from './resolutionMemo.js';
 
 /** One requirement line: PEP 508 text plus the `--hash` options that came with it. */
 export interface InstallRequirement {
@@ -61,7 +62,8 @@ export type InstallEvent =
   | { type: 'venv-created'; path: string; python: string; pythonVersion: string }
   | { type: 'resolving'; requirements: number }
   | { type: 'resolver'; event: ResolverEvent }
-  | { type: 'resolved'; packages: number; skipped: SkippedRelease[] }
+  /** `reusedPages`: the last resolution of the same inputs was reused, every one of the project pages it read unchanged. */
+  | { type: 'resolved'; packages: number; skipped: SkippedRelease[]; reusedPages?: number }
   | { type: 'fetch-plan'; total: number; cached: number }
   | { type: 'fetched'; name: string; filename: string; bytes: number; done: number; total: number }
   /** A yanked release was chosen (only an exact pin selects one, PEP 592): said, as pip says it. */
@@ -112,6 +114,12 @@ export interface ResolveWheelsOptions {
    * leave such a wheel unused.
    */
   onDecidedWheel?: (name: string, version: Version, file: IndexFile & { sha256: string }) => void;
+  /**
+   * Reuse the last resolution of the same inputs when every project page it read is unchanged
+   * (see `resolutionMemo.ts`); default true when `cacheDir` is given. Off, every resolution is
+   * made in full (and `--verbose` can explain its decisions).
+   */
+  memo?: boolean;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -217,12 +225,26 @@ function rootLine(requirement: string, directWheels: ReadonlyMap<string, DirectW
  * lack of a usable wheel), `PAVED_E_HASH_REQUIRED` / `PAVED_E_HASH_MISMATCH` under
  * `requireHashes`, and what `fetchDirectWheel` throws.
  */
-export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wheels: ResolvedWheel[]; resolution: Resolution; skipped: SkippedRelease[] }> {
+export async function resolveWheels(options: ResolveWheelsOptions): Promise<ResolvedWheels> {
   const emit = options.onEvent ?? ((): void => {});
   const requireHashes = options.requireHashes ?? false;
   const prepared = prepareRequirements(options.requirements, options.baseDir ?? process.cwd());
   const pinnedHashes = hashesByProject(prepared.requirements, requireHashes);
-  const indexProvider = createIndexPackageProvider(options.client, { tags: options.interpreter.tags, ...(options.builder === undefined ? {} : { buildMetadata: options.builder.metadata }) });
+
+  // Requirements that name a wheel by path or URL are read afresh each time: no memo for them.
+  const memoDir = options.memo !== false && options.cacheDir !== undefined && prepared.direct.size === 0 ? options.cacheDir : null;
+  const memoKey = memoDir === null ? '' : resolutionMemoKey(memoInputs(options));
+  if (memoDir !== null) {
+    const recalled = await recallResolution<{ skipped: SkippedRelease[] }>(memoDir, memoKey, options.client);
+    if (recalled !== null) {
+      emit({ type: 'resolving', requirements: prepared.requirements.length });
+      const wheels: ResolvedWheel[] = recalled.wheels.map((w) => ({ name: w.name, version: w.version, file: w.file, requested: w.requested, allowedSha256: w.allowedSha256 }));
+      return finishResolution(wheels, recalled.extra.skipped, emit, recalled.pages);
+    }
+  }
+  const recording = memoDir === null ? null : recordingClient(options.client);
+  const client = recording?.client ?? options.client;
+  const indexProvider = createIndexPackageProvider(client, { tags: options.interpreter.tags, ...(options.builder === undefined ? {} : { buildMetadata: options.builder.metadata }) });
 
   const directWheels = new Map<string, DirectWheel>();
   // URL requirements whose marker is false here (`torch @ https://…linux.whl ; sys_platform == "linux"`
@@ -334,9 +356,47 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<{ wh
     });
   }
   const skipped = indexProvider.skipped();
-  emit({ type: 'resolved', packages: wheels.length, skipped });
+  if (recording !== null && memoDir !== null && wheels.every((w) => w.file.sha256 !== null && SHA256_HEX.test(w.file.sha256))) {
+    const projects = await recording.projects().catch(() => null);
+    if (projects !== null) await rememberResolution(memoDir, memoKey, projects, wheels.map((w) => ({ name: w.name, version: w.version, filename: w.file.filename, sha256: w.file.sha256 as string, requested: w.requested, allowedSha256: w.allowedSha256 })), { skipped });
+  }
+  return finishResolution(wheels, skipped, emit, null);
+}
+
+/** What `resolveWheels` chose. */
+export interface ResolvedWheels {
+  wheels: ResolvedWheel[];
+  skipped: SkippedRelease[];
+  /** True when the last resolution of the same inputs was reused (see `ResolveWheelsOptions.memo`). */
+  reused: boolean;
+}
+
+/** Says what was resolved (and any yanked release chosen), as every resolution ends. */
+function finishResolution(wheels: ResolvedWheel[], skipped: SkippedRelease[], emit: (event: InstallEvent) => void, reusedPages: number | null): ResolvedWheels {
+  emit({ type: 'resolved', packages: wheels.length, skipped, ...(reusedPages === null ? {} : { reusedPages }) });
   for (const w of wheels) if (w.direct === undefined && w.file.yanked !== false) emit({ type: 'yanked', name: w.name, version: w.version, reason: typeof w.file.yanked === 'string' && w.file.yanked !== '' ? w.file.yanked : null });
-  return { wheels, resolution, skipped };
+  return { wheels, skipped, reused: reusedPages !== null };
+}
+
+/**
+ * Every input of a resolution except the pages it reads (for the memo's key): the requirement
+ * lines with their hashes, constraints, the interpreter's version, markers and tags, the versions
+ * installed, and each option that changes what is chosen.
+ */
+function memoInputs(options: ResolveWheelsOptions): unknown {
+  return {
+    requirements: options.requirements.map((r) => [r.requirement, r.hashes ?? null, r.editable ?? null]),
+    constraints: options.constraints ?? null,
+    python: options.interpreter.version,
+    markers: options.interpreter.markerEnvironment,
+    tags: options.interpreter.tags,
+    preferred: options.preferred === undefined ? null : [...options.preferred].map(([name, version]) => [name, version.toString()]).sort(),
+    requireHashes: options.requireHashes ?? false,
+    upgrade: options.upgrade ?? null,
+    noDeps: options.noDeps ?? false,
+    prereleases: options.prereleases ?? null,
+    builds: options.builder !== undefined,
+  };
 }
 
 /**
@@ -393,6 +453,8 @@ export interface InstallRequirementsOptions {
   report?: boolean;
   /** Parallel downloads; default 16. */
   concurrency?: number;
+  /** Reuse the last resolution of the same inputs while the pages it read are unchanged (default true; see `ResolveWheelsOptions.memo`). */
+  memo?: boolean;
   /** Building sdists when no wheel fits (on unless `noBuild`). */
   build?: SdistBuildSettings;
   onEvent?: (event: InstallEvent) => void;
@@ -412,6 +474,8 @@ export interface InstallResult {
   kept: number;
   /** Wheels that had to be downloaded (the rest came from the cache or a local path). */
   downloaded: number;
+  /** True when the last resolution of the same inputs was reused: every project page it read was unchanged. */
+  resolutionReused: boolean;
   /** pip's installation report of `installed`, when `report` was asked for. */
   report?: InstallationReport;
   /**
@@ -573,7 +637,7 @@ async function installWithCache(options: InstallRequirementsOptions, cache: Whee
   }
 
   async function installResolved(): Promise<InstallResult> {
-    const { wheels } = await resolveWheels({
+    const { wheels, reused } = await resolveWheels({
       requirements: [...options.requirements, ...editables.requirements],
       ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
       client: options.client,
@@ -587,6 +651,7 @@ async function installWithCache(options: InstallRequirementsOptions, cache: Whee
       ...(builder === undefined ? {} : { builder }),
       onEvent: emit,
       onDecidedWheel: fetchEarly,
+      ...(options.memo === undefined ? {} : { memo: options.memo }),
     });
     // The resolver needs no connections any more: what waits to be fetched early goes at full width.
     earlySlot.setLimit(concurrency);
@@ -643,6 +708,7 @@ async function installWithCache(options: InstallRequirementsOptions, cache: Whee
         removed: plan.upgrade.filter((s) => s.from !== (byName.get(normalizeName(s.name))?.version ?? s.version)).map((s) => ({ name: s.name, version: s.from })),
         kept: plan.keep.length,
         downloaded,
+        resolutionReused: reused,
       };
     };
     const withReport = async (out: InstallResult): Promise<InstallResult> => {

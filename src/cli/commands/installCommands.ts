@@ -250,6 +250,8 @@ export function registerInstallCommands(program: Command): void {
             reinstall: flags.reinstall === true,
             compile: flags.compile === true,
             report: flags.report !== undefined,
+            // --verbose explains the resolver's decisions, so it resolves in full.
+            memo: global.verbose !== true,
             build: settings.build,
             onEvent: installProgress(reporter, global, { quietCreated: reportToStdout }),
           });
