@@ -7,7 +7,7 @@
  *      replaces the configured default index unless the flag was given), `--extra-index-url`
  *      and `-f/--find-links` are added after every configured index and folder;
  *   3. `PAVED_*` environment variables (PAVED_INDEX_URL, PAVED_EXTRA_INDEX_URL, PAVED_FIND_LINKS,
- *      PAVED_PYTHON, PAVED_CACHE_DIR, PAVED_OFFLINE, PAVED_KEYRING_PROVIDER);
+ *      PAVED_PYTHON, PAVED_CACHE_DIR, PAVED_OFFLINE, PAVED_KEYRING_PROVIDER, PAVED_HTTP_TIMEOUT);
  *   4. `[tool.paved]` of `pyproject.toml` in the working directory, when there is one;
  *   5. the user config file (`PAVED_CONFIG_FILE`, else `~/.config/paved/config.toml`), unless `--no-config`.
  * See `resolveClientConfig` for how lists merge and how indexes are ordered.

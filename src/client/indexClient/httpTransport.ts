@@ -146,7 +146,7 @@ export function statusError(url: URL, status: number, credentialsSent = false): 
   return new PavedError('PAVED_E_SERVER', `${shown} answered ${status}`, { hint: 'The index gave an answer paved does not expect here.', details });
 }
 
-const TIMEOUT_HINT = 'The index (or a proxy on the way) is slow or unreachable: check the URL and the network; for a slow index raise the timeout with --timeout SECONDS or PAVED_HTTP_TIMEOUT.';
+const TIMEOUT_HINT = 'The index (or a proxy on the way) is slow or unreachable: check the URL and the network; for a slow index raise the timeout with --timeout SECONDS or PAVED_HTTP_TIMEOUT (or timeout = SECONDS in [tool.paved] or the user config file).';
 
 function timeoutError(url: URL, timeoutMs: number, phase: 'connect' | 'answer' | 'body'): PavedError {
   const what = phase === 'connect' ? 'could not be connected to within' : phase === 'body' ? 'stopped sending its body for' : 'did not answer within';
