@@ -51,7 +51,7 @@ export function withClientOptions(cmd: Command, help: { python: string }): Comma
     .option('--python <version|path>', help.python)
     .option('--offline', 'use only the cache and local folders (env PAVED_OFFLINE=1)')
     .option('--cache-dir <dir>', 'global cache (env PAVED_CACHE_DIR, default ~/.cache/paved)')
-    .option('--timeout <seconds>', 'fail an HTTP request after this long without an answer or data; tried once more (env PAVED_HTTP_TIMEOUT, default 30)')
+    .option('--timeout <seconds>', 'fail an HTTP request after this long without an answer or data; tried once more (env PAVED_HTTP_TIMEOUT, or timeout in [tool.paved] or the user config file; default 30)')
     .option('--no-config', 'do not read the user config file')
     .option('--no-build', "never build sdists: releases without a usable wheel are unavailable (pip's --only-binary :all:)")
     .option('--build-timeout <seconds>', 'stop a PEP 517 build hook running longer than this (default 1800)');

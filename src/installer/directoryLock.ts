@@ -10,8 +10,14 @@
  * generous limit (a pid reused by another program, a holder on another host sharing the cache).
  * A stale lock is moved aside by rename, which only one breaker can do, and removed; the breaker
  * reports it as an event. A holder releases only a lock that still carries its own token.
+ *
+ * A process interrupted while it holds locks (Ctrl-C, `kill`) releases them on the way out: while
+ * any lock is held, SIGINT and SIGTERM handlers remove the held lock files and then end the
+ * process by the same signal, so the shell still sees 130 / 143 and the next run finds no stale
+ * lock to wait for or break.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { link, lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -173,6 +179,65 @@ async function breakLock(lockFile: string, judged: ObservedLock): Promise<boolea
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A lock file this process created, and the text it writes (or wrote) into it. */
+interface HeldLock {
+  lockFile: string;
+  text: string;
+  /** True until the text is written: the file may hold only a prefix of it yet. */
+  writing: boolean;
+}
+
+/**
+ * The locks this process holds. Process-wide by nature, as signals are: the handlers below must
+ * find every held lock whichever command or service took it.
+ */
+const heldLocks = new Set<HeldLock>();
+const INTERRUPTIONS = ['SIGINT', 'SIGTERM'] as const;
+
+/** Removes the held lock files that are still ours; synchronous, for a signal handler or `exit`. */
+function removeHeldLocksNow(): void {
+  for (const held of heldLocks) {
+    try {
+      const content = readFileSync(held.lockFile, 'utf8');
+      // O_EXCL made the file ours; while our text is being written it may hold a prefix of it.
+      if (content === held.text || (held.writing && held.text.startsWith(content))) unlinkSync(held.lockFile);
+    } catch {
+      // Gone already, or not readable: nothing of ours to remove.
+    }
+  }
+  heldLocks.clear();
+}
+
+function onInterrupt(signal: NodeJS.Signals): void {
+  removeHeldLocksNow();
+  stopWatchingInterruptions();
+  // Alone, end the process by the signal itself, as it would have without a handler (exit
+  // status 128 + the signal's number; a calling shell script stops too). Another listener of
+  // the signal (a server's graceful stop, say) decides for itself.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+function watchInterruptions(): void {
+  for (const signal of INTERRUPTIONS) process.on(signal, onInterrupt);
+  // A process.exit() while a lock is held (an unexpected error path) leaves no lock either.
+  process.on('exit', removeHeldLocksNow);
+}
+
+function stopWatchingInterruptions(): void {
+  for (const signal of INTERRUPTIONS) process.off(signal, onInterrupt);
+  process.off('exit', removeHeldLocksNow);
+}
+
+function hold(held: HeldLock): void {
+  if (heldLocks.size === 0) watchInterruptions();
+  heldLocks.add(held);
+}
+
+function letGo(held: HeldLock): void {
+  if (!heldLocks.delete(held)) return;
+  if (heldLocks.size === 0) stopWatchingInterruptions();
+}
+
 /**
  * Takes the lock on `dir` (the file `<dir>.lock`, whose parent is created when missing), waiting
  * while another live process holds it and breaking a stale one. Throws `PAVED_E_LOCK_TIMEOUT`
@@ -200,21 +265,24 @@ export async function acquireDirectoryLock(dir: string, options: DirectoryLockOp
   for (let attempt = 0; ; attempt++) {
     const holder: LockHolder = { pid: process.pid, hostname: hostname(), created: new Date().toISOString(), token: randomBytes(12).toString('hex') };
     const text = `${JSON.stringify(holder)}\n`;
-    let created = false;
+    let held: HeldLock | null = null;
     try {
       const handle = await open(lockFile, 'wx', 0o644);
-      created = true;
+      held = { lockFile, text, writing: true };
+      hold(held);
       try {
         await handle.writeFile(text);
       } finally {
         await handle.close();
       }
+      held.writing = false;
       const waitedMs = Date.now() - start;
       emit({ type: 'lock-acquired', lockFile, waitedMs });
-      return lockFor(lockFile, text);
+      return lockFor(held);
     } catch (error) {
-      if (created) {
+      if (held !== null) {
         await unlink(lockFile).catch(() => undefined);
+        letGo(held);
         throw lockFailed(lockFile, error);
       }
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw lockFailed(lockFile, error);
@@ -244,17 +312,23 @@ export async function acquireDirectoryLock(dir: string, options: DirectoryLockOp
   }
 }
 
-function lockFor(lockFile: string, text: string): DirectoryLock {
+function lockFor(held: HeldLock): DirectoryLock {
+  const { lockFile, text } = held;
   let released = false;
   return {
     lockFile,
     async release(): Promise<void> {
       if (released) return;
       released = true;
-      // A lock judged stale and taken over by another process is theirs now: leave it.
-      const current = await observe(lockFile).catch(() => null);
-      if (current === null || current.text !== text) return;
-      await unlink(lockFile).catch(() => undefined);
+      try {
+        // A lock judged stale and taken over by another process is theirs now: leave it.
+        const current = await observe(lockFile).catch(() => null);
+        if (current === null || current.text !== text) return;
+        await unlink(lockFile).catch(() => undefined);
+      } finally {
+        // Only now: an interruption while the file is being removed still removes it.
+        letGo(held);
+      }
     },
   };
 }

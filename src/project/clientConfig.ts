@@ -324,7 +324,7 @@ export async function resolveClientConfig(options: ResolveClientConfigOptions): 
       details: { variable: 'PAVED_HTTP_TIMEOUT' },
     });
   }
-  const timeout = pick<number>(flags.timeoutMs, '--timeout', envTimeout, 'PAVED_HTTP_TIMEOUT', () => null);
+  const timeout = pick<number>(flags.timeoutMs, '--timeout', envTimeout, 'PAVED_HTTP_TIMEOUT', (s) => s.timeoutMs);
 
   const project = options.project;
   const projectLabel = project === null ? 'default' : `${project.shown} [tool.paved]`;

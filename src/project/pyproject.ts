@@ -85,6 +85,8 @@ export interface PavedSettings {
   cacheDir: string | null;
   keyringProvider: KeyringProvider | null;
   keyringCommand: string[] | null;
+  /** `timeout`: the HTTP timeout, given in seconds, here in milliseconds. */
+  timeoutMs: number | null;
 }
 
 /** A parsed pyproject.toml. */
@@ -329,6 +331,7 @@ const PAVED_KEYS = new Set([
   'cache-dir',
   'keyring-provider',
   'keyring-command',
+  'timeout',
 ]);
 
 /** Settings nothing set. */
@@ -346,6 +349,7 @@ export function emptyPavedSettings(): PavedSettings {
     cacheDir: null,
     keyringProvider: null,
     keyringCommand: null,
+    timeoutMs: null,
   };
 }
 
@@ -464,6 +468,16 @@ export function parsePavedSettings(value: unknown, context: SettingsContext, war
     const list = typeof command === 'string' ? [command] : stringArray(command, code, shown, path);
     if (list.length === 0 || list[0] === '') throw fail(code, shown, path, 'must name a program', 'For example keyring-command = ["keyring"].');
     settings.keyringCommand = list;
+  }
+  const timeout = value['timeout'];
+  if (timeout !== undefined) {
+    // The range of --timeout and PAVED_HTTP_TIMEOUT: at least a millisecond, at most a day.
+    const ms = typeof timeout === 'number' && Number.isFinite(timeout) ? Math.round(timeout * 1000) : NaN;
+    if (!(ms >= 1 && ms <= 86_400_000)) {
+      const shownValue = typeof timeout === 'number' ? String(timeout) : typeof timeout === 'string' ? quote(timeout) : describe(timeout);
+      throw fail(code, shown, keyPath(prefix, 'timeout'), `must be a positive number of seconds (at most a day), not ${shownValue}`, 'For example timeout = 120 (the default is 30).');
+    }
+    settings.timeoutMs = ms;
   }
   return settings;
 }

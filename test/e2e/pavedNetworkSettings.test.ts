@@ -1,7 +1,7 @@
 /**
- * The command line's network settings as a user meets them: `--timeout` and
- * `PAVED_HTTP_TIMEOUT` on the resolving commands (install, lock), their bad values, and an
- * index URL with a query string (refused, its values never printed).
+ * The command line's network settings as a user meets them: `--timeout`, `PAVED_HTTP_TIMEOUT` and
+ * `timeout` in `[tool.paved]` or the user config file on the resolving commands (install, lock),
+ * their bad values, and an index URL with a query string (refused, its values never printed).
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -75,6 +75,62 @@ describe('the HTTP timeout', () => {
     const env = await paved(['--json', 'install', 'demo', '--dry-run', '--target-venv', join(work, 'v'), '--no-config', '--index-url', index], { env: { PAVED_HTTP_TIMEOUT: '0' } });
     assert.equal(errorOf(env.stdout).code, 'PAVED_E_INVALID_CONFIG');
     assert.match(errorOf(env.stdout).message, /PAVED_HTTP_TIMEOUT/);
+    assert.deepEqual(requests, []);
+  });
+});
+
+describe('the HTTP timeout from configuration files', () => {
+  const newProject = async (name: string, tool: string): Promise<string> => {
+    const project = join(work, name);
+    await rm(project, { recursive: true, force: true });
+    await mkdir(project, { recursive: true });
+    await writeFile(join(project, 'pyproject.toml'), `[project]\nname = "app"\nversion = "1.0"\nrequires-python = ">=3.8"\ndependencies = ["demo"]\n\n[tool.paved]\n${tool}`);
+    return project;
+  };
+
+  it('timeout in [tool.paved] makes paved lock give up on a silent index after that long (tried twice)', async () => {
+    const project = await newProject('proj-timeout', 'timeout = 0.3\n');
+    const started = Date.now();
+    const r = await paved(['--json', 'lock', '--project', project, '--no-config', '--cache-dir', join(work, 'c3')], { env: { PAVED_INDEX_URL: index } });
+    const error = errorOf(r.stdout);
+    assert.equal(error.code, 'PAVED_E_TIMEOUT', error.message);
+    assert.match(error.message, /\/simple\/demo\/ did not answer within 300 ms/);
+    assert.deepEqual(requests, ['/simple/demo/', '/simple/demo/']);
+    // The default 30 s would have taken a minute.
+    assert.ok(Date.now() - started < 20_000);
+  });
+
+  it('PAVED_HTTP_TIMEOUT overrides the project\'s timeout', async () => {
+    const project = await newProject('proj-timeout-env', 'timeout = 600\n');
+    const r = await paved(['--json', 'lock', '--project', project, '--no-config', '--cache-dir', join(work, 'c4')], { env: { PAVED_INDEX_URL: index, PAVED_HTTP_TIMEOUT: '0.25' } });
+    const error = errorOf(r.stdout);
+    assert.equal(error.code, 'PAVED_E_TIMEOUT', error.message);
+    assert.match(error.message, /did not answer within 250 ms/);
+  });
+
+  it('timeout in the user config file applies to paved install', async () => {
+    const config = join(work, 'user-timeout.toml');
+    await writeFile(config, 'timeout = 0.35\n');
+    const r = await paved(['--json', 'install', 'demo', '--dry-run', '--target-venv', join(work, 'v'), '--cache-dir', join(work, 'c5'), '--index-url', index], { env: { PAVED_CONFIG_FILE: config } });
+    const error = errorOf(r.stdout);
+    assert.equal(error.code, 'PAVED_E_TIMEOUT', error.message);
+    assert.match(error.message, /did not answer within 350 ms/);
+  });
+
+  it('a bad timeout in pyproject.toml or the user file is refused before any request, naming the file and the key', async () => {
+    const project = await newProject('proj-bad-timeout', 'timeout = 0\n');
+    const fromProject = await paved(['--json', 'lock', '--project', project, '--no-config', '--cache-dir', join(work, 'c6')], { env: { PAVED_INDEX_URL: index } });
+    assert.notEqual(fromProject.code, 0);
+    const projectError = errorOf(fromProject.stdout);
+    assert.equal(projectError.code, 'PAVED_E_INVALID_PYPROJECT');
+    assert.match(projectError.message, /proj-bad-timeout\/pyproject\.toml: tool\.paved\.timeout must be a positive number of seconds/);
+    const config = join(work, 'user-bad-timeout.toml');
+    await writeFile(config, 'timeout = "soon"\n');
+    const fromUser = await paved(['--json', 'install', 'demo', '--dry-run', '--target-venv', join(work, 'v'), '--cache-dir', join(work, 'c7'), '--index-url', index], { env: { PAVED_CONFIG_FILE: config } });
+    assert.notEqual(fromUser.code, 0);
+    const userError = errorOf(fromUser.stdout);
+    assert.equal(userError.code, 'PAVED_E_INVALID_CONFIG');
+    assert.match(userError.message, /user-bad-timeout\.toml: timeout must be a positive number of seconds \(at most a day\), not "soon"/);
     assert.deepEqual(requests, []);
   });
 });

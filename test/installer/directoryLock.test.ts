@@ -1,8 +1,8 @@
 /**
  * The inter-process directory lock: two processes started together hold it one after the other,
  * a lock left by a dead process or too old is broken with a note, a live holder makes a waiter
- * give up with PAVED_E_LOCK_TIMEOUT and a hint, and hostile lock files (garbage, huge, a
- * directory, pid 0) give clear answers.
+ * give up with PAVED_E_LOCK_TIMEOUT and a hint, hostile lock files (garbage, huge, a
+ * directory, pid 0) give clear answers, and a holder stopped by Ctrl-C or `kill` leaves no lock.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -142,6 +142,59 @@ describe('acquireDirectoryLock', () => {
     const dir = join(work, 'hostile-directory');
     await mkdir(lockFileFor(dir), { recursive: true });
     await assert.rejects(acquireDirectoryLock(dir, { timeoutMs: 200 }), (e: unknown) => isPavedError(e, 'PAVED_E_LOCK_FAILED') && /not a lock file/.test(e.message) && e.hint !== undefined);
+  });
+
+  /** Starts a process that takes the lock on `dir` and holds it for a minute; resolves once it holds it. */
+  const startHolder = async (dir: string): Promise<{ exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; kill(signal: NodeJS.Signals): void }> => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/holdDirectoryLock.ts', dir, join(work, 'interrupted.log'), '60000'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (data: Buffer) => {
+        output += data.toString();
+        if (output.includes('"lock-acquired"')) resolve();
+      });
+      void exited.then(() => reject(new Error(`the holder ended before it held the lock: ${output}`)));
+    });
+    return { exited, kill: (signal) => child.kill(signal) };
+  };
+
+  for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`a holder stopped by ${signal} removes its lock and still ends by the signal (exit status ${status} in a shell)`, { timeout: 30_000 }, async () => {
+      const dir = join(work, `interrupted-${signal}`);
+      const holder = await startHolder(dir);
+      assert.ok(existsSync(lockFileFor(dir)));
+      holder.kill(signal);
+      assert.deepEqual(await holder.exited, { code: null, signal });
+      assert.ok(!existsSync(lockFileFor(dir)), 'no lock left for the next run to find stale');
+      // Free at once, with nothing to break.
+      const events: DirectoryLockEvent[] = [];
+      const lock = await acquireDirectoryLock(dir, { timeoutMs: 1_000, onEvent: (e) => events.push(e) });
+      await lock.release();
+      assert.deepEqual(events.map((e) => e.type), ['lock-acquired']);
+    });
+  }
+
+  it('a holder stopped by a signal leaves alone a lock another process took over', { timeout: 30_000 }, async () => {
+    const dir = join(work, 'interrupted-taken-over');
+    const holder = await startHolder(dir);
+    const theirs = holderText(process.pid, new Date());
+    await writeFile(lockFileFor(dir), theirs);
+    holder.kill('SIGTERM');
+    assert.deepEqual(await holder.exited, { code: null, signal: 'SIGTERM' });
+    assert.equal(await readFile(lockFileFor(dir), 'utf8'), theirs);
+    await rm(lockFileFor(dir));
+  });
+
+  it('the signal handlers are there only while a lock is held', async () => {
+    const before = { int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM') };
+    const first = await acquireDirectoryLock(join(work, 'handlers-a'));
+    const second = await acquireDirectoryLock(join(work, 'handlers-b'));
+    assert.deepEqual({ int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM') }, { int: before.int + 1, term: before.term + 1 });
+    await first.release();
+    assert.equal(process.listenerCount('SIGINT'), before.int + 1, 'one lock is still held');
+    await second.release();
+    assert.deepEqual({ int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM') }, before, 'Ctrl-C acts as before once nothing is held');
   });
 
   it('a parent that cannot be made is PAVED_E_LOCK_FAILED, not a stack trace', async () => {

@@ -169,6 +169,29 @@ url = "https://torch.example/whl/"
     await assert.rejects(resolveClientConfig({ env: { PAVED_KEYRING_PROVIDER: 'import' }, project: null, home }), (error: unknown) => isPavedError(error, 'PAVED_E_INVALID_CONFIG'));
   });
 
+  it('the HTTP timeout: --timeout > PAVED_HTTP_TIMEOUT > [tool.paved] timeout > the user file > 30 s', async () => {
+    await userConfig('timeout = 45\n');
+    const pyproject = project('[project]\nname = "a"\n[tool.paved]\ntimeout = 0.5\n');
+    const fromProject = await resolveClientConfig({ env: {}, project: pyproject, home });
+    assert.equal(fromProject.timeoutMs, 500);
+    assert.match(fromProject.sources.timeout, /pyproject\.toml \[tool\.paved\]/);
+    const fromUser = await resolveClientConfig({ env: {}, project: project('[project]\nname = "a"\n'), home });
+    assert.equal(fromUser.timeoutMs, 45_000);
+    assert.equal(fromUser.sources.timeout, join(home, '.config', 'paved', 'config.toml'));
+    const fromEnv = await resolveClientConfig({ env: { PAVED_HTTP_TIMEOUT: '7' }, project: pyproject, home });
+    assert.equal(fromEnv.timeoutMs, 7000);
+    assert.equal(fromEnv.sources.timeout, 'PAVED_HTTP_TIMEOUT');
+    const fromFlag = await resolveClientConfig({ flags: { timeoutMs: 1200 }, env: { PAVED_HTTP_TIMEOUT: '7' }, project: pyproject, home });
+    assert.equal(fromFlag.timeoutMs, 1200);
+    assert.equal(fromFlag.sources.timeout, '--timeout');
+    const skipped = await resolveClientConfig({ flags: { noConfig: true }, env: {}, project: null, home });
+    assert.equal(skipped.timeoutMs, 30_000);
+    assert.equal(skipped.sources.timeout, 'default');
+    await userConfig('timeout = "soon"\n');
+    await assert.rejects(resolveClientConfig({ env: {}, project: null, home }), (error: unknown) => isPavedError(error, 'PAVED_E_INVALID_CONFIG') && /config\.toml: timeout must be a positive number of seconds/.test(error.message));
+    await userConfig('');
+  });
+
   it('refuses bad environment values and a malformed user file with the file and key named', async () => {
     await userConfig('');
     await assert.rejects(resolveClientConfig({ env: { PAVED_OFFLINE: 'maybe' }, project: null, home }), (error: unknown) => isPavedError(error, 'PAVED_E_INVALID_CONFIG') && /PAVED_OFFLINE/.test(error.message));

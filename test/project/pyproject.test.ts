@@ -55,6 +55,7 @@ python = "3.12"
 offline = false
 cache-dir = ".cache/paved"
 keyring-provider = "subprocess"
+timeout = 2.5
 colour = "blue"
 
 [tool.ruff]
@@ -88,6 +89,7 @@ describe('parsePyproject', () => {
     assert.equal(file.paved.offline, false);
     assert.equal(file.paved.cacheDir, '.cache/paved');
     assert.equal(file.paved.keyringProvider, 'subprocess');
+    assert.equal(file.paved.timeoutMs, 2500);
     assert.deepEqual(file.warnings, ['/srv/app/pyproject.toml: unknown key tool.paved.colour (ignored)']);
   });
 
@@ -161,6 +163,11 @@ url = "https://download.pytorch.org/whl/cpu"
     ['two default indexes', '[[tool.paved.index]]\nurl = "https://a/simple"\ndefault = true\n[[tool.paved.index]]\nurl = "https://b/simple"\ndefault = true\n', ['more than one index']],
     ['index-url and a default index', '[tool.paved]\nindex-url = "https://a/simple"\n[[tool.paved.index]]\nurl = "https://b/simple"\ndefault = true\n', ['both name the default']],
     ['offline not a boolean', '[tool.paved]\noffline = "yes"\n', ['tool.paved.offline must be true or false']],
+    ['timeout of zero', '[tool.paved]\ntimeout = 0\n', ['tool.paved.timeout must be a positive number of seconds', 'not 0']],
+    ['negative timeout', '[tool.paved]\ntimeout = -5\n', ['tool.paved.timeout', 'not -5']],
+    ['timeout as a string', '[tool.paved]\ntimeout = "30"\n', ['tool.paved.timeout', 'not "30"']],
+    ['timeout longer than a day', '[tool.paved]\ntimeout = 90000\n', ['tool.paved.timeout', 'at most a day']],
+    ['timeout not a number', '[tool.paved]\ntimeout = nan\n', ['tool.paved.timeout', 'not NaN']],
     ['unknown keyring provider', '[tool.paved]\nkeyring-provider = "import"\n', ['tool.paved.keyring-provider', '"subprocess"']],
     ['default group that does not exist', '[dependency-groups]\ndev = []\n[tool.paved]\ndefault-groups = ["docs"]\n', ['tool.paved.default-groups[0]', '"docs"']],
     ['tool not a table', 'tool = []\n', ['tool must be a table']],

@@ -7,11 +7,12 @@
  *      replaces the configured default index unless the flag was given), `--extra-index-url`
  *      and `-f/--find-links` are added after every configured index and folder;
  *   3. `PAVED_*` environment variables (PAVED_INDEX_URL, PAVED_EXTRA_INDEX_URL, PAVED_FIND_LINKS,
- *      PAVED_PYTHON, PAVED_CACHE_DIR, PAVED_OFFLINE, PAVED_KEYRING_PROVIDER);
+ *      PAVED_PYTHON, PAVED_CACHE_DIR, PAVED_OFFLINE, PAVED_KEYRING_PROVIDER, PAVED_HTTP_TIMEOUT);
  *   4. `[tool.paved]` of `pyproject.toml` in the working directory, when there is one;
  *   5. the user config file (`PAVED_CONFIG_FILE`, else `~/.config/paved/config.toml`), unless `--no-config`.
  * See `resolveClientConfig` for how lists merge and how indexes are ordered.
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -295,21 +296,32 @@ export function registerInstallCommands(program: Command): void {
         if (names.length === 0) {
           throw new PavedError('PAVED_E_INVALID_ARGUMENT', 'nothing to uninstall: give project names or -r FILE', { hint: 'For example `paved uninstall rich` or `paved uninstall -r requirements.txt`.' });
         }
-        const venv = await openVenv(resolve(flags.targetVenv));
-        const before = await readInstalledDistributions(venv.root);
-        const versions = new Map(before.distributions.map((d) => [normalizeName(d.name), d]));
-        // As pip: a name that is not installed is skipped with a warning, so a teardown script can run twice.
-        const skipped = names.filter((n) => !versions.has(normalizeName(n)));
-        for (const name of skipped) reporter.warn(`skipping ${name}: not installed in ${shownPath(venv.root)}`, { skipped: name });
-        const removed: { name: string; version: string; files: number }[] = [];
-        for (const name of names) {
-          const have = versions.get(normalizeName(name));
-          if (have === undefined) continue;
-          const done = await uninstallDistribution(venv, name);
-          removed.push({ name: have.name, version: have.version, files: done.removed.length });
+        const where = resolve(flags.targetVenv);
+        // No environment: its error, without taking a lock (which would create the lock's folder).
+        if (!existsSync(join(where, 'pyvenv.cfg'))) await openVenv(where);
+        // An install or sync into the environment at the same moment would read the files this
+        // removes, or write over them: whoever comes second waits for the other's whole run.
+        const venvLock = await acquireDirectoryLock(where, { description: `the environment ${where}`, onEvent: renderEnvironmentLock(reporter, `working on ${shownPath(where)}`) });
+        try {
+          // Opened under the lock: the run that held it may have made a new environment there.
+          const venv = await openVenv(where);
+          const before = await readInstalledDistributions(venv.root);
+          const versions = new Map(before.distributions.map((d) => [normalizeName(d.name), d]));
+          // As pip: a name that is not installed is skipped with a warning, so a teardown script can run twice.
+          const skipped = names.filter((n) => !versions.has(normalizeName(n)));
+          for (const name of skipped) reporter.warn(`skipping ${name}: not installed in ${shownPath(venv.root)}`, { skipped: name });
+          const removed: { name: string; version: string; files: number }[] = [];
+          for (const name of names) {
+            const have = versions.get(normalizeName(name));
+            if (have === undefined) continue;
+            const done = await uninstallDistribution(venv, name);
+            removed.push({ name: have.name, version: have.version, files: done.removed.length });
+          }
+          const kept = before.distributions.length - removed.length;
+          reporter.result({ installed: [], removed, kept, skipped }, () => removed.map((r) => `- ${r.name} ${r.version} (${r.files} files)`).concat(`${kept} other distributions left in ${shownPath(venv.root)}`).join('\n'));
+        } finally {
+          await venvLock.release();
         }
-        const kept = before.distributions.length - removed.length;
-        reporter.result({ installed: [], removed, kept, skipped }, () => removed.map((r) => `- ${r.name} ${r.version} (${r.files} files)`).concat(`${kept} other distributions left in ${shownPath(venv.root)}`).join('\n'));
       }),
     );
 

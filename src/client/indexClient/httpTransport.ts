@@ -1,7 +1,8 @@
 /**
  * HTTP for the index client, on node:http/node:https: keep-alive agents (one connection pool per
  * origin, shared by every request of a client, so parallel metadata and file fetches reuse
- * sockets), retries with exponential back-off for network errors, 5xx and 429, redirects followed
+ * sockets), retries with exponential back-off for network errors, 5xx and 429 (and, through
+ * `bodyRetries`, for bodies cut short or stalled, which the caller reads), redirects followed
  * here so that credentials are recomputed on every hop (a redirect to another origin carries
  * none), proxies (plain http through an http proxy, https tunnelled with CONNECT) and extra CA
  * certificates. undici is not a dependency of paved; node's agents give the same pooling plus
@@ -61,10 +62,22 @@ export interface HttpTransport {
   readBody(response: TransportResponse, maxBytes: number): Promise<Buffer>;
   /** Discards a body so the connection returns to the pool. */
   discard(response: TransportResponse): void;
-  /** The back-off before retry number `attempt` (from 0) of something the caller retries itself (a download cut short). */
-  retryDelayMs(attempt: number): number;
+  /** The retries of one transfer whose body the caller reads itself (a project page, a download); see `BodyRetries`. */
+  bodyRetries(): BodyRetries;
   /** Closes pooled connections. */
   close(): void;
+}
+
+/**
+ * The retry budget of one transfer after its headers came and its body failed, the same for
+ * every body paved reads: a body cut short (PAVED_E_NETWORK) is fetched again after the back-off
+ * of any retry, up to `retries` times (a server or proxy that keeps cutting is not hammered); a
+ * body that stalled past the timeout (PAVED_E_TIMEOUT) is fetched once more, at once, like a
+ * request that got no answer (the timeout was the wait). Anything else is not retried.
+ */
+export interface BodyRetries {
+  /** Waits the back-off and answers true when the transfer should be tried again after `error`. */
+  retry(error: unknown): Promise<boolean>;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -146,7 +159,7 @@ export function statusError(url: URL, status: number, credentialsSent = false): 
   return new PavedError('PAVED_E_SERVER', `${shown} answered ${status}`, { hint: 'The index gave an answer paved does not expect here.', details });
 }
 
-const TIMEOUT_HINT = 'The index (or a proxy on the way) is slow or unreachable: check the URL and the network; for a slow index raise the timeout with --timeout SECONDS or PAVED_HTTP_TIMEOUT.';
+const TIMEOUT_HINT = 'The index (or a proxy on the way) is slow or unreachable: check the URL and the network; for a slow index raise the timeout with --timeout SECONDS or PAVED_HTTP_TIMEOUT (or timeout = SECONDS in [tool.paved] or the user config file).';
 
 function timeoutError(url: URL, timeoutMs: number, phase: 'connect' | 'answer' | 'body'): PavedError {
   const what = phase === 'connect' ? 'could not be connected to within' : phase === 'body' ? 'stopped sending its body for' : 'did not answer within';
@@ -457,7 +470,25 @@ export function createHttpTransport(settings: TransportSettings): HttpTransport 
     for (const agent of tunnels.values()) agent.destroy();
   }
 
-  return { get, readBody, discard, close, retryDelayMs: (attempt) => backoff(attempt, null) };
+  function bodyRetries(): BodyRetries {
+    let cutShort = 0;
+    let timeoutRetries = Math.min(1, settings.retries);
+    return {
+      async retry(error) {
+        if (isPavedError(error, 'PAVED_E_NETWORK') && cutShort < settings.retries) {
+          await sleep(backoff(cutShort++, null));
+          return true;
+        }
+        if (isPavedError(error, 'PAVED_E_TIMEOUT') && timeoutRetries > 0) {
+          timeoutRetries--;
+          return true;
+        }
+        return false;
+      },
+    };
+  }
+
+  return { get, readBody, discard, close, bodyRetries };
 }
 
 /** A PavedError for a body over its limit. */

@@ -22,7 +22,6 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { rootCertificates } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { PavedError, isPavedError } from '../../errors.js';
@@ -436,34 +435,44 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
       if (cached.etag !== null) headers['If-None-Match'] = cached.etag;
       if (cached.lastModified !== null) headers['If-Modified-Since'] = cached.lastModified;
     }
-    const response = await http().get(pageUrl, headers);
-    if (response.status === 304 && cached !== null && cached.page !== null) {
-      http().discard(response);
-      // The revalidation time only matters to a client that trusts pages for a while; rewriting
-      // every page on every warm run would cost more than the requests.
-      if (pageMaxAgeMs > 0) await cache.writePage(pageUrl, { ...cached, checkedAt: Date.now() });
-      emit({ type: 'page', project, index: index.shown, from: 'revalidated' });
-      return cached.page;
+    // A page body cut short or stalled is fetched again, as a download's is (see BodyRetries).
+    const bodyRetries = http().bodyRetries();
+    for (;;) {
+      const response = await http().get(pageUrl, headers);
+      if (response.status === 304 && cached !== null && cached.page !== null) {
+        http().discard(response);
+        // The revalidation time only matters to a client that trusts pages for a while; rewriting
+        // every page on every warm run would cost more than the requests.
+        if (pageMaxAgeMs > 0) await cache.writePage(pageUrl, { ...cached, checkedAt: Date.now() });
+        emit({ type: 'page', project, index: index.shown, from: 'revalidated' });
+        return cached.page;
+      }
+      if (response.status === 404 || response.status === 410) {
+        http().discard(response);
+        await cache.writePage(pageUrl, { etag: null, lastModified: null, checkedAt: Date.now(), page: null, format: null });
+        emit({ type: 'page', project, index: index.shown, from: 'not-found' });
+        return null;
+      }
+      if (response.status !== 200) {
+        http().discard(response);
+        throw statusError(response.url, response.status, response.credentialsSent);
+      }
+      let bytes: Buffer;
+      try {
+        bytes = await http().readBody(response, MAX_PAGE_BYTES);
+      } catch (error) {
+        if (await bodyRetries.retry(error)) continue;
+        throw error;
+      }
+      const { page, format } = parsePageBytes(bytes, mediaTypeOf(response.headers['content-type']), response.url, project);
+      const header = (name: string): string | null => {
+        const value = response.headers[name];
+        return typeof value === 'string' ? value : null;
+      };
+      await cache.writePage(pageUrl, { etag: header('etag'), lastModified: header('last-modified'), checkedAt: Date.now(), page, format });
+      emit({ type: 'page', project, index: index.shown, from: 'network' });
+      return page;
     }
-    if (response.status === 404 || response.status === 410) {
-      http().discard(response);
-      await cache.writePage(pageUrl, { etag: null, lastModified: null, checkedAt: Date.now(), page: null, format: null });
-      emit({ type: 'page', project, index: index.shown, from: 'not-found' });
-      return null;
-    }
-    if (response.status !== 200) {
-      http().discard(response);
-      throw statusError(response.url, response.status, response.credentialsSent);
-    }
-    const bytes = await http().readBody(response, MAX_PAGE_BYTES);
-    const { page, format } = parsePageBytes(bytes, mediaTypeOf(response.headers['content-type']), response.url, project);
-    const header = (name: string): string | null => {
-      const value = response.headers[name];
-      return typeof value === 'string' ? value : null;
-    };
-    await cache.writePage(pageUrl, { etag: header('etag'), lastModified: header('last-modified'), checkedAt: Date.now(), page, format });
-    emit({ type: 'page', project, index: index.shown, from: 'network' });
-    return page;
   }
 
   async function loadProject(project: string): Promise<ProjectFiles> {
@@ -765,9 +774,9 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
       }
     }
     if (offline) throw offlineError(file.filename);
-    // A body that stalls costs the whole timeout: retried once, as the transport does.
-    let timeoutRetries = Math.min(1, retries);
-    for (let attempt = 0; ; attempt++) {
+    // A body cut short or stalled is fetched again (see BodyRetries); a wrong hash is not.
+    const bodyRetries = http().bodyRetries();
+    for (;;) {
       const response = await http().get(url, { 'Accept-Encoding': 'identity' });
       if (response.status !== 200) {
         http().discard(response);
@@ -776,16 +785,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
       try {
         return await streamToFile(response.body, destPath, file.url, expected, declaredLength(response));
       } catch (error) {
-        // A connection lost mid-body is worth another try, after the same back-off as any
-        // retry (a server or proxy that keeps cutting should not be hammered); a wrong hash is not.
-        if (isPavedError(error, 'PAVED_E_NETWORK') && attempt < retries) {
-          await sleep(http().retryDelayMs(attempt));
-          continue;
-        }
-        if (isPavedError(error, 'PAVED_E_TIMEOUT') && timeoutRetries > 0) {
-          timeoutRetries--;
-          continue;
-        }
+        if (await bodyRetries.retry(error)) continue;
         throw isPavedError(error) ? error : networkError(url, error);
       }
     }

@@ -1,7 +1,8 @@
 /**
- * Failures a user meets on a bad network: bodies that stall or end early after the headers, slow
- * servers (timeouts are retried once), rejected credentials, and a page that failed once not
- * being asked for again. Every server here is a small node:http server on 127.0.0.1 whose routes
+ * Failures a user meets on a bad network: bodies that stall or end early after the headers (pages
+ * and downloads alike: fetched again, a cut one with back-off, a stalled one once), slow servers
+ * (timeouts are retried once), rejected credentials, and a page that failed once not being asked
+ * for again. Every server here is a small node:http server on 127.0.0.1 whose routes
  * misbehave on purpose.
  */
 import assert from 'node:assert/strict';
@@ -67,29 +68,55 @@ after(async () => {
 });
 
 describe('failures after the response headers', () => {
-  it('a page body that stalls is PAVED_E_TIMEOUT naming the page, not "could not reach … ECONNRESET"', async () => {
-    routes.set('/simple/demo/', (_request, response) => {
-      hanging.add(response);
-      response.writeHead(200, { 'Content-Type': 'text/html', 'Content-Length': String(PAGE.length) });
-      response.write(PAGE.slice(0, 40));
-    });
-    const error = await pavedFailure(client({ timeoutMs: 200 }).getProject('demo'));
+  /** A page route that stalls its body after 40 bytes. */
+  const stallPage: Route = (_request, response) => {
+    hanging.add(response);
+    response.writeHead(200, { 'Content-Type': 'text/html', 'Content-Length': String(PAGE.length) });
+    response.write(PAGE.slice(0, 40));
+  };
+  /** A page route that sends 100 of the page's bytes and closes the connection. */
+  const cutPage: Route = (_request, response) => {
+    response.writeHead(200, { 'Content-Type': 'text/html', 'Content-Length': String(PAGE.length) });
+    response.write(PAGE.slice(0, 100));
+    setTimeout(() => response.destroy(), 20);
+  };
+
+  it('a page body that stalls is tried once more, then is PAVED_E_TIMEOUT naming the page, not "could not reach … ECONNRESET"', async () => {
+    routes.set('/simple/demo/', stallPage);
+    const error = await pavedFailure(client({ timeoutMs: 200, retries: 3 }).getProject('demo'));
     assert.equal(error.code, 'PAVED_E_TIMEOUT', error.message);
     assert.match(error.message, /\/simple\/demo\/ stopped sending its body for 200 ms/);
     assert.match(error.hint ?? '', /--timeout/);
+    assert.equal(seen.length, 2, 'one more try, not `retries` more');
   });
 
-  it('a page body shorter than its Content-Length says how much arrived, with the URL and no credentials', async () => {
-    routes.set('/simple/demo/', (_request, response) => {
-      response.writeHead(200, { 'Content-Type': 'text/html', 'Content-Length': '500' });
-      response.write(PAGE.slice(0, 100));
-      setTimeout(() => response.destroy(), 20);
-    });
-    const error = await pavedFailure(client({ indexUrls: [`${base.replace('http://', 'http://alice:s3cret@')}/simple/`] }).getProject('demo'));
+  it('a page body that stalls once is fetched again: the second answer gives the page', async () => {
+    let calls = 0;
+    routes.set('/simple/demo/', (request, response) => (++calls === 1 ? stallPage : servePage)(request, response));
+    const project = await client({ timeoutMs: 200 }).getProject('demo');
+    assert.deepEqual(project.files.map((f) => f.filename), ['demo-1.0-py3-none-any.whl']);
+    assert.equal(calls, 2);
+  });
+
+  it('a page body cut short once is fetched again after a back-off: the second answer gives the page', async () => {
+    let calls = 0;
+    routes.set('/simple/demo/', (request, response) => (++calls === 1 ? cutPage : servePage)(request, response));
+    const project = await client({ retryDelayMs: 100 }).getProject('demo');
+    assert.deepEqual(project.files.map((f) => f.filename), ['demo-1.0-py3-none-any.whl']);
+    const gets = seen.map((r) => r.at);
+    assert.equal(gets.length, 2);
+    // 20 ms for the cut, then a back-off of 50–100 ms.
+    assert.ok((gets[1] as number) - (gets[0] as number) >= 50, `gap ${(gets[1] as number) - (gets[0] as number)} ms`);
+  });
+
+  it('a page body always shorter than its Content-Length is retried with back-off, then says how much arrived, with the URL and no credentials', async () => {
+    routes.set('/simple/demo/', cutPage);
+    const error = await pavedFailure(client({ indexUrls: [`${base.replace('http://', 'http://alice:s3cret@')}/simple/`], retries: 3 }).getProject('demo'));
     assert.equal(error.code, 'PAVED_E_NETWORK');
     // N is what paved had read when the cut came: all 100 bytes sent, unless a loaded machine read them late.
-    assert.match(error.message, /^http:\/\/127\.0\.0\.1:\d+\/simple\/demo\/ ended after (100|\d\d?) of 500 bytes/);
-    assert.doesNotMatch(error.message, /could not reach|s3cret|alice/);
+    assert.match(error.message, new RegExp(`^http://127\\.0\\.0\\.1:\\d+/simple/demo/ ended after (100|\\d\\d?) of ${PAGE.length} bytes`));
+    assert.doesNotMatch(`${error.message} ${error.hint ?? ''}`, /could not reach|s3cret|alice/);
+    assert.equal(seen.length, 4, 'one try and three retries');
   });
 
   it('a download cut short is retried with back-off, then says "ended after N of M bytes"; nothing is left behind', async () => {
