@@ -255,6 +255,9 @@ function runInGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promis
 /** Runs a command under GNU time for its peak RSS; the wall time is measured here. */
 async function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, rssFile: string): Promise<{ result: RunResult; sample: Sample }> {
   const useTime = existsSync('/usr/bin/time');
+  // The previous run's files are written back to disk first (untimed), so that no run pays for
+  // the last one's writeback; both tools get the same (as hyperfine's `--prepare sync`).
+  spawnSync('sync');
   const started = process.hrtime.bigint();
   const result = useTime ? await runInGroup('/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args], env) : await runInGroup(cmd, args, env);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -473,7 +476,7 @@ async function main(): Promise<void> {
     await proxy?.close();
     await registry.stop(server);
     if (!help.installDryRun) notes.push('resolve only: paved has no `install --dry-run` yet; only pip was timed');
-    notes.push('pip: a fresh `python3 -m venv` per run (not timed); paved: creates the venv itself (timed). Cold = empty cache dir, warm = a cache filled by one untimed install; every run gets a fresh environment. Nothing is deleted until the end (deletions slow the next run\'s file creation on ext4).');
+    notes.push('pip: a fresh `python3 -m venv` per run (not timed); paved: creates the venv itself (timed). Cold = empty cache dir, warm = a cache filled by one untimed install; every run gets a fresh environment. Nothing is deleted until the end (deletions slow the next run\'s file creation on ext4), and `sync` runs (untimed) before every timed run, so no run pays for the writeback of the one before.');
     notes.push('peak RSS: GNU time %M (largest process of the run); ratio = pip median ÷ paved median.');
 
     const report: Report = {
