@@ -32,7 +32,9 @@ const COMMAND_MODULES: { commands: string[]; load: () => Promise<(program: Comma
   { commands: ['audit'], load: async () => (await import('./commands/auditCommand.js')).registerAudit },
   { commands: ['install', 'uninstall', 'download'], load: async () => (await import('./commands/installCommands.js')).registerInstallCommands },
   { commands: ['check'], load: async () => (await import('./commands/checkCommand.js')).registerCheck },
-  { commands: ['lock', 'sync', 'add', 'remove', 'tree', 'export', 'run'], load: async () => (await import('./commands/projectCommands.js')).registerProjectCommands },
+  { commands: ['lock', 'sync', 'add', 'remove', 'tree', 'export'], load: async () => (await import('./commands/projectCommands.js')).registerProjectCommands },
+  // Apart from the other project commands: a `paved run` in a current environment loads no resolver or installer.
+  { commands: ['run'], load: async () => (await import('./commands/projectRunCommand.js')).registerRunCommand },
 ];
 
 /** Global options that take a value (skipped when looking for the command name). */

@@ -114,7 +114,7 @@ describe('paved tree / run / add / remove', () => {
     // With --json, standard output is the program's alone; paved's NDJSON ends with the result on standard error.
     assert.equal(json.stdout, "['--json']\n");
     const events = jsonEvents(json.stderr);
-    assert.deepEqual(events.at(-1), { type: 'result', data: { command: ['python', join(project, 'show.py'), '--json'], exitCode: 0, environment: join(project, '.venv') } });
+    assert.deepEqual(events.at(-1), { type: 'result', data: { command: ['python', join(project, 'show.py'), '--json'], exitCode: 0, environment: join(project, '.venv'), sync: 'unchanged' } });
     const failed = await paved(['--json', 'run', '--frozen', '--project', project, 'no-such-program'], { env });
     assert.equal(failed.code, 1);
     assert.equal(failed.stdout, '');

@@ -4,14 +4,13 @@
  * `--project DIR`), reads its configuration once (flags, PAVED_* variables, `[tool.paved]`,
  * the user config file), and works on `pylock.toml` and `.venv` beside it.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { constants, homedir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PavedError } from '../../errors.js';
-import { createSdistBuilder, type SdistBuildSettings } from '../../client/buildSdist.js';
+import { createSdistBuilder } from '../../client/buildSdist.js';
 import type { IndexClient } from '../../client/indexClient/indexClient.js';
 import { lockProject, type LockEvent } from '../../client/lockProject.js';
 import { ensureScriptEnvironment, type ScriptEnvironmentEvent } from '../../client/scriptEnvironment.js';
@@ -21,86 +20,27 @@ import { resolveClientConfig, type ClientConfig } from '../../project/clientConf
 import { addRequirements, removeRequirements, type DependencyTarget } from '../../project/editPyproject.js';
 import { exportRequirements } from '../../project/exportRequirements.js';
 import { describeInputChanges, lockInputsFromPyproject, lockMatchesInputs } from '../../project/lockInputs.js';
-import { findProjectRoot, readPyproject, type PyprojectFile } from '../../project/pyproject.js';
-import { lockPathFor, parsePylock, serializePylock } from '../../project/pylock.js';
+import { readPyproject } from '../../project/pyproject.js';
+import { parsePylock, serializePylock } from '../../project/pylock.js';
 import type { LockedPackage, PavedLockInputs, Pylock } from '../../project/pylockModel.js';
 import { buildInputFiles, buildInputsDigest, readCachedDynamicDependencies, writeCachedDynamicDependencies, type DynamicDependencies } from '../../project/buildInputs.js';
 import { dependenciesFromMetadata, dynamicDependencyFields } from '../../project/dynamicDependencies.js';
-import { readScriptMetadata } from '../../project/scriptMetadata.js';
+import type { ScriptMetadata } from '../../project/scriptMetadata.js';
 import { normalizeExtra, normalizeName } from '../../standards/names.js';
 import { parseRequirement } from '../../standards/requirement.js';
 import { SpecifierSet } from '../../standards/specifier.js';
 import type { GlobalOptions } from '../globalOptions.js';
 import { buildSettingsFromFlags } from '../buildSettingsFromFlags.js';
-import { clientConfigFlags, openIndexClient, withClientOptions } from '../openIndexClient.js';
+import { clientConfigFlags } from '../clientOptions.js';
+import { openIndexClient } from '../openIndexClient.js';
 import { buildEventRenderer } from '../renderBuildEvents.js';
 import type { Reporter } from '../reporter.js';
 import { checkInstalledEnvironment } from '../reportEnvironmentCheck.js';
 import { installProgress, renderEnvironmentLock, shownPath } from '../installProgress.js';
 import { writeAtomically } from '../../installer/writeAtomically.js';
 import { runCommand } from '../runCommand.js';
-
-/** Flags every project command takes. */
-interface ProjectFlags {
-  project?: string;
-  indexUrl?: string;
-  extraIndexUrl: string[];
-  findLinks: string[];
-  python?: string;
-  offline?: boolean;
-  cacheDir?: string;
-  config?: boolean;
-  /** false with `--no-build`. */
-  build?: boolean;
-  buildTimeout?: string;
-}
-
-/** Flags of the commands that install (`sync`, `add`, `remove`, `run`). */
-interface SyncFlags extends ProjectFlags {
-  extra: string[];
-  allExtras?: boolean;
-  group: string[];
-  defaultGroups?: boolean;
-  frozen?: boolean;
-  dryRun?: boolean;
-  compile?: boolean;
-  /** false with --no-install-project. */
-  installProject?: boolean;
-}
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-/** A project opened for one command. */
-interface OpenProject {
-  root: string;
-  pyproject: PyprojectFile;
-  config: ClientConfig;
-  lockPath: string;
-  venvDir: string;
-  build: SdistBuildSettings;
-}
-
-
-async function openProject(flags: ProjectFlags, reporter: Reporter): Promise<OpenProject> {
-  const start = flags.project === undefined ? process.cwd() : resolve(flags.project);
-  const root = await findProjectRoot(start);
-  if (root === null) {
-    throw new PavedError('PAVED_E_NO_PROJECT', `no pyproject.toml in ${start} or any folder above it`, {
-      hint: 'Run the command inside a project, or give --project DIR. A minimal pyproject.toml has [project] with name, version and dependencies.',
-    });
-  }
-  const pyproject = await readPyproject(join(root, 'pyproject.toml'));
-  for (const warning of pyproject.warnings) reporter.warn(warning);
-  const config = await resolveClientConfig({
-    flags: clientConfigFlags(flags),
-    env: process.env,
-    project: pyproject,
-    projectRoot: root,
-    home: homedir(),
-  });
-  for (const warning of config.warnings) reporter.warn(warning);
-  return { root, pyproject, config, lockPath: lockPathFor(root), venvDir: join(root, '.venv'), build: buildSettingsFromFlags(flags) };
-}
+import { collect, openProject, syncStampInputs, withProjectOptions, withSyncOptions, type OpenProject, type ProjectFlags, type SyncFlags } from './projectOptions.js';
+import { writeSyncStamp } from '../../project/syncStamp.js';
 
 /**
  * The project's index client. `lockUrlsSuffice`: a client that only fetches what a lock names
@@ -316,7 +256,7 @@ async function syncProject(project: OpenProject, client: IndexClient, lock: Pylo
   const install = installProgress(reporter, global);
   // Shown when another paved syncs .venv (a second terminal): this one waits, then finds it current.
   const venvLock = renderEnvironmentLock(reporter, `syncing ${shownPath(project.venvDir)}`);
-  return syncLock({
+  const result = await syncLock({
     lock,
     lockDir: project.root,
     venvDir: project.venvDir,
@@ -333,6 +273,9 @@ async function syncProject(project: OpenProject, client: IndexClient, lock: Pylo
     ...(installsProject(project, flags) && project.pyproject.project !== null ? { editableProject: { dir: project.root, name: project.pyproject.project.name, version: project.pyproject.project.version, inputs: buildInputFiles(project.pyproject) } } : {}),
     onEvent: (event) => (event.type === 'lock' ? venvLock(event.event) : install(event)),
   });
+  // The environment matches the lock now: a `paved run` that finds nothing changed since needs no sync.
+  if (flags.dryRun !== true) await writeSyncStamp(syncStampInputs(project, flags));
+  return result;
 }
 
 /**
@@ -361,22 +304,6 @@ function describeSync(result: SyncLockResult, seconds: number): string {
 }
 
 const seconds = (start: bigint): number => Math.round(Number(process.hrtime.bigint() - start) / 1e6) / 1000;
-
-function withProjectOptions(cmd: Command): Command {
-  return withClientOptions(cmd.option('--project <dir>', 'the project directory (default: the nearest pyproject.toml above the working directory)'), {
-    python: 'the interpreter for the environment (env PAVED_PYTHON), e.g. 3.12',
-  });
-}
-
-function withSyncOptions(cmd: Command, options: { groupHelp?: string } = {}): Command {
-  return cmd
-    .option('--extra <name>', 'install an extra of the project (repeatable)', collect, [])
-    .option('--all-extras', 'install every extra of the project')
-    .option('--group <name>', options.groupHelp ?? 'install a dependency group as well (repeatable)', collect, [])
-    .option('--no-default-groups', 'leave out the default groups (dev, or [tool.paved] default-groups)')
-    .option('--frozen', 'use pylock.toml as it is, and fail if pyproject.toml no longer matches it')
-    .option('--no-install-project', 'leave the project itself out (by default a project with a [build-system] is installed in editable mode)');
-}
 
 /** The one list `add` / `remove` edits: `--optional EXTRA`, `--group NAME`, `--dev`, or the project's dependencies; two of them at once are refused. */
 function dependencyTarget(flags: { optional?: string; group: string[]; dev?: boolean }): DependencyTarget {
@@ -496,29 +423,8 @@ function projectRoots(lock: Pylock): Map<string, SpecifierSet[]> {
   return roots;
 }
 
-/** Runs a program with the environment's bin directory first on PATH; resolves to its exit code. */
-function runIn(venvDir: string | null, command: string, args: string[]): Promise<number> {
-  const env = { ...process.env };
-  if (venvDir !== null) {
-    env['VIRTUAL_ENV'] = venvDir;
-    env['PATH'] = `${join(venvDir, 'bin')}${delimiter}${env['PATH'] ?? ''}`;
-    delete env['PYTHONHOME'];
-  }
-  return new Promise((resolveExit, reject) => {
-    const child = spawn(command, args, { stdio: 'inherit', env });
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        new PavedError('PAVED_E_RUN_FAILED', `could not run ${command}: ${error.code === 'ENOENT' ? 'not found' : error.message}`, {
-          hint: venvDir === null ? 'Check the command name.' : `Is it installed in ${shownPath(venvDir)}? Add it with \`paved add\`.`,
-        }),
-      );
-    });
-    // Killed by a signal: 128 + its number, as a shell reports it (SIGKILL 137, SIGINT 130).
-    child.on('exit', (code, signal) => resolveExit(code ?? (signal === null ? 1 : 128 + (constants.signals[signal] ?? 15))));
-  });
-}
 
-/** Registers lock, sync, add, remove, tree, export and run. */
+/** Registers lock, sync, add, remove, tree and export (`run` is in projectRunCommand.ts). */
 export function registerProjectCommands(program: Command): void {
   withProjectOptions(program.command('lock').description('resolve pyproject.toml for every Python and platform it admits and write pylock.toml (PEP 751)'))
     .option('--upgrade', 'ignore the pins of the existing lock')
@@ -657,72 +563,43 @@ export function registerProjectCommands(program: Command): void {
         }
       }),
     );
+}
 
-  withSyncOptions(withProjectOptions(program.command('run').description('run a command in the synced project environment, or a script with PEP 723 metadata in its own cached environment')))
-    .argument('<command...>', "the program and its arguments: everything after the program is its own, options too (paved's options go before it)")
-    .option('--no-sync', 'run in .venv as it is')
-    .addHelpText('after', `
-Everything after the program is passed to it: \`paved run script.py -v --python 3.11\` gives the script
-"-v --python 3.11". paved's options go before the program (or before \`--\`).
-Standard output is the program's alone: paved's own messages, and with --json its NDJSON events and the
-last line, {"type":"result","data":{"command":[...],"exitCode":N,"environment":".venv or null"}}, go to
-standard error. paved exits with the program's exit code.`)
-    .action((command: string[], flags: SyncFlags & { sync?: boolean }, cmd: Command) =>
-      runCommand(cmd, async (global, reporter) => {
-        // environment: the .venv or script environment it ran in; null for a script without metadata outside a project (a bare interpreter).
-        const finish = (exitCode: number, environment: string | null, ran: string[]): void => {
-          process.exitCode = exitCode;
-          reporter.result({ command: ran, exitCode, environment }, () => '');
-        };
-        const [program0, ...args] = command as [string, ...string[]];
-        const scriptPath = resolve(program0);
-        const isScript = program0.endsWith('.py') && existsSync(scriptPath);
-        const metadata = isScript ? await readScriptMetadata(scriptPath) : null;
-        const insideProject = (await findProjectRoot(flags.project === undefined ? process.cwd() : resolve(flags.project))) !== null;
-        if (metadata !== null || (isScript && !insideProject)) {
-          // A script with its own metadata runs in its own environment, whatever project it sits in.
-          const build = buildSettingsFromFlags(flags);
-          const config = await resolveClientConfig({ flags: clientConfigFlags(flags), env: process.env, project: null, home: homedir() });
-          const wanted = metadata ?? { dependencies: [], requiresPython: null };
-          let python: string;
-          let environment: string | null = null;
-          if (wanted.dependencies.length === 0 && metadata === null) {
-            python = (await findInterpreter({ ...(config.python === null ? {} : { python: config.python }), inspect: { cacheDir: config.cacheDir } })).path;
-          } else {
-            const client = openClient(config, (m) => reporter.warn(m));
-            try {
-              const env = await ensureScriptEnvironment({
-                metadata: wanted,
-                client,
-                cacheDir: config.cacheDir,
-                ...(config.python === null ? {} : { python: config.python }),
-                build,
-                onEvent: scriptEnvironmentProgress(reporter, global),
-              });
-              python = env.python;
-              environment = env.venv;
-            } finally {
-              await client.close();
-            }
-          }
-          finish(await runIn(null, python, [scriptPath, ...args]), environment, [python, scriptPath, ...args]);
-          return;
-        }
-        const project = await openProject(flags, reporter);
-        if (flags.sync !== false) {
-          const client = openClient(project.config, (m) => reporter.warn(m), true);
-          try {
-            const lock = await currentLock(project, flags.frozen === true, reporter, global);
-            await syncProject(project, client, lock, flags, reporter, global);
-          } finally {
-            await client.close();
-          }
-        } else if (!existsSync(join(project.venvDir, 'pyvenv.cfg'))) {
-          throw new PavedError('PAVED_E_NO_VENV', `${shownPath(project.venvDir)} does not exist and --no-sync does not create it`, { hint: 'Run `paved sync` first.' });
-        }
-        const executable = isScript ? join(project.venvDir, 'bin', 'python') : program0;
-        const argv = isScript ? [scriptPath, ...args] : args;
-        finish(await runIn(project.venvDir, executable, argv), project.venvDir, [executable, ...argv]);
-      }, { reportTo: 'stderr' }),
-    );
+/**
+ * For `paved run` of a Python script that has its own environment: one made from its PEP 723
+ * metadata (cached), or, for a script without metadata outside any project, just an interpreter
+ * (`environment` null).
+ */
+export async function scriptEnvironmentFor(metadata: ScriptMetadata | null, flags: SyncFlags, global: GlobalOptions, reporter: Reporter): Promise<{ python: string; environment: string | null }> {
+  const build = buildSettingsFromFlags(flags);
+  const config = await resolveClientConfig({ flags: clientConfigFlags(flags), env: process.env, project: null, home: homedir() });
+  const wanted = metadata ?? { dependencies: [], requiresPython: null };
+  if (wanted.dependencies.length === 0 && metadata === null) {
+    return { python: (await findInterpreter({ ...(config.python === null ? {} : { python: config.python }), inspect: { cacheDir: config.cacheDir } })).path, environment: null };
+  }
+  const client = openClient(config, (m) => reporter.warn(m));
+  try {
+    const env = await ensureScriptEnvironment({
+      metadata: wanted,
+      client,
+      cacheDir: config.cacheDir,
+      ...(config.python === null ? {} : { python: config.python }),
+      build,
+      onEvent: scriptEnvironmentProgress(reporter, global),
+    });
+    return { python: env.python, environment: env.venv };
+  } finally {
+    await client.close();
+  }
+}
+
+/** For `paved run` in a project: brings the lock up to date with pyproject.toml and syncs .venv to it. */
+export async function syncForRun(project: OpenProject, flags: SyncFlags, global: GlobalOptions, reporter: Reporter): Promise<void> {
+  const client = openClient(project.config, (m) => reporter.warn(m), true);
+  try {
+    const lock = await currentLock(project, flags.frozen === true, reporter, global);
+    await syncProject(project, client, lock, flags, reporter, global);
+  } finally {
+    await client.close();
+  }
 }
