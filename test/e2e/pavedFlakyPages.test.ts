@@ -2,67 +2,35 @@
  * Project pages whose body fails after the headers, as a user of a flaky index or proxy meets
  * them through the real CLI: a page cut short or stalled once is fetched again and the command
  * succeeds; a page cut short every time ends in an error that names the page (without the
- * credentials of the index URL) after the retries. A small node:http front forwards to a live
- * paved server and spoils the answers it is told to.
+ * credentials of the index URL) after the retries. A small node:http front (flakyFront.ts)
+ * forwards to a live paved server and spoils the answers it is told to.
  */
 import assert from 'node:assert/strict';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { describeRun } from '../fixtures/pythonTools.js';
 import { startWheelsWorkspace } from '../fixtures/testServer.js';
+import { startFlakyFront, type Fault, type FlakyFront } from './flakyFront.js';
 import { jsonEvents, jsonResult, paved } from './pavedCli.js';
-
-/** What the front does to one answer: pass it on, cut its body after half (closing the connection), or stall after half. */
-type Fault = 'cut' | 'stall' | null;
 
 describe('project pages cut short or stalled', () => {
   let workspace: Awaited<ReturnType<typeof startWheelsWorkspace>>;
-  let front: Server;
+  let front: FlakyFront;
   let frontUrl: string;
   /** The fault for the nth request (from 0) of `/simple/demo/`; null past the end. */
   let pageFaults: Fault[] = [];
   let pageRequests = 0;
-  const hanging = new Set<ServerResponse>();
-
-  function forward(request: IncomingMessage, response: ServerResponse, fault: Fault): void {
-    const upstream = new URL(request.url ?? '/', workspace.server.url);
-    const headers = { ...request.headers, host: upstream.host };
-    const outgoing = httpRequest(upstream, { method: request.method ?? 'GET', headers }, (answer) => {
-      const chunks: Buffer[] = [];
-      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-      answer.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const answerHeaders = { ...answer.headers, 'content-length': String(body.length) };
-        delete answerHeaders['transfer-encoding'];
-        response.writeHead(answer.statusCode ?? 502, answerHeaders);
-        if (fault === null) return void response.end(body);
-        response.write(body.subarray(0, Math.floor(body.length / 2)));
-        if (fault === 'cut') setTimeout(() => response.destroy(), 20);
-        else hanging.add(response);
-      });
-    });
-    outgoing.on('error', () => response.destroy());
-    outgoing.end();
-  }
 
   before(async () => {
     workspace = await startWheelsWorkspace('paved-flaky-pages-', [['demo', '1.0']]);
-    front = createServer((request, response) => {
-      const fault = request.url?.startsWith('/simple/demo/') === true ? (pageFaults[pageRequests++] ?? null) : null;
-      forward(request, response, fault);
-    });
-    await new Promise<void>((done) => front.listen(0, '127.0.0.1', done));
-    frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    front = await startFlakyFront(workspace.server.url, (path) => (path.startsWith('/simple/demo/') ? (pageFaults[pageRequests++] ?? null) : null));
+    frontUrl = front.url;
   });
   beforeEach(() => {
     pageRequests = 0;
   });
   after(async () => {
-    for (const response of hanging) response.destroy();
-    front?.closeAllConnections();
-    await new Promise<void>((done) => (front === undefined ? done() : front.close(() => done())));
+    await front?.close();
     await workspace?.close();
   });
 

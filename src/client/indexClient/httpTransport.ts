@@ -62,7 +62,7 @@ export interface HttpTransport {
   readBody(response: TransportResponse, maxBytes: number): Promise<Buffer>;
   /** Discards a body so the connection returns to the pool. */
   discard(response: TransportResponse): void;
-  /** The retries of one transfer whose body the caller reads itself (a project page, a download); see `BodyRetries`. */
+  /** The retries of one transfer whose body the caller reads itself (a project page, a metadata file, a range read, a download); see `BodyRetries`. */
   bodyRetries(): BodyRetries;
   /** Closes pooled connections. */
   close(): void;

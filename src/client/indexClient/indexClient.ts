@@ -144,6 +144,11 @@ const MAX_PAGE_BYTES = 64 * 1024 * 1024;
 /** Largest wheel read into memory when no cheaper way to its metadata exists. */
 const MAX_WHOLE_WHEEL_BYTES = 1024 * 1024 * 1024;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** A Content-Range header: `bytes <first>-<last>/<size>`. */
+const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+)$/;
+
+/** The first answer to a suffix range request for a wheel: the whole wheel (ranges ignored), its tail, or no usable range. */
+type TailAnswer = { kind: 'whole'; bytes: Buffer } | { kind: 'tail'; start: number; end: number; size: number; etag: string | null; tail: Buffer } | { kind: 'no-range' };
 
 interface IndexSource {
   /** The simple root without credentials, ending in `/`. */
@@ -421,6 +426,26 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
   const metadata = new Map<string, Promise<CoreMetadata>>();
   const downloads = new Map<string, Promise<DownloadResult>>();
 
+  /**
+   * GETs `url` and hands the response to `read`, which checks the status and reads the body; when
+   * the body is cut short or stalls, GETs again within the budget of `BodyRetries`, the same for
+   * every body paved reads (project pages, `.metadata` files, range reads of a wheel's zip
+   * directory, downloads). `read` must not make requests of its own: a nested request's
+   * exhausted retries would be retried again here.
+   */
+  async function getAndRead<T>(url: URL, headers: Record<string, string>, read: (response: TransportResponse) => Promise<T>): Promise<T> {
+    const bodyRetries = http().bodyRetries();
+    for (;;) {
+      const response = await http().get(url, headers);
+      try {
+        return await read(response);
+      } catch (error) {
+        if (await bodyRetries.retry(error)) continue;
+        throw error;
+      }
+    }
+  }
+
   /** null: the index does not have the project; 'unknown': offline and not cached. */
   async function fetchHttpPage(index: IndexSource, project: string): Promise<ProjectPage | null | 'unknown'> {
     const pageUrl = new URL(`${project}/`, index.url);
@@ -435,10 +460,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
       if (cached.etag !== null) headers['If-None-Match'] = cached.etag;
       if (cached.lastModified !== null) headers['If-Modified-Since'] = cached.lastModified;
     }
-    // A page body cut short or stalled is fetched again, as a download's is (see BodyRetries).
-    const bodyRetries = http().bodyRetries();
-    for (;;) {
-      const response = await http().get(pageUrl, headers);
+    return getAndRead(pageUrl, headers, async (response) => {
       if (response.status === 304 && cached !== null && cached.page !== null) {
         http().discard(response);
         // The revalidation time only matters to a client that trusts pages for a while; rewriting
@@ -457,13 +479,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
         http().discard(response);
         throw statusError(response.url, response.status, response.credentialsSent);
       }
-      let bytes: Buffer;
-      try {
-        bytes = await http().readBody(response, MAX_PAGE_BYTES);
-      } catch (error) {
-        if (await bodyRetries.retry(error)) continue;
-        throw error;
-      }
+      const bytes = await http().readBody(response, MAX_PAGE_BYTES);
       const { page, format } = parsePageBytes(bytes, mediaTypeOf(response.headers['content-type']), response.url, project);
       const header = (name: string): string | null => {
         const value = response.headers[name];
@@ -472,7 +488,7 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
       await cache.writePage(pageUrl, { etag: header('etag'), lastModified: header('last-modified'), checkedAt: Date.now(), page, format });
       emit({ type: 'page', project, index: index.shown, from: 'network' });
       return page;
-    }
+    });
   }
 
   async function loadProject(project: string): Promise<ProjectFiles> {
@@ -605,15 +621,17 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
     if (file.coreMetadata !== false) {
       const metadataUrl = new URL(url.href);
       metadataUrl.pathname += '.metadata';
-      const response = await http().get(metadataUrl);
-      if (response.status === 200) {
-        const bytes = await http().readBody(response, MAX_METADATA_BYTES);
+      const bytes = await getAndRead(metadataUrl, {}, async (response) => {
+        if (response.status === 200) return http().readBody(response, MAX_METADATA_BYTES);
+        http().discard(response);
+        // An index announcing metadata it does not serve still has the wheel to read it from.
+        if (response.status !== 404 && response.status !== 410) throw statusError(response.url, response.status, response.credentialsSent);
+        return null;
+      });
+      if (bytes !== null) {
         if (typeof file.coreMetadata === 'object') verifyHashes(bytes, file.coreMetadata, metadataUrl.href);
         return { bytes, via: 'pep658' };
       }
-      http().discard(response);
-      // An index announcing metadata it does not serve still has the wheel to read it from.
-      if (response.status !== 404 && response.status !== 410) throw statusError(response.url, response.status, response.credentialsSent);
     }
     if (file.parsed.kind !== 'wheel') throw metadataUnavailable(file);
     return metadataOverHttp(file, url);
@@ -633,37 +651,38 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
   }
 
   async function metadataOverHttp(file: IndexFile, url: URL): Promise<{ bytes: Buffer; via: 'range' | 'download' }> {
-    const first = await http().get(url, { Range: `bytes=-${TAIL_BYTES}`, 'Accept-Encoding': 'identity' });
-    if (first.status === 200) {
+    const first = await getAndRead(url, { Range: `bytes=-${TAIL_BYTES}`, 'Accept-Encoding': 'identity' }, async (response): Promise<TailAnswer> => {
       // The index ignores ranges: what is coming is the whole wheel anyway.
-      const whole = await wholeFile(file, first);
-      return { bytes: await readWheelMetadataFromZip(bufferRangeSource(whole), file.url, file.parsed.normalizedName), via: 'download' };
-    }
-    const range = first.status === 206 ? /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(first.headers['content-range'] ?? '')) : null;
-    if (range === null) {
-      http().discard(first);
-      if (first.status !== 206 && first.status !== 416) throw statusError(first.url, first.status, first.credentialsSent);
-      return downloadForMetadata(file, url);
-    }
-    const start = Number(range[1]);
-    const size = Number(range[3]);
-    const tail = await http().readBody(first, TAIL_BYTES + 1);
-    if (Number(range[2]) !== size - 1 || tail.length !== size - start) return downloadForMetadata(file, url);
-    const etag = typeof first.headers.etag === 'string' ? first.headers.etag : null;
+      if (response.status === 200) return { kind: 'whole', bytes: await wholeFile(file, response) };
+      const range = response.status === 206 ? CONTENT_RANGE.exec(String(response.headers['content-range'] ?? '')) : null;
+      if (range === null) {
+        http().discard(response);
+        if (response.status !== 206 && response.status !== 416) throw statusError(response.url, response.status, response.credentialsSent);
+        return { kind: 'no-range' };
+      }
+      const etag = typeof response.headers.etag === 'string' ? response.headers.etag : null;
+      const tail = await http().readBody(response, TAIL_BYTES + 1);
+      return { kind: 'tail', start: Number(range[1]), end: Number(range[2]), size: Number(range[3]), etag, tail };
+    });
+    if (first.kind === 'whole') return { bytes: await readWheelMetadataFromZip(bufferRangeSource(first.bytes), file.url, file.parsed.normalizedName), via: 'download' };
+    if (first.kind === 'no-range') return downloadForMetadata(file, url);
+    const { start, size, etag, tail } = first;
+    if (first.end !== size - 1 || tail.length !== size - start) return downloadForMetadata(file, url);
     const source: RangeSource = {
       size,
       tail,
-      read: async (from, to) => {
+      read: (from, to) => {
         const headers: Record<string, string> = { Range: `bytes=${from}-${to - 1}`, 'Accept-Encoding': 'identity' };
         // If the file changed between two reads, the index answers 200 and we start over whole.
         if (etag !== null && !etag.startsWith('W/')) headers['If-Range'] = etag;
-        const response = await http().get(url, headers);
-        const answered = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(response.headers['content-range'] ?? ''));
-        if (response.status !== 206 || answered === null || Number(answered[1]) !== from || Number(answered[3]) !== size) {
-          http().discard(response);
-          throw new PavedError('PAVED_E_RANGE_UNSUPPORTED', `${redactUrl(url)} did not answer a range request properly`);
-        }
-        return http().readBody(response, to - from);
+        return getAndRead(url, headers, async (response) => {
+          const answered = CONTENT_RANGE.exec(String(response.headers['content-range'] ?? ''));
+          if (response.status !== 206 || answered === null || Number(answered[1]) !== from || Number(answered[3]) !== size) {
+            http().discard(response);
+            throw new PavedError('PAVED_E_RANGE_UNSUPPORTED', `${redactUrl(url)} did not answer a range request properly`);
+          }
+          return http().readBody(response, to - from);
+        });
       },
     };
     try {
@@ -675,12 +694,13 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
   }
 
   async function downloadForMetadata(file: IndexFile, url: URL): Promise<{ bytes: Buffer; via: 'download' }> {
-    const response = await http().get(url);
-    if (response.status !== 200) {
-      http().discard(response);
-      throw statusError(response.url, response.status, response.credentialsSent);
-    }
-    const whole = await wholeFile(file, response);
+    const whole = await getAndRead(url, {}, async (response) => {
+      if (response.status !== 200) {
+        http().discard(response);
+        throw statusError(response.url, response.status, response.credentialsSent);
+      }
+      return wholeFile(file, response);
+    });
     return { bytes: await readWheelMetadataFromZip(bufferRangeSource(whole), file.url, file.parsed.normalizedName), via: 'download' };
   }
 
@@ -774,20 +794,17 @@ export function createIndexClient(options: IndexClientOptions): IndexClient {
       }
     }
     if (offline) throw offlineError(file.filename);
-    // A body cut short or stalled is fetched again (see BodyRetries); a wrong hash is not.
-    const bodyRetries = http().bodyRetries();
-    for (;;) {
-      const response = await http().get(url, { 'Accept-Encoding': 'identity' });
-      if (response.status !== 200) {
-        http().discard(response);
-        throw statusError(response.url, response.status, response.credentialsSent);
-      }
-      try {
-        return await streamToFile(response.body, destPath, file.url, expected, declaredLength(response));
-      } catch (error) {
-        if (await bodyRetries.retry(error)) continue;
-        throw isPavedError(error) ? error : networkError(url, error);
-      }
+    // A body cut short or stalled is fetched again (see getAndRead); a wrong hash is not.
+    try {
+      return await getAndRead(url, { 'Accept-Encoding': 'identity' }, async (response) => {
+        if (response.status !== 200) {
+          http().discard(response);
+          throw statusError(response.url, response.status, response.credentialsSent);
+        }
+        return streamToFile(response.body, destPath, file.url, expected, declaredLength(response));
+      });
+    } catch (error) {
+      throw isPavedError(error) ? error : networkError(url, error);
     }
   }
 
