@@ -116,7 +116,8 @@ describe('building sdists for installRequirements', () => {
 
     const again: InstallEvent[] = [];
     const venv2 = join(work, 'venv-demo-2');
-    await installRequirements({ requirements: [{ requirement: 'demo' }], client, venvDir: venv2, python: interpreter.path, cacheDir, onEvent: (e) => again.push(e) });
+    // Without the resolution memo (which would skip reading metadata altogether), so the sdist's cached metadata is what is read.
+    await installRequirements({ requirements: [{ requirement: 'demo' }], client, venvDir: venv2, python: interpreter.path, cacheDir, memo: false, onEvent: (e) => again.push(e) });
     const probe2 = await run(join(venv2, 'bin', 'python'), ['-c', 'import demo; print(demo.VALUE)']);
     assert.equal(probe2.stdout.trim(), '1.0', describeRun(probe2));
     assert.equal((await readLog('demo')).length, 4, 'no hook ran again');
