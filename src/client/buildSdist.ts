@@ -241,6 +241,9 @@ export function createSdistBuilder(options: SdistBuilderOptions): SdistBuilder {
               venvDir: venv.root,
               cacheDir,
               build: { ...(options.noBuild === undefined ? {} : { noBuild: options.noBuild }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }), parents: [...parents, name] },
+              // The sdists being built further up are not built again here, which the resolution
+              // memo's key does not cover; build environments are cached whole by their requirements anyway.
+              memo: false,
               onEvent: (event) => emit({ type: 'build-env-install', sdist, event }),
             });
           }
