@@ -117,6 +117,11 @@ describe('the environment lock between paved processes', () => {
   for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     it(`an install stopped by ${signal} while it holds the lock removes it and ends by the signal (exit status ${status})`, { timeout: 60_000 }, async () => {
       const venv = join(workspace.work, `interrupted-${signal}`);
+      // A request stalled by an earlier test must not count as this install's: the wait below must
+      // see this install ask the index, long after it took the lock and set its signal handlers
+      // (the lock file exists a moment before the handlers do).
+      for (const response of stalled) response.destroy();
+      stalled.clear();
       const stallIndex = index.replace('/simple/', '/stall/');
       const child = spawn(process.execPath, pavedArgs(['install', 'alpha', '--target-venv', venv, '--cache-dir', join(workspace.work, 'interrupted-cache'), '--no-config', '--index-url', stallIndex]), {
         cwd: REPO_ROOT,
