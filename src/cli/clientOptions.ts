@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import { PavedError } from '../errors.js';
 import { parseTimeoutSeconds, type ClientConfigFlags } from '../project/clientConfig.js';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+/** Commander's accumulator for a repeatable option. */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /**
  * Adds the flags every resolving command takes (indexes, find-links, interpreter, offline,

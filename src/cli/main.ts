@@ -126,19 +126,20 @@ async function main(argv: string[]): Promise<void> {
   const json = jsonRequested(separated);
   const name = commandName(argv);
   if (json) silenceUsageText(program);
+  // `paved run` keeps standard output for the program, its NDJSON included (see runCommand's reportTo).
+  const failureReporter = () => createReporter({ json, ...(name === 'run' ? { stdout: process.stderr } : {}) });
   try {
     await program.parseAsync(separated);
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and --version end here too, with status 0; a usage error with 2 (as before), and one JSON line under --json.
       process.exitCode = error.exitCode === 0 ? 0 : 2;
-      // `paved run` keeps standard output for the program, its NDJSON included (see runCommand's reportTo).
       if (json && error.exitCode !== 0) {
         const known = program.commands.some((c) => c.name() === name || c.aliases().includes(name as string)) ? name : undefined;
-        createReporter({ json, ...(name === 'run' ? { stdout: process.stderr } : {}) }).failure(usageError(error, known), false);
+        failureReporter().failure(usageError(error, known), false);
       }
     } else {
-      process.exitCode = createReporter({ json, ...(name === 'run' ? { stdout: process.stderr } : {}) }).failure(error, separated.includes('--verbose'));
+      process.exitCode = failureReporter().failure(error, separated.includes('--verbose'));
     }
   }
   // Done: exit at once instead of letting Node tear the heap down first, which takes ~0.1 s

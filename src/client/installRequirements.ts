@@ -232,17 +232,16 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<Reso
   const pinnedHashes = hashesByProject(prepared.requirements, requireHashes);
 
   // Requirements that name a wheel by path or URL are read afresh each time: no memo for them.
-  const memoDir = options.memo !== false && options.cacheDir !== undefined && prepared.direct.size === 0 ? options.cacheDir : null;
-  const memoKey = memoDir === null ? '' : resolutionMemoKey(memoInputs(options));
-  if (memoDir !== null) {
-    const recalled = await recallResolution<{ skipped: SkippedRelease[] }>(memoDir, memoKey, options.client);
+  const memo = options.memo !== false && options.cacheDir !== undefined && prepared.direct.size === 0 ? { dir: options.cacheDir, key: resolutionMemoKey(memoInputs(options)) } : null;
+  if (memo !== null) {
+    const recalled = await recallResolution<{ skipped: SkippedRelease[] }>(memo.dir, memo.key, options.client);
     if (recalled !== null) {
       emit({ type: 'resolving', requirements: prepared.requirements.length });
       const wheels: ResolvedWheel[] = recalled.wheels.map((w) => ({ name: w.name, version: w.version, file: w.file, requested: w.requested, allowedSha256: w.allowedSha256 }));
       return finishResolution(wheels, recalled.extra.skipped, emit, recalled.pages);
     }
   }
-  const recording = memoDir === null ? null : recordingClient(options.client);
+  const recording = memo === null ? null : recordingClient(options.client);
   const client = recording?.client ?? options.client;
   const indexProvider = createIndexPackageProvider(client, { tags: options.interpreter.tags, ...(options.builder === undefined ? {} : { buildMetadata: options.builder.metadata }) });
 
@@ -356,9 +355,9 @@ export async function resolveWheels(options: ResolveWheelsOptions): Promise<Reso
     });
   }
   const skipped = indexProvider.skipped();
-  if (recording !== null && memoDir !== null && wheels.every((w) => w.file.sha256 !== null && SHA256_HEX.test(w.file.sha256))) {
+  if (memo !== null && recording !== null && wheels.every((w) => w.file.sha256 !== null && SHA256_HEX.test(w.file.sha256))) {
     const projects = await recording.projects().catch(() => null);
-    if (projects !== null) await rememberResolution(memoDir, memoKey, projects, wheels.map((w) => ({ name: w.name, version: w.version, filename: w.file.filename, sha256: w.file.sha256 as string, requested: w.requested, allowedSha256: w.allowedSha256 })), { skipped });
+    if (projects !== null) await rememberResolution(memo.dir, memo.key, projects, wheels.map((w) => ({ name: w.name, version: w.version, filename: w.file.filename, sha256: w.file.sha256 as string, requested: w.requested, allowedSha256: w.allowedSha256 })), { skipped });
   }
   return finishResolution(wheels, skipped, emit, null);
 }

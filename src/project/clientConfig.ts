@@ -34,7 +34,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { PavedError } from '../errors.js';
 import { redactUrl } from '../standards/urls.js';
-import { parsePavedSettings, parseTomlTable, readConfigText, type KeyringProvider, type PavedSettings, type PyprojectFile } from './pyproject.js';
+import { parsePavedSettings, parseTomlTable, readConfigText, timeoutMsFromSeconds, type KeyringProvider, type PavedSettings, type PyprojectFile } from './pyproject.js';
 
 const CONFIG_CODE = 'PAVED_E_INVALID_CONFIG';
 
@@ -174,16 +174,10 @@ function expandHome(value: string, home: string): string {
 /** The HTTP timeout when nothing sets one (pip's and uv's default too). */
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
 
-/**
- * A timeout given in seconds (`--timeout`, `PAVED_HTTP_TIMEOUT`) in milliseconds, or null when
- * it is not a positive number of seconds (at most a day: a longer one is a typo, and node's
- * timers take no more than ~24.8 days anyway).
- */
+/** A timeout typed in seconds (`--timeout`, `PAVED_HTTP_TIMEOUT`) in milliseconds, or null (see `timeoutMsFromSeconds`). */
 export function parseTimeoutSeconds(text: string): number | null {
   const trimmed = text.trim();
-  if (!/^\d+(\.\d+)?$/.test(trimmed)) return null;
-  const ms = Math.round(Number(trimmed) * 1000);
-  return ms >= 1 && ms <= 86_400_000 ? ms : null;
+  return /^\d+(\.\d+)?$/.test(trimmed) ? timeoutMsFromSeconds(Number(trimmed)) : null;
 }
 
 /** The user config file's path: `PAVED_CONFIG_FILE`, else under `XDG_CONFIG_HOME`, else `~/.config`. */

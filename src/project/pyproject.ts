@@ -471,9 +471,8 @@ export function parsePavedSettings(value: unknown, context: SettingsContext, war
   }
   const timeout = value['timeout'];
   if (timeout !== undefined) {
-    // The range of --timeout and PAVED_HTTP_TIMEOUT: at least a millisecond, at most a day.
-    const ms = typeof timeout === 'number' && Number.isFinite(timeout) ? Math.round(timeout * 1000) : NaN;
-    if (!(ms >= 1 && ms <= 86_400_000)) {
+    const ms = typeof timeout === 'number' ? timeoutMsFromSeconds(timeout) : null;
+    if (ms === null) {
       const shownValue = typeof timeout === 'number' ? String(timeout) : typeof timeout === 'string' ? quote(timeout) : describe(timeout);
       throw fail(code, shown, keyPath(prefix, 'timeout'), `must be a positive number of seconds (at most a day), not ${shownValue}`, 'For example timeout = 120 (the default is 30).');
     }
@@ -499,6 +498,16 @@ export function parseTomlTable(text: string, shown: string, code: string, hint: 
     }
     throw new PavedError(code, `${shown} is not valid TOML: ${(error as Error).message.split('\n')[0] ?? ''}`, { hint, details: { file: shown } });
   }
+}
+
+/**
+ * An HTTP timeout given in seconds, in milliseconds; null unless it is a positive number of at
+ * most a day (a longer one is a typo, and node's timers take no more than ~24.8 days anyway).
+ * The one range of `timeout =`, `--timeout` and `PAVED_HTTP_TIMEOUT`.
+ */
+export function timeoutMsFromSeconds(seconds: number): number | null {
+  const ms = Math.round(seconds * 1000);
+  return Number.isFinite(ms) && ms >= 1 && ms <= 86_400_000 ? ms : null;
 }
 
 /**

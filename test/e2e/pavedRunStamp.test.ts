@@ -54,6 +54,12 @@ describe('paved run and the sync stamp', () => {
     assert.equal(synced.code, 0, describeRun(synced));
     let r = await runImports(['lib', 'other']);
     assert.deepEqual([r.sync, r.imported], ['unchanged', 'lib']);
+    // A script of the project (no PEP 723 block) runs in .venv the same way, on the same stamp.
+    await writeFile(join(project, 'show.py'), 'import sys, lib\nprint(sys.prefix)\n');
+    const script = await paved(['--json', 'run', '--python', '3.11', 'show.py'], { cwd: project, timeoutMs: 120_000 });
+    assert.equal(script.code, 0, describeRun(script));
+    assert.equal(script.stdout.trim(), join(project, '.venv'));
+    assert.equal((jsonEvents(script.stderr).at(-1)?.['data'] as RunResult).sync, 'unchanged', script.stderr);
 
     // Removed behind paved's back (the machine's pip): the stamp no longer matches, and the sync puts it back.
     const pip = await run('python3', ['-m', 'pip', '--python', join(project, '.venv', 'bin', 'python'), 'uninstall', '-y', 'lib'], { env: isolatedPipEnv() });

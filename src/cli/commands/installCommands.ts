@@ -37,7 +37,7 @@ import { normalizeExtra, normalizeName } from '../../standards/names.js';
 import { parseRequirement } from '../../standards/requirement.js';
 import type { PrereleasePolicy } from '../../resolver/resolve.js';
 import { buildSettingsFromFlags } from '../buildSettingsFromFlags.js';
-import { clientConfigFlags, withClientOptions } from '../clientOptions.js';
+import { clientConfigFlags, collect, withClientOptions } from '../clientOptions.js';
 import { openIndexClient, type IndexClientConfig } from '../openIndexClient.js';
 import { installProgress, renderEnvironmentLock, shownPath } from '../installProgress.js';
 import type { Reporter } from '../reporter.js';
@@ -65,7 +65,6 @@ interface ResolveFlags {
   buildTimeout?: string;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** The client settings of install/download: the configuration plus the requirement files' own indexes. */
 interface InstallClientSettings extends IndexClientConfig {
@@ -199,6 +198,11 @@ function lockDownloadProgress(reporter: Reporter): (event: DownloadLockEvent) =>
 }
 
 /** `paved install`, `paved uninstall` and `paved download`: the pip-style path for scripts and CI. */
+/** Takes the lock on the environment at `where` (see `directoryLock.ts`), saying what another paved holding it is `doing` while this one waits. */
+function lockEnvironment(where: string, reporter: Reporter, doing: string): Promise<DirectoryLock> {
+  return acquireDirectoryLock(where, { description: `the environment ${where}`, onEvent: renderEnvironmentLock(reporter, `${doing} ${shownPath(where)}`) });
+}
+
 export function registerInstallCommands(program: Command): void {
   const withResolveOptions = (cmd: Command): Command =>
     withClientOptions(
@@ -232,8 +236,7 @@ export function registerInstallCommands(program: Command): void {
         try {
           // Two installs into one environment at once would both create it, or install into it together: the second waits.
           if (flags.dryRun !== true) {
-            const where = resolve(flags.targetVenv);
-            venvLock = await acquireDirectoryLock(where, { description: `the environment ${where}`, onEvent: renderEnvironmentLock(reporter, `installing into ${shownPath(where)}`) });
+            venvLock = await lockEnvironment(resolve(flags.targetVenv), reporter, 'installing into');
           }
           const { report, environment, ...result } = await installRequirements({
             requirements: settings.requirements,
@@ -302,7 +305,7 @@ export function registerInstallCommands(program: Command): void {
         if (!existsSync(join(where, 'pyvenv.cfg'))) await openVenv(where);
         // An install or sync into the environment at the same moment would read the files this
         // removes, or write over them: whoever comes second waits for the other's whole run.
-        const venvLock = await acquireDirectoryLock(where, { description: `the environment ${where}`, onEvent: renderEnvironmentLock(reporter, `working on ${shownPath(where)}`) });
+        const venvLock = await lockEnvironment(where, reporter, 'working on');
         try {
           // Opened under the lock: the run that held it may have made a new environment there.
           const venv = await openVenv(where);

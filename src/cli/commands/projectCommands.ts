@@ -31,7 +31,7 @@ import { parseRequirement } from '../../standards/requirement.js';
 import { SpecifierSet } from '../../standards/specifier.js';
 import type { GlobalOptions } from '../globalOptions.js';
 import { buildSettingsFromFlags } from '../buildSettingsFromFlags.js';
-import { clientConfigFlags } from '../clientOptions.js';
+import { clientConfigFlags, collect } from '../clientOptions.js';
 import { openIndexClient } from '../openIndexClient.js';
 import { buildEventRenderer } from '../renderBuildEvents.js';
 import type { Reporter } from '../reporter.js';
@@ -39,7 +39,7 @@ import { checkInstalledEnvironment } from '../reportEnvironmentCheck.js';
 import { installProgress, renderEnvironmentLock, shownPath } from '../installProgress.js';
 import { writeAtomically } from '../../installer/writeAtomically.js';
 import { runCommand } from '../runCommand.js';
-import { collect, openProject, syncStampInputs, withProjectOptions, withSyncOptions, type OpenProject, type ProjectFlags, type SyncFlags } from './projectOptions.js';
+import { openProject, syncStampInputs, withProjectOptions, withSyncOptions, type OpenProject, type ProjectFlags, type SyncFlags } from './projectOptions.js';
 import { writeSyncStamp } from '../../project/syncStamp.js';
 
 /**

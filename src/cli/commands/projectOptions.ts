@@ -17,7 +17,7 @@ import { lockPathFor } from '../../project/pylock.js';
 import { buildInputFiles } from '../../project/buildInputs.js';
 import type { SyncStampInputs } from '../../project/syncStamp.js';
 import { buildSettingsFromFlags } from '../buildSettingsFromFlags.js';
-import { clientConfigFlags, withClientOptions } from '../clientOptions.js';
+import { clientConfigFlags, collect, withClientOptions } from '../clientOptions.js';
 import { shownPath } from '../installProgress.js';
 import type { Reporter } from '../reporter.js';
 
@@ -49,8 +49,6 @@ export interface SyncFlags extends ProjectFlags {
   installProject?: boolean;
 }
 
-export const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
 /** A project opened for one command. */
 export interface OpenProject {
   root: string;
@@ -63,9 +61,9 @@ export interface OpenProject {
 
 
 /** Finds the project (`--project` or the nearest pyproject.toml above the working directory) and reads its configuration once. */
-export async function openProject(flags: ProjectFlags, reporter: Reporter): Promise<OpenProject> {
+export async function openProject(flags: ProjectFlags, reporter: Reporter, /** The project root when the caller found it already. */ found?: string): Promise<OpenProject> {
   const start = flags.project === undefined ? process.cwd() : resolve(flags.project);
-  const root = await findProjectRoot(start);
+  const root = found ?? (await findProjectRoot(start));
   if (root === null) {
     throw new PavedError('PAVED_E_NO_PROJECT', `no pyproject.toml in ${start} or any folder above it`, {
       hint: 'Run the command inside a project, or give --project DIR. A minimal pyproject.toml has [project] with name, version and dependencies.',

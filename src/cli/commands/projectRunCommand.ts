@@ -52,15 +52,15 @@ go to standard error. paved exits with the program's exit code.`)
           const scriptPath = resolve(program0);
           const isScript = program0.endsWith('.py') && existsSync(scriptPath);
           const metadata = isScript ? await readScriptMetadata(scriptPath) : null;
-          const insideProject = (await findProjectRoot(flags.project === undefined ? process.cwd() : resolve(flags.project))) !== null;
-          if (metadata !== null || (isScript && !insideProject)) {
+          const root = await findProjectRoot(flags.project === undefined ? process.cwd() : resolve(flags.project));
+          if (metadata !== null || (isScript && root === null)) {
             // A script with its own metadata runs in its own environment, whatever project it sits in.
             const { scriptEnvironmentFor } = await import('./projectCommands.js');
             const { python, environment } = await scriptEnvironmentFor(metadata, flags, global, reporter);
             finish(await runIn(null, python, [scriptPath, ...args]), environment, [python, scriptPath, ...args], environment === null ? 'off' : 'ran');
             return;
           }
-          const project = await openProject(flags, reporter);
+          const project = await openProject(flags, reporter, root ?? undefined);
           let sync: RunSync = 'off';
           if (flags.sync !== false) {
             if (await syncIsCurrent(syncStampInputs(project, flags))) sync = 'unchanged';
