@@ -34,7 +34,7 @@ interface Slot {
 }
 
 /**
- * A worker running `unpackWorker` next to this module: `unpackWorker.js` in the bundle and in
+ * A worker running `unpackWorker` next to this module: `unpackWorker.cjs` in the bundle, `.js` in
  * tsc's output; from source (tests, `tsx`), `unpackWorker.ts` loaded through tsx's loader, which a
  * worker thread does not inherit.
  */

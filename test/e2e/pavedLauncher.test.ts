@@ -11,7 +11,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -99,5 +100,44 @@ describe('bin/paved (the npm bin)', () => {
     const version = await run(launcher, ['--version'], { cwd: dir, env: env({ NODE_EXTRA_CA_CERTS: missing }) });
     assert.equal(version.stdout.trim(), '0.1.0');
     assert.match(version.stderr, NODE_WARNING);
+  });
+
+  it('keeps the code V8 compiled for a command beside the bundle, used by the next run; a damaged cache only costs a compile', { timeout: 120_000 }, async () => {
+    const cacheDir = join(dir, 'pkg', 'dist', 'bundle', 'code-cache');
+    const installCache = join(cacheDir, 'install.bin');
+    await rm(cacheDir, { recursive: true, force: true });
+    const install = async (venv: string) => {
+      const r = await run(launcher, ['install', '--index-url', indexUrl, '--target-venv', join(dir, venv), '--cache-dir', join(dir, 'cache'), 'idna'], { cwd: dir, env: env({ NODE_EXTRA_CA_CERTS: caFile }), timeoutMs: 120_000 });
+      assert.equal(r.code, 0, describeRun(r));
+      const imported = await run(join(dir, venv, 'bin', 'python'), ['-c', 'import idna'], { env: env({}) });
+      assert.equal(imported.code, 0, describeRun(imported));
+    };
+    const header = (bytes: Buffer) => JSON.parse(bytes.subarray(0, bytes.indexOf(10)).toString('utf8')) as Record<string, unknown>;
+
+    // --version compiles too little to stand for a command, and a failed run leaves nothing either.
+    assert.equal((await run(launcher, ['--version'], { cwd: dir, env: env({}) })).code, 0);
+    const failed = await run(launcher, ['lock', '--project', join(dir, 'no-such-project')], { cwd: dir, env: env({}) });
+    assert.notEqual(failed.code, 0, describeRun(failed));
+    await assert.rejects(stat(cacheDir), { code: 'ENOENT' });
+
+    await install('venv-cc1');
+    const first = await readFile(installCache);
+    assert.equal(header(first)['node'], process.version);
+    assert.ok(first.length > 100_000, `a cache of the code an install ran, not ${first.length} bytes`);
+    const { mtimeMs } = await stat(installCache);
+
+    // The next install takes it as it is: not refused, so not written again.
+    await install('venv-cc2');
+    assert.deepEqual(await readFile(installCache), first);
+    assert.equal((await stat(installCache)).mtimeMs, mtimeMs);
+
+    // Damaged bytes (V8 itself would stop Node on them) are noticed, compiled past and replaced.
+    const damaged = Buffer.from(first);
+    for (let at = first.indexOf(10) + 200; at < damaged.length; at += 997) damaged[at] = (damaged[at] as number) ^ 0xff;
+    await writeFile(installCache, damaged);
+    await install('venv-cc3');
+    const replaced = await readFile(installCache);
+    assert.notDeepEqual(replaced, damaged);
+    assert.equal(header(replaced)['sha256'], createHash('sha256').update(replaced.subarray(replaced.indexOf(10) + 1)).digest('hex'));
   });
 });

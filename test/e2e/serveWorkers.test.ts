@@ -4,7 +4,7 @@
  * SQLite addon, fastify and the shipped popular-packages list the policy loads at start-up), N processes on one port and data directory, and a
  * SIGTERM that stops them all with exit 0. A second server on the same port fails with exit 1
  * instead of re-forking workers forever. Then the client side of the same bundle: a cold
- * `paved install` unpacks on worker threads, which load `unpackWorker.js` beside the bundle.
+ * `paved install` unpacks on worker threads, which load `unpackWorker.cjs` beside the bundle.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
