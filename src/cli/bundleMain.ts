@@ -22,6 +22,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import { commandName } from './commandWord.js';
 
 /** The format of a cache file's first line; another number is a cache to rewrite. */
 const CACHE_FORMAT = 1;
@@ -34,17 +35,6 @@ interface CacheHeader {
   mtimeMs: number;
   node: string;
   arch: string;
-}
-
-/** The command a run names (the first word that is not an option; --data, --server and --token take a value), as main.ts finds it. */
-function commandOf(args: readonly string[]): string {
-  for (let i = 0; i < args.length; i++) {
-    const word = args[i] as string;
-    if (word === '--') break;
-    if (word === '--data' || word === '--server' || word === '--token') i++;
-    else if (!word.startsWith('-')) return /^[a-z][a-z-]{0,30}$/.test(word) ? word : 'other';
-  }
-  return 'none';
 }
 
 /** The cached code in `file` if it was made from this bundle on this Node, else undefined. */
@@ -98,7 +88,8 @@ function start(): void {
   const stat = statSync(bundle);
   const header: CacheHeader = { format: CACHE_FORMAT, bundle, size: stat.size, mtimeMs: stat.mtimeMs, node: process.version, arch: process.arch };
   const args = process.argv.slice(2);
-  const file = join(here, 'code-cache', `${commandOf(args)}.bin`);
+  const command = commandName(process.argv);
+  const file = join(here, 'code-cache', `${command === undefined ? 'none' : /^[a-z][a-z-]{0,30}$/.test(command) ? command : 'other'}.bin`);
   const cached = readCodeCache(file, header);
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, ...(cached === undefined ? {} : { cachedData: cached }) });
   if ((cached === undefined || script.cachedDataRejected === true) && !compilesLittle(args)) {

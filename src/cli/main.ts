@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { PavedError } from '../errors.js';
+import { commandIndex, commandName } from './commandWord.js';
 import { createReporter } from './reporter.js';
 import { separateRunArguments } from './separateRunArguments.js';
 
@@ -36,26 +37,6 @@ const COMMAND_MODULES: { commands: string[]; load: () => Promise<(program: Comma
   // Apart from the other project commands: a `paved run` in a current environment loads no resolver or installer.
   { commands: ['run'], load: async () => (await import('./commands/projectRunCommand.js')).registerRunCommand },
 ];
-
-/** Global options that take a value (skipped when looking for the command name). */
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--data', '--server', '--token']);
-
-/** Where in `argv` the command name is (the first word that is not a global option), or -1. */
-function commandIndex(argv: readonly string[]): number {
-  for (let i = 2; i < argv.length; i++) {
-    const word = argv[i] as string;
-    if (word === '--') return -1;
-    if (!word.startsWith('-')) return i;
-    if (GLOBAL_OPTIONS_WITH_VALUE.has(word)) i++;
-  }
-  return -1;
-}
-
-/** The command `argv` names, if any. */
-function commandName(argv: readonly string[]): string | undefined {
-  const index = commandIndex(argv);
-  return index < 0 ? undefined : argv[index];
-}
 
 /**
  * Builds the `paved` command line (exported for in-process tests). With `argv`, only the module
