@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { inflateRaw, inflateRawSync } from 'node:zlib';
+import { constants as zlibConstants, inflateRaw, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { PavedError } from '../errors.js';
@@ -165,10 +165,13 @@ function openZip(source: string | Buffer): Promise<ZipFile> {
 const SYNC_MEMBER_BYTES = 64 * 1024;
 
 function inflateMember(data: Buffer, size: number): Buffer | Promise<Buffer> {
-  // More than declared is an error, never a bigger buffer.
-  const options = { maxOutputLength: Math.max(1, size) };
+  // More than declared is an error, never a bigger buffer. One output buffer of the declared
+  // size and a byte, so a member that fits takes one allocation and no concatenation (zlib's
+  // default 16 KiB chunks cost a fresh allocation per member, then a copy to join them), and
+  // one byte more than declared is enough to see it overflow.
+  const options = { maxOutputLength: Math.max(1, size), chunkSize: Math.max(zlibConstants.Z_MIN_CHUNK, size + 1) };
   if (size <= SYNC_MEMBER_BYTES) return inflateRawSync(data, options);
-  return new Promise((resolve, reject) => inflateRaw(data, { ...options, chunkSize: Math.min(size, IN_MEMORY_MEMBER_BYTES) }, (error, out) => (error === null ? resolve(out) : reject(error))));
+  return new Promise((resolve, reject) => inflateRaw(data, options, (error, out) => (error === null ? resolve(out) : reject(error))));
 }
 
 /**

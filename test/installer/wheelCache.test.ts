@@ -32,6 +32,16 @@ function lyingSizeWheel(member: ZipEntrySpec): Buffer {
   return buildZip([member, { name: 'evil-1.0.dist-info/METADATA', data: META }, { name: 'evil-1.0.dist-info/WHEEL', data: WHEEL }, { name: 'evil-1.0.dist-info/RECORD', data: record }]);
 }
 
+/** A wheel whose first member's deflate stream is broken at its first byte (an invalid block type). */
+function corruptDeflateWheel(member: ZipEntrySpec): Buffer {
+  const zip = lyingSizeWheel(member);
+  zip[30 + Buffer.byteLength(member.name)] = 0xff;
+  return zip;
+}
+
+/** Members past 64 KiB are inflated off this thread, smaller ones on it: both ways are tried. */
+const BIG = Buffer.alloc(100_000, 'print("paved")\n');
+
 describe('wheel cache', () => {
   let root: string;
   before(async () => {
@@ -76,6 +86,13 @@ describe('wheel cache', () => {
     ['a member inflating past its declared size', () => lyingSizeWheel({ name: 'evil/big.py', data: Buffer.alloc(50_000, 0x20), declaredSize: 10 }), 'PAVED_E_UNSAFE_WHEEL'],
     ['a member shorter than its declared size', () => lyingSizeWheel({ name: 'evil/short.py', data: 'x = 1\n', declaredSize: 5000 }), 'PAVED_E_INVALID_WHEEL'],
     ['a stored member shorter than its declared size', () => lyingSizeWheel({ name: 'evil/stored.py', data: 'x = 1\n', compress: false, declaredSize: 5000 }), 'PAVED_E_INVALID_WHEEL'],
+    ['a member inflating one byte past its declared size', () => lyingSizeWheel({ name: 'evil/one.py', data: 'x = 1\n', declaredSize: 5 }), 'PAVED_E_UNSAFE_WHEEL'],
+    ['a member one byte shorter than its declared size', () => lyingSizeWheel({ name: 'evil/one.py', data: 'x = 1\n', declaredSize: 7 }), 'PAVED_E_INVALID_WHEEL'],
+    ['a big member inflating one byte past its declared size', () => lyingSizeWheel({ name: 'evil/big.py', data: BIG, declaredSize: BIG.length - 1 }), 'PAVED_E_UNSAFE_WHEEL'],
+    ['a big member one byte shorter than its declared size', () => lyingSizeWheel({ name: 'evil/big.py', data: BIG, declaredSize: BIG.length + 1 }), 'PAVED_E_INVALID_WHEEL'],
+    ['an empty member declaring content', () => lyingSizeWheel({ name: 'evil/empty.py', data: '', compress: true, declaredSize: 10 }), 'PAVED_E_INVALID_WHEEL'],
+    ['a member whose deflate stream is corrupt', () => corruptDeflateWheel({ name: 'evil/bad.py', data: 'x = 1\n' }), 'PAVED_E_INVALID_WHEEL'],
+    ['a big member whose deflate stream is corrupt', () => corruptDeflateWheel({ name: 'evil/bad.py', data: BIG }), 'PAVED_E_INVALID_WHEEL'],
   ];
   for (const [title, spec, code] of hostile) {
     it(`refuses a wheel with ${title}, leaving nothing in the cache`, async () => {
