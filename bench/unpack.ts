@@ -1,17 +1,20 @@
 /**
  * Micro benchmark: unpacking wheels into an empty wheel cache, this tree's `unpackToCache`
- * against the one at a git ref (default `main`), in the same process, on this thread.
- * Each round unpacks every wheel of the set, one after the other, into a fresh cache
- * directory, once with each version (the order alternates between rounds); the report gives
- * the median wall, user-CPU and system-CPU milliseconds per round (user CPU is what this
- * code decides; system CPU is mostly the file system's). Both versions must describe
- * every wheel the same way, or the benchmark stops.
+ * against the one at a git ref (default `main`). Each round unpacks every wheel of the set, one
+ * after the other, into a fresh cache directory, once with each version (the order alternates
+ * between rounds); the report gives the median wall, user-CPU and system-CPU milliseconds per
+ * round (user CPU is what this code decides; system CPU is mostly the file system's). Both
+ * versions must describe every wheel the same way, or the benchmark stops.
  *
- *   node --import tsx bench/unpack.ts [--baseline <git ref>] [--rounds N] [--jupyter] [--wheels <dir>] [--tmpdir DIR] [--json]
+ *   node --import tsx bench/unpack.ts [--baseline <git ref>] [--rounds N] [--warm] [--jupyter] [--wheels <dir>] [--tmpdir DIR] [--json]
  *
- * `--jupyter` takes jupyter's closure from /opt/pypi (resolved by pip from that tree alone)
- * instead of the corpus set. The ref's wheelCache.ts is copied under `.cache/bench-unpack/` with
- * its relative imports pointed at this tree's `src/`, so only that file differs.
+ * By default every round of every version runs in a fresh process, cold, as an install's
+ * unpacking workers do (each unpacks a few dozen wheels, and code not yet optimised is a good
+ * part of their time). `--warm` runs all rounds in this process after a discarded warm-up
+ * round instead. `--jupyter` takes jupyter's closure from /opt/pypi (resolved by pip from that
+ * tree alone) instead of the corpus set. The ref's wheelCache.ts is copied under
+ * `.cache/bench-unpack/` with its relative imports pointed at this tree's `src/`, so only that
+ * file differs.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -20,7 +23,6 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { isDeepStrictEqual } from 'node:util';
 import { DEFAULT_LIMITS, unpackToCache as unpackHere } from '../src/installer/wheelCache.js';
 import { describeRun, isolatedPipEnv, run } from '../test/fixtures/pythonTools.js';
 import { saveAndPrintReport } from './reportOutput.js';
@@ -32,20 +34,28 @@ const log = (message: string): void => void process.stderr.write(`bench: ${messa
 
 type UnpackToCache = typeof unpackHere;
 
-interface Variant {
-  label: string;
-  unpack: UnpackToCache;
-  wallMs: number[];
-  userMs: number[];
-  systemMs: number[];
+interface Wheel {
+  path: string;
+  sha256: string;
+}
+
+/** One round of one version. */
+interface Round {
+  wallMs: number;
+  userMs: number;
+  systemMs: number;
+  members: number;
+  /** sha256 of how every wheel was described (the manifests, less their directory). */
+  described: string;
 }
 
 interface Report {
   date: string;
+  mode: 'cold' | 'warm';
   machine: { cpus: number; cpuModel: string; node: string; loadAverageBefore: string; loadAverageAfter: string; tmpdir: string };
   set: { name: string; wheels: number; bytes: number; members: number };
   rounds: number;
-  variants: { label: string; medianWallMs: number; medianUserMs: number; medianSystemMs: number; wallMs: number[]; userMs: number[]; systemMs: number[] }[];
+  versions: { label: string; medianWallMs: number; medianUserMs: number; medianSystemMs: number; wallMs: number[]; userMs: number[]; systemMs: number[] }[];
 }
 
 /** The ref's wheelCache.ts, importable beside this tree's: its relative imports point here. */
@@ -81,27 +91,38 @@ const median = (values: number[]): number => {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
-/** One round of one variant: every wheel into a fresh cache; returns what each wheel unpacked to. */
-async function unpackAll(variant: Variant, wheels: { path: string; sha256: string }[], scratch: string): Promise<unknown[]> {
+/** Every wheel into a fresh cache under `scratch`, timed; the cache is removed afterwards (untimed). */
+async function unpackAll(unpack: UnpackToCache, wheels: Wheel[], scratch: string): Promise<Round> {
   const root = mkdtempSync(join(scratch, 'cache-'));
-  const described: unknown[] = [];
   try {
+    const described: unknown[] = [];
     const cpu = process.cpuUsage();
     const started = performance.now();
     for (const wheel of wheels) {
       // Read inside the timing, as the unpacking worker does (readVerifiedWheel reads, then unpacks).
       const bytes = readFileSync(wheel.path);
-      const unpacked = await variant.unpack(root, wheel.path, bytes, wheel.sha256, DEFAULT_LIMITS);
+      const unpacked = await unpack(root, wheel.path, bytes, wheel.sha256, DEFAULT_LIMITS);
       described.push({ ...unpacked, filesDir: '' });
     }
-    variant.wallMs.push(performance.now() - started);
+    const wallMs = performance.now() - started;
     const used = process.cpuUsage(cpu);
-    variant.userMs.push(used.user / 1000);
-    variant.systemMs.push(used.system / 1000);
+    const members = (described as { files: unknown[] }[]).reduce((sum, w) => sum + w.files.length, 0);
+    return { wallMs, userMs: used.user / 1000, systemMs: used.system / 1000, members, described: createHash('sha256').update(JSON.stringify(described)).digest('hex') };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-  return described;
+}
+
+/** The child process of a cold round: `--child <baseline ref | .> --list <file> --tmpdir <dir>`, prints its `Round`. */
+async function child(version: string, list: string, scratch: string): Promise<void> {
+  const unpack = version === '.' ? unpackHere : await loadBaseline(version);
+  const wheels = JSON.parse(readFileSync(list, 'utf8')) as Wheel[];
+  process.stdout.write(JSON.stringify(await unpackAll(unpack, wheels, scratch)));
+}
+
+function coldRound(version: string, list: string, scratch: string): Round {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', version, '--list', list, '--tmpdir', scratch], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out) as Round;
 }
 
 async function main(): Promise<void> {
@@ -109,42 +130,50 @@ async function main(): Promise<void> {
     options: {
       baseline: { type: 'string', default: 'main' },
       rounds: { type: 'string', default: '7' },
+      warm: { type: 'boolean', default: false },
       jupyter: { type: 'boolean', default: false },
       wheels: { type: 'string', default: CORPUS },
       tmpdir: { type: 'string', default: tmpdir() },
       json: { type: 'boolean', default: false },
+      child: { type: 'string' },
+      list: { type: 'string' },
     },
     strict: true,
   });
+  if (values.child !== undefined) return child(values.child, values.list ?? '', values.tmpdir);
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, not '${values.rounds}'`);
   const scratch = mkdtempSync(join(values.tmpdir, 'paved-bench-unpack-'));
   try {
     const paths = values.jupyter ? await jupyterWheels(PYPI, scratch) : readdirSync(values.wheels).filter((f) => f.endsWith('.whl')).sort().map((f) => join(values.wheels, f));
-    const wheels = paths.map((path) => ({ path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') }));
+    const wheels: Wheel[] = paths.map((path) => ({ path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') }));
     const bytes = paths.reduce((sum, path) => sum + readFileSync(path).length, 0);
-    const variants: Variant[] = [
-      { label: `baseline (${values.baseline})`, unpack: await loadBaseline(values.baseline), wallMs: [], userMs: [], systemMs: [] },
-      { label: 'this tree', unpack: unpackHere, wallMs: [], userMs: [], systemMs: [] },
+    const list = join(scratch, 'wheels.json');
+    writeFileSync(list, JSON.stringify(wheels));
+    const versions = [
+      { label: `baseline (${values.baseline})`, ref: values.baseline, unpack: values.warm ? await loadBaseline(values.baseline) : null, rounds: [] as Round[] },
+      { label: 'this tree', ref: '.', unpack: unpackHere, rounds: [] as Round[] },
     ];
-    log(`${wheels.length} wheels (${(bytes / 1024 ** 2).toFixed(1)} MB), ${rounds} rounds + 1 warm-up`);
+    log(`${wheels.length} wheels (${(bytes / 1024 ** 2).toFixed(1)} MB), ${rounds} rounds, ${values.warm ? 'warm (one process, after a warm-up round)' : 'cold (a process per round)'}`);
     const loadAverageBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
-    let members = 0;
-    for (let round = 0; round <= rounds; round++) {
-      const order = round % 2 === 0 ? variants : [...variants].reverse();
-      const results: unknown[][] = [];
-      for (const variant of order) results.push(await unpackAll(variant, wheels, scratch));
-      if (!isDeepStrictEqual(results[0], results[1])) throw new Error('the two versions unpacked the wheels differently');
-      members = (results[0] as { files: unknown[] }[]).reduce((sum, w) => sum + w.files.length, 0);
-      if (round === 0) for (const v of variants) v.wallMs.length = v.userMs.length = v.systemMs.length = 0;
-      else log(`round ${round}: ${variants.map((v) => `${v.label} ${(v.wallMs.at(-1) as number).toFixed(0)} ms`).join(', ')}`);
+    for (let round = values.warm ? 0 : 1; round <= rounds; round++) {
+      const order = round % 2 === 0 ? versions : [...versions].reverse();
+      for (const version of order) version.rounds.push(version.unpack !== null && values.warm ? await unpackAll(version.unpack, wheels, scratch) : coldRound(version.ref, list, scratch));
+      const [a, b] = versions.map((v) => v.rounds.at(-1) as Round);
+      if (a?.described !== b?.described) throw new Error('the two versions unpacked the wheels differently');
+      if (round === 0) for (const v of versions) v.rounds.length = 0;
+      else log(`round ${round}: ${versions.map((v) => `${v.label} ${(v.rounds.at(-1) as Round).wallMs.toFixed(0)} ms wall, ${(v.rounds.at(-1) as Round).userMs.toFixed(0)} ms user`).join('; ')}`);
     }
     const report: Report = {
       date: new Date().toISOString(),
+      mode: values.warm ? 'warm' : 'cold',
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', node: process.version, loadAverageBefore, loadAverageAfter: loadavg().map((l) => l.toFixed(2)).join(' '), tmpdir: values.tmpdir },
-      set: { name: values.jupyter ? 'jupyter' : basename(values.wheels), wheels: wheels.length, bytes, members },
+      set: { name: values.jupyter ? 'jupyter' : basename(values.wheels), wheels: wheels.length, bytes, members: versions[0]?.rounds[0]?.members ?? 0 },
       rounds,
-      variants: variants.map((v) => ({ label: v.label, medianWallMs: median(v.wallMs), medianUserMs: median(v.userMs), medianSystemMs: median(v.systemMs), wallMs: v.wallMs, userMs: v.userMs, systemMs: v.systemMs })),
+      versions: versions.map((v) => {
+        const pick = (key: 'wallMs' | 'userMs' | 'systemMs'): number[] => v.rounds.map((r) => r[key]);
+        return { label: v.label, medianWallMs: median(pick('wallMs')), medianUserMs: median(pick('userMs')), medianSystemMs: median(pick('systemMs')), wallMs: pick('wallMs'), userMs: pick('userMs'), systemMs: pick('systemMs') };
+      }),
     };
     saveAndPrintReport(REPO, 'unpack', report, values.json, render, log);
   } finally {
@@ -154,15 +183,15 @@ async function main(): Promise<void> {
 
 function render(r: Report): string {
   const lines = [
-    `unpacking into an empty wheel cache — ${r.date} — ${r.rounds} rounds, medians`,
+    `unpacking into an empty wheel cache — ${r.date} — ${r.rounds} rounds ${r.mode === 'cold' ? 'each in a fresh process' : 'in one warmed-up process'}, medians`,
     `machine: ${r.machine.cpus} CPU (${r.machine.cpuModel}), node ${r.machine.node}, load ${r.machine.loadAverageBefore} → ${r.machine.loadAverageAfter}, cache in ${r.machine.tmpdir}`,
     `set ${r.set.name}: ${r.set.wheels} wheels, ${(r.set.bytes / 1024 ** 2).toFixed(1)} MB, ${r.set.members} members`,
     '',
     `${'version'.padEnd(28)} ${'wall ms'.padStart(9)} ${'user ms'.padStart(9)} ${'system ms'.padStart(10)}`,
   ];
-  const base = r.variants[0];
+  const base = r.versions[0];
   const change = (now: number, before: number): string => `${now >= before ? '+' : ''}${((now / before - 1) * 100).toFixed(0)}%`;
-  for (const v of r.variants) {
+  for (const v of r.versions) {
     const ratio = base === undefined || v === base ? '' : `  (${change(v.medianWallMs, base.medianWallMs)} wall, ${change(v.medianUserMs, base.medianUserMs)} user)`;
     lines.push(`${v.label.padEnd(28)} ${v.medianWallMs.toFixed(0).padStart(9)} ${v.medianUserMs.toFixed(0).padStart(9)} ${v.medianSystemMs.toFixed(0).padStart(10)}${ratio}`);
   }
