@@ -321,18 +321,19 @@ async function unpackInto(wheelPath: string, wheelBytes: Buffer | null, staging:
       if (declaredTotal > limits.maxTotalBytes) throw unsafeWheel(wheel, `members inflate to more than ${limits.maxTotalBytes} bytes`);
       files.push({ entry, name, executable: madeOnUnix && (mode & 0o111) !== 0 });
     }
-    // A file may not also be a directory prefix of another file (it would be written over or through).
-    for (const name of seen) {
-      let slash = name.indexOf('/');
-      while (slash !== -1) {
-        if (seen.has(name.slice(0, slash))) throw unsafeWheel(wheel, `member ${JSON.stringify(name.slice(0, slash))} is both a file and a directory`);
-        slash = name.indexOf('/', slash + 1);
-      }
-    }
+    // Every directory the members need, each after its parent. A file may not also be one of them
+    // (it would be written over or through).
+    const dirs = new Set<string>();
     const distInfos = new Set<string>();
     for (const name of seen) {
-      const top = name.split('/')[0] as string;
-      if (top.endsWith('.dist-info') && name.includes('/')) distInfos.add(top);
+      let slash = name.indexOf('/');
+      if (slash !== -1 && name.slice(0, slash).endsWith('.dist-info')) distInfos.add(name.slice(0, slash));
+      while (slash !== -1) {
+        const dir = name.slice(0, slash);
+        if (seen.has(dir)) throw unsafeWheel(wheel, `member ${JSON.stringify(dir)} is both a file and a directory`);
+        dirs.add(dir);
+        slash = name.indexOf('/', slash + 1);
+      }
     }
     if (distInfos.size !== 1) {
       throw unsafeWheel(wheel, distInfos.size === 0 ? 'it has no .dist-info directory' : `it has ${distInfos.size} .dist-info directories`, 'PAVED_E_INVALID_WHEEL');
@@ -354,13 +355,8 @@ async function unpackInto(wheelPath: string, wheelBytes: Buffer | null, staging:
     // Every directory once, parents before children, before any member is written: a
     // recursive mkdir per member's parent probes and collides (more than half of the mkdir
     // calls of a cold install failed with ENOENT or EEXIST), and a directory costs far more than
-    // a file on some file systems.
-    const byDepth: string[][] = [];
-    for (const dir of new Set(files.flatMap(({ name }) => name.split('/').slice(0, -1).map((_, depth, parts) => parts.slice(0, depth + 1).join('/'))))) {
-      const depth = dir.split('/').length - 1;
-      (byDepth[depth] ??= []).push(dir);
-    }
-    for (const dirs of byDepth) for (const dir of dirs ?? []) mkdirSync(join(filesDir, dir));
+    // a file on some file systems. Names were checked above, so joining needs no normalising.
+    for (const dir of dirs) mkdirSync(`${filesDir}/${dir}`);
     const hashes = new Map<string, { sha256: string; size: number }>();
     // The dist-info files read below are kept from inflating rather than read back from disk.
     const keptNames = new Set(['WHEEL', 'METADATA', 'RECORD'].map((n) => `${distInfo}/${n}`));
@@ -368,7 +364,7 @@ async function unpackInto(wheelPath: string, wheelBytes: Buffer | null, staging:
     const distInfoFile = async (n: string): Promise<Buffer> => kept.get(`${distInfo}/${n}`) ?? (await readFile(join(filesDir, distInfo, n)));
     let writtenTotal = 0;
     await runBounded(files, 16, async ({ entry, name, executable }) => {
-      const target = join(filesDir, name);
+      const target = `${filesDir}/${name}`;
       const mode = executable || name.startsWith(`${dataDir}/scripts/`) ? 0o755 : 0o644;
       let size: number;
       let digest: string;

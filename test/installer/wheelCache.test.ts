@@ -73,6 +73,7 @@ describe('wheel cache', () => {
     ['a drive-letter member', { name: 'evil', version: '1.0', extraEntries: [{ name: 'C:/evil.py', data: 'x' }] }, 'PAVED_E_UNSAFE_WHEEL'],
     ['a backslash member', { name: 'evil', version: '1.0', extraEntries: [{ name: 'evil\\..\\x.py', data: 'x' }] }, 'PAVED_E_UNSAFE_WHEEL'],
     ['a symlink member', { name: 'evil', version: '1.0', extraEntries: [{ name: 'evil/link', data: '/etc/passwd', symlink: true }] }, 'PAVED_E_UNSAFE_WHEEL'],
+    ['a member that is also a directory', { name: 'evil', version: '1.0', extraEntries: [{ name: 'evil/x', data: 'a' }, { name: 'evil/x/y.py', data: 'b' }] }, 'PAVED_E_UNSAFE_WHEEL'],
     ['a member missing from RECORD', { name: 'evil', version: '1.0', extraEntries: [{ name: 'evil/sneaky.py', data: 'import os' }] }, 'PAVED_E_HASH_MISMATCH'],
     ['a RECORD hash mismatch', handRecord({ 'evil/__init__.py': 'print(1)\n' }, `evil/__init__.py,${sha('print(2)\n')},9\nevil-1.0.dist-info/METADATA,${sha(META)},\nevil-1.0.dist-info/WHEEL,${sha(WHEEL)},\n`), 'PAVED_E_HASH_MISMATCH'],
     ['a RECORD size mismatch', handRecord({ 'evil/__init__.py': 'print(1)\n' }, `evil/__init__.py,${sha('print(1)\n')},99\nevil-1.0.dist-info/METADATA,${sha(META)},\nevil-1.0.dist-info/WHEEL,${sha(WHEEL)},\n`), 'PAVED_E_HASH_MISMATCH'],
