@@ -156,13 +156,16 @@ function openZip(source: string | Buffer): Promise<ZipFile> {
 
 /**
  * Members up to this size (inflated) are inflated and written synchronously, bigger ones in the
- * thread pool. zlib's asynchronous form hands each member to the pool and back, and on the
- * thousands of small members of a typical closure that round trip costs more than the inflating
- * (all members of the corpus set: ~0.2 s synchronous, ~0.5–0.8 s asynchronous); the few big
- * members (146 of 2,810 in the corpus set, but 57% of the bytes) are worth handing to the pool,
- * which inflates and writes them on the other core while this thread goes on.
+ * thread pool. zlib's asynchronous form hands each member to the pool and back (a stream and a
+ * round trip per member), and on the thousands of small members of a typical closure that costs
+ * more than the inflating (all members of the corpus set: ~0.2 s synchronous, ~0.5–0.8 s
+ * asynchronous). An install unpacks on a worker per core, so the pool rarely finds an idle core
+ * either: at 64 KiB, unpacking the corpus set through two workers took 493 ms, at 256 KiB 453 ms
+ * (jupyter's closure 1,246 → 1,164 ms), and at 1 MiB or all synchronous no better. The few
+ * members left (15 in the corpus set, 20 MB of its 64) still go to the pool, where the inflating
+ * of one wheel's big shared libraries can spread over several threads.
  */
-const SYNC_MEMBER_BYTES = 64 * 1024;
+const SYNC_MEMBER_BYTES = 256 * 1024;
 
 function inflateMember(data: Buffer, size: number): Buffer | Promise<Buffer> {
   // More than declared is an error, never a bigger buffer. One output buffer of the declared

@@ -39,8 +39,8 @@ function corruptDeflateWheel(member: ZipEntrySpec): Buffer {
   return zip;
 }
 
-/** Members past 64 KiB are inflated off this thread, smaller ones on it: both ways are tried. */
-const BIG = Buffer.alloc(100_000, 'print("paved")\n');
+/** Members past 256 KiB are inflated off this thread, smaller ones on it: both ways are tried. */
+const BIG = Buffer.alloc(300_000, 'print("paved")\n');
 
 describe('wheel cache', () => {
   let root: string;
