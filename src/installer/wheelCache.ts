@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { inflateRaw, inflateRawSync } from 'node:zlib';
+import { constants as zlibConstants, inflateRaw, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { PavedError } from '../errors.js';
@@ -156,19 +156,25 @@ function openZip(source: string | Buffer): Promise<ZipFile> {
 
 /**
  * Members up to this size (inflated) are inflated and written synchronously, bigger ones in the
- * thread pool. zlib's asynchronous form hands each member to the pool and back, and on the
- * thousands of small members of a typical closure that round trip costs more than the inflating
- * (all members of the corpus set: ~0.2 s synchronous, ~0.5–0.8 s asynchronous); the few big
- * members (146 of 2,810 in the corpus set, but 57% of the bytes) are worth handing to the pool,
- * which inflates and writes them on the other core while this thread goes on.
+ * thread pool. zlib's asynchronous form hands each member to the pool and back (a stream and a
+ * round trip per member), and on the thousands of small members of a typical closure that costs
+ * more than the inflating (all members of the corpus set: ~0.2 s synchronous, ~0.5–0.8 s
+ * asynchronous). An install unpacks on a worker per core, so the pool rarely finds an idle core
+ * either: at 64 KiB, unpacking the corpus set through two workers took 493 ms, at 256 KiB 453 ms
+ * (jupyter's closure 1,246 → 1,164 ms), and at 1 MiB or all synchronous no better. The few
+ * members left (15 in the corpus set, 20 MB of its 64) still go to the pool, where the inflating
+ * of one wheel's big shared libraries can spread over several threads.
  */
-const SYNC_MEMBER_BYTES = 64 * 1024;
+const SYNC_MEMBER_BYTES = 256 * 1024;
 
 function inflateMember(data: Buffer, size: number): Buffer | Promise<Buffer> {
-  // More than declared is an error, never a bigger buffer.
-  const options = { maxOutputLength: Math.max(1, size) };
+  // More than declared is an error, never a bigger buffer. One output buffer of the declared
+  // size and a byte, so a member that fits takes one allocation and no concatenation (zlib's
+  // default 16 KiB chunks cost a fresh allocation per member, then a copy to join them), and
+  // one byte more than declared is enough to see it overflow.
+  const options = { maxOutputLength: Math.max(1, size), chunkSize: Math.max(zlibConstants.Z_MIN_CHUNK, size + 1) };
   if (size <= SYNC_MEMBER_BYTES) return inflateRawSync(data, options);
-  return new Promise((resolve, reject) => inflateRaw(data, { ...options, chunkSize: Math.min(size, IN_MEMORY_MEMBER_BYTES) }, (error, out) => (error === null ? resolve(out) : reject(error))));
+  return new Promise((resolve, reject) => inflateRaw(data, options, (error, out) => (error === null ? resolve(out) : reject(error))));
 }
 
 /**
@@ -318,18 +324,19 @@ async function unpackInto(wheelPath: string, wheelBytes: Buffer | null, staging:
       if (declaredTotal > limits.maxTotalBytes) throw unsafeWheel(wheel, `members inflate to more than ${limits.maxTotalBytes} bytes`);
       files.push({ entry, name, executable: madeOnUnix && (mode & 0o111) !== 0 });
     }
-    // A file may not also be a directory prefix of another file (it would be written over or through).
-    for (const name of seen) {
-      let slash = name.indexOf('/');
-      while (slash !== -1) {
-        if (seen.has(name.slice(0, slash))) throw unsafeWheel(wheel, `member ${JSON.stringify(name.slice(0, slash))} is both a file and a directory`);
-        slash = name.indexOf('/', slash + 1);
-      }
-    }
+    // Every directory the members need, each after its parent. A file may not also be one of them
+    // (it would be written over or through).
+    const dirs = new Set<string>();
     const distInfos = new Set<string>();
     for (const name of seen) {
-      const top = name.split('/')[0] as string;
-      if (top.endsWith('.dist-info') && name.includes('/')) distInfos.add(top);
+      let slash = name.indexOf('/');
+      if (slash !== -1 && name.slice(0, slash).endsWith('.dist-info')) distInfos.add(name.slice(0, slash));
+      while (slash !== -1) {
+        const dir = name.slice(0, slash);
+        if (seen.has(dir)) throw unsafeWheel(wheel, `member ${JSON.stringify(dir)} is both a file and a directory`);
+        dirs.add(dir);
+        slash = name.indexOf('/', slash + 1);
+      }
     }
     if (distInfos.size !== 1) {
       throw unsafeWheel(wheel, distInfos.size === 0 ? 'it has no .dist-info directory' : `it has ${distInfos.size} .dist-info directories`, 'PAVED_E_INVALID_WHEEL');
@@ -351,13 +358,8 @@ async function unpackInto(wheelPath: string, wheelBytes: Buffer | null, staging:
     // Every directory once, parents before children, before any member is written: a
     // recursive mkdir per member's parent probes and collides (more than half of the mkdir
     // calls of a cold install failed with ENOENT or EEXIST), and a directory costs far more than
-    // a file on some file systems.
-    const byDepth: string[][] = [];
-    for (const dir of new Set(files.flatMap(({ name }) => name.split('/').slice(0, -1).map((_, depth, parts) => parts.slice(0, depth + 1).join('/'))))) {
-      const depth = dir.split('/').length - 1;
-      (byDepth[depth] ??= []).push(dir);
-    }
-    for (const dirs of byDepth) for (const dir of dirs ?? []) mkdirSync(join(filesDir, dir));
+    // a file on some file systems. Names were checked above, so joining needs no normalising.
+    for (const dir of dirs) mkdirSync(`${filesDir}/${dir}`);
     const hashes = new Map<string, { sha256: string; size: number }>();
     // The dist-info files read below are kept from inflating rather than read back from disk.
     const keptNames = new Set(['WHEEL', 'METADATA', 'RECORD'].map((n) => `${distInfo}/${n}`));
@@ -365,7 +367,7 @@ async function unpackInto(wheelPath: string, wheelBytes: Buffer | null, staging:
     const distInfoFile = async (n: string): Promise<Buffer> => kept.get(`${distInfo}/${n}`) ?? (await readFile(join(filesDir, distInfo, n)));
     let writtenTotal = 0;
     await runBounded(files, 16, async ({ entry, name, executable }) => {
-      const target = join(filesDir, name);
+      const target = `${filesDir}/${name}`;
       const mode = executable || name.startsWith(`${dataDir}/scripts/`) ? 0o755 : 0o644;
       let size: number;
       let digest: string;

@@ -32,6 +32,16 @@ function lyingSizeWheel(member: ZipEntrySpec): Buffer {
   return buildZip([member, { name: 'evil-1.0.dist-info/METADATA', data: META }, { name: 'evil-1.0.dist-info/WHEEL', data: WHEEL }, { name: 'evil-1.0.dist-info/RECORD', data: record }]);
 }
 
+/** A wheel whose first member's deflate stream is broken at its first byte (an invalid block type). */
+function corruptDeflateWheel(member: ZipEntrySpec): Buffer {
+  const zip = lyingSizeWheel(member);
+  zip[30 + Buffer.byteLength(member.name)] = 0xff;
+  return zip;
+}
+
+/** Members past 256 KiB are inflated off this thread, smaller ones on it: both ways are tried. */
+const BIG = Buffer.alloc(300_000, 'print("paved")\n');
+
 describe('wheel cache', () => {
   let root: string;
   before(async () => {
@@ -63,6 +73,7 @@ describe('wheel cache', () => {
     ['a drive-letter member', { name: 'evil', version: '1.0', extraEntries: [{ name: 'C:/evil.py', data: 'x' }] }, 'PAVED_E_UNSAFE_WHEEL'],
     ['a backslash member', { name: 'evil', version: '1.0', extraEntries: [{ name: 'evil\\..\\x.py', data: 'x' }] }, 'PAVED_E_UNSAFE_WHEEL'],
     ['a symlink member', { name: 'evil', version: '1.0', extraEntries: [{ name: 'evil/link', data: '/etc/passwd', symlink: true }] }, 'PAVED_E_UNSAFE_WHEEL'],
+    ['a member that is also a directory', { name: 'evil', version: '1.0', extraEntries: [{ name: 'evil/x', data: 'a' }, { name: 'evil/x/y.py', data: 'b' }] }, 'PAVED_E_UNSAFE_WHEEL'],
     ['a member missing from RECORD', { name: 'evil', version: '1.0', extraEntries: [{ name: 'evil/sneaky.py', data: 'import os' }] }, 'PAVED_E_HASH_MISMATCH'],
     ['a RECORD hash mismatch', handRecord({ 'evil/__init__.py': 'print(1)\n' }, `evil/__init__.py,${sha('print(2)\n')},9\nevil-1.0.dist-info/METADATA,${sha(META)},\nevil-1.0.dist-info/WHEEL,${sha(WHEEL)},\n`), 'PAVED_E_HASH_MISMATCH'],
     ['a RECORD size mismatch', handRecord({ 'evil/__init__.py': 'print(1)\n' }, `evil/__init__.py,${sha('print(1)\n')},99\nevil-1.0.dist-info/METADATA,${sha(META)},\nevil-1.0.dist-info/WHEEL,${sha(WHEEL)},\n`), 'PAVED_E_HASH_MISMATCH'],
@@ -76,6 +87,13 @@ describe('wheel cache', () => {
     ['a member inflating past its declared size', () => lyingSizeWheel({ name: 'evil/big.py', data: Buffer.alloc(50_000, 0x20), declaredSize: 10 }), 'PAVED_E_UNSAFE_WHEEL'],
     ['a member shorter than its declared size', () => lyingSizeWheel({ name: 'evil/short.py', data: 'x = 1\n', declaredSize: 5000 }), 'PAVED_E_INVALID_WHEEL'],
     ['a stored member shorter than its declared size', () => lyingSizeWheel({ name: 'evil/stored.py', data: 'x = 1\n', compress: false, declaredSize: 5000 }), 'PAVED_E_INVALID_WHEEL'],
+    ['a member inflating one byte past its declared size', () => lyingSizeWheel({ name: 'evil/one.py', data: 'x = 1\n', declaredSize: 5 }), 'PAVED_E_UNSAFE_WHEEL'],
+    ['a member one byte shorter than its declared size', () => lyingSizeWheel({ name: 'evil/one.py', data: 'x = 1\n', declaredSize: 7 }), 'PAVED_E_INVALID_WHEEL'],
+    ['a big member inflating one byte past its declared size', () => lyingSizeWheel({ name: 'evil/big.py', data: BIG, declaredSize: BIG.length - 1 }), 'PAVED_E_UNSAFE_WHEEL'],
+    ['a big member one byte shorter than its declared size', () => lyingSizeWheel({ name: 'evil/big.py', data: BIG, declaredSize: BIG.length + 1 }), 'PAVED_E_INVALID_WHEEL'],
+    ['an empty member declaring content', () => lyingSizeWheel({ name: 'evil/empty.py', data: '', compress: true, declaredSize: 10 }), 'PAVED_E_INVALID_WHEEL'],
+    ['a member whose deflate stream is corrupt', () => corruptDeflateWheel({ name: 'evil/bad.py', data: 'x = 1\n' }), 'PAVED_E_INVALID_WHEEL'],
+    ['a big member whose deflate stream is corrupt', () => corruptDeflateWheel({ name: 'evil/bad.py', data: BIG }), 'PAVED_E_INVALID_WHEEL'],
   ];
   for (const [title, spec, code] of hostile) {
     it(`refuses a wheel with ${title}, leaving nothing in the cache`, async () => {
