@@ -620,6 +620,7 @@ async function installWithCache(options: InstallRequirementsOptions, cache: Whee
     if (isKept(name, version)) return;
     const task = (async () => {
       if ((await cache.get(file.sha256)) !== null) return null;
+      cache.expectUnpacking();
       downloadedEarly.add(file.sha256);
       const fetched = await earlySlot.run(() => options.client.download(file, archivePathFor(cacheDir, file.sha256, file.filename), { expectedSha256: file.sha256 }));
       await cache.unpack(fetched.path, { sha256: fetched.sha256 });

@@ -24,6 +24,8 @@ export type UnpackReply = { id: number; wheel: UnpackedWheel } | { id: number; e
 /** A pool of unpacking workers. */
 export interface UnpackPool {
   unpack(job: UnpackJob): Promise<UnpackedWheel>;
+  /** Starts every worker now rather than on the first jobs (idle, they do not hold the process open). */
+  start(): void;
   close(): Promise<void>;
 }
 
@@ -116,6 +118,9 @@ export function createUnpackPool(size: number, options: { startWorker?: () => Wo
         queue.push({ job, resolve, reject });
         dispatch();
       });
+    },
+    start() {
+      while (!closed && slots.length < size) startWorker();
     },
     async close() {
       closed = true;

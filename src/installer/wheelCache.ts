@@ -77,6 +77,12 @@ export interface WheelCache {
   unpack(wheelPath: string, options?: { sha256?: string }): Promise<UnpackedWheel>;
   /** The unpacked wheel with this sha256, or null when it is not in the cache. */
   get(sha256: string): Promise<UnpackedWheel | null>;
+  /**
+   * Starts the unpacking workers now, when an install knows wheels are coming (the first one it
+   * lacks): a worker takes tens of milliseconds to start, which then overlaps the download
+   * instead of following it.
+   */
+  expectUnpacking(): void;
   /** Stops the unpacking workers, if any were started (idle ones never hold the process open). */
   close(): Promise<void>;
 }
@@ -512,7 +518,7 @@ export function createWheelCache(cacheDir: string, options: WheelCacheOptions = 
     return wheel;
   }
 
-  return { root, unpack, get, close: async () => { await pool?.close(); } };
+  return { root, unpack, get, expectUnpacking: () => pool?.start(), close: async () => { await pool?.close(); } };
 }
 
 /**
