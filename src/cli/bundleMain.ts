@@ -11,7 +11,8 @@
  *
  * The cache is one file per command in `code-cache/` beside the bundle (as Python keeps
  * `__pycache__` beside its modules), written after the first successful run of that command
- * (help and version runs compile too little to stand for it) and rewritten when the bundle or
+ * (a command's `--help` compiles too little to stand for it; `paved --version` and
+ * `paved --help` have their own) and rewritten when the bundle or
  * Node changes or V8 refuses it. It is only ever an optimisation: a missing, unreadable, damaged
  * or unwritable cache (a read-only installation) means compiling as usual. Only Node built-ins
  * are used here; this file runs before the CLI does.
@@ -75,16 +76,20 @@ function writeCodeCache(file: string, header: CacheHeader, data: Buffer): void {
   }
 }
 
-/** Help and version runs compile little of their command; their cache would stand for the command's real runs. */
-function compilesLittle(args: readonly string[]): boolean {
-  return args.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V' || a === 'help');
+/**
+ * A command's help or version compiles little of that command, and its cache would then stand
+ * for the command's real runs. (`paved --version`, `paved --help` and `paved help` name no
+ * command, or only `help`, and have a cache of their own.)
+ */
+function helpOfACommand(command: string | undefined, args: readonly string[]): boolean {
+  return command !== undefined && command !== 'help' && args.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V');
 }
 
 function start(): void {
   const here = dirname(fileURLToPath(import.meta.url));
   const bundle = join(here, 'paved.cjs');
-  // A shebang line is not JavaScript in a script.
-  const source = readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
+  // scripts/bundle.mjs makes it ASCII without a shebang line.
+  const source = readFileSync(bundle, 'latin1');
   const stat = statSync(bundle);
   const header: CacheHeader = { format: CACHE_FORMAT, bundle, size: stat.size, mtimeMs: stat.mtimeMs, node: process.version, arch: process.arch };
   const args = process.argv.slice(2);
@@ -92,7 +97,7 @@ function start(): void {
   const file = join(here, 'code-cache', `${command === undefined ? 'none' : /^[a-z][a-z-]{0,30}$/.test(command) ? command : 'other'}.bin`);
   const cached = readCodeCache(file, header);
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, ...(cached === undefined ? {} : { cachedData: cached }) });
-  if ((cached === undefined || script.cachedDataRejected === true) && !compilesLittle(args)) {
+  if ((cached === undefined || script.cachedDataRejected === true) && !helpOfACommand(command, args)) {
     // At exit, the code this run compiled (the functions it called included), for the next run.
     process.once('exit', (code) => {
       if (code === 0) writeCodeCache(file, header, script.createCachedData());

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -114,11 +114,14 @@ describe('bin/paved (the npm bin)', () => {
     };
     const header = (bytes: Buffer) => JSON.parse(bytes.subarray(0, bytes.indexOf(10)).toString('utf8')) as Record<string, unknown>;
 
-    // --version compiles too little to stand for a command, and a failed run leaves nothing either.
-    assert.equal((await run(launcher, ['--version'], { cwd: dir, env: env({}) })).code, 0);
+    // A command's --help compiles too little to stand for the command, and a failed run leaves
+    // nothing either; `paved --version` names no command and has a cache of its own.
+    assert.equal((await run(launcher, ['install', '--help'], { cwd: dir, env: env({}) })).code, 0);
     const failed = await run(launcher, ['lock', '--project', join(dir, 'no-such-project')], { cwd: dir, env: env({}) });
     assert.notEqual(failed.code, 0, describeRun(failed));
     await assert.rejects(stat(cacheDir), { code: 'ENOENT' });
+    assert.equal((await run(launcher, ['--version'], { cwd: dir, env: env({}) })).code, 0);
+    assert.deepEqual(await readdir(cacheDir), ['none.bin']);
 
     await install('venv-cc1');
     const first = await readFile(installCache);
