@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeRun, isolatedPipEnv, run, type RunResult } from '../test/fixtures/pythonTools.js';
@@ -18,6 +18,7 @@ import { compilePaved, compilePavedLauncher } from './compilePaved.js';
 import { startDelayProxy } from './delayProxy.js';
 import { profileSummaryLines, summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
 import { saveAndPrintReport } from './reportOutput.js';
+import { jupyterClosure, median } from './benchInputs.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = resolve(REPO, '../shared/corpus/pypi-subset');
@@ -209,12 +210,6 @@ const TASKS: Task[] = [
   },
 ];
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 /** Process groups of the timed runs in progress, ended with the benchmark (GNU time does not pass SIGTERM on). */
 const runningGroups = new Set<number>();
 
@@ -286,22 +281,6 @@ async function runPaved(main: string, args: string[]): Promise<Record<string, un
   return data;
 }
 
-/** `jupyter`'s closure in the /opt/pypi tree, as pip resolves it from `file://…/simple/` alone. */
-async function jupyterFiles(pypi: string, tmp: string): Promise<string[]> {
-  const report = join(tmp, 'jupyter-dry-run.json');
-  const r = await run(
-    'python3',
-    ['-m', 'pip', 'install', '--isolated', '--dry-run', '--ignore-installed', '--quiet', '--report', report, '--index-url', `file://${pypi}/simple/`, '--no-cache-dir', 'jupyter'],
-    { env: isolatedPipEnv(), timeoutMs: TIMEOUT_MS },
-  );
-  if (r.code !== 0) throw new Error(`jupyter does not resolve from ${pypi} alone: ${describeRun(r)}`);
-  const parsed = JSON.parse(readFileSync(report, 'utf8')) as { install?: { download_info?: { url?: string } }[] };
-  return (parsed.install ?? []).map((item) => {
-    const url = item.download_info?.url ?? '';
-    return join(pypi, 'files', decodeURIComponent(basename(new URL(url).pathname)));
-  });
-}
-
 function fmtS(s: number | null): string {
   if (s === null) return '—';
   return s >= 10 ? `${s.toFixed(1)} s` : `${s.toFixed(2)} s`;
@@ -367,7 +346,7 @@ async function main(): Promise<void> {
     sets.push({ name: 'corpus', requirements: ['flask', 'fastapi', 'httpx', 'rich', 'pytest', 'black', 'twisted', 'sqlalchemy'], index: 'bench/corpus', files: corpusFiles });
     if (options.big && existsSync(join(options.pypi, 'simple')) && existsSync(join(options.pypi, 'files'))) {
       log(`resolving jupyter from ${options.pypi} with pip (to know which files to import)`);
-      sets.push({ name: 'jupyter', requirements: ['jupyter'], index: 'bench/jupyter', files: await jupyterFiles(options.pypi, tmp) });
+      sets.push({ name: 'jupyter', requirements: ['jupyter'], index: 'bench/jupyter', files: await jupyterClosure(options.pypi, tmp, TIMEOUT_MS) });
     } else if (options.big) notes.push(`${options.pypi} not found: the jupyter set was skipped`);
 
     const data = join(tmp, 'data');

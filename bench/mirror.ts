@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createVenv, describeRun, run, type RunResult, type Venv } from '../test/fixtures/pythonTools.js';
 import { createChildRegistry, findFreePort, readCpuSeconds, readRssKiB, runBenchmark, stopOnExitAndInterrupt, waitForHttp, type ChildRegistry } from './childProcesses.js';
+import { median } from './benchInputs.js';
 import { compilePaved } from './compilePaved.js';
 import { profileSummaryLines, summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
 import { renderNginxConfig } from './staticNginx.js';
@@ -144,12 +145,6 @@ async function runPaved(main: string, args: string[]): Promise<unknown> {
     if (event.type === 'result') return event.data;
   }
   throw new Error(`paved ${args.join(' ')} gave no result: ${describeRun(r)}`);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function scenario(mode: Mode, phase: Phase, name: string, runs: PipRun[]): Scenario {

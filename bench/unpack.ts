@@ -27,8 +27,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as here from '../src/installer/wheelCache.js';
 import { buildWheel } from '../test/fixtures/buildDistributions.js';
-import { describeRun, isolatedPipEnv, run } from '../test/fixtures/pythonTools.js';
 import { saveAndPrintReport } from './reportOutput.js';
+import { jupyterClosure, median } from './benchInputs.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = resolve(REPO, '../shared/corpus/pypi-subset');
@@ -78,25 +78,6 @@ async function loadBaseline(ref: string): Promise<WheelCacheModule> {
   }
   return (await import(pathToFileURL(join(dir, 'wheelCache.ts')).href)) as WheelCacheModule;
 }
-
-/** `jupyter`'s closure in the /opt/pypi tree, as pip resolves it from `file://…/simple/` alone. */
-async function jupyterWheels(pypi: string, tmp: string): Promise<string[]> {
-  const report = join(tmp, 'jupyter-dry-run.json');
-  const r = await run(
-    'python3',
-    ['-m', 'pip', 'install', '--isolated', '--dry-run', '--ignore-installed', '--quiet', '--report', report, '--index-url', `file://${pypi}/simple/`, '--no-cache-dir', 'jupyter'],
-    { env: isolatedPipEnv(), timeoutMs: 600_000 },
-  );
-  if (r.code !== 0) throw new Error(`jupyter does not resolve from ${pypi} alone: ${describeRun(r)}`);
-  const parsed = JSON.parse(readFileSync(report, 'utf8')) as { install?: { download_info?: { url?: string } }[] };
-  return (parsed.install ?? []).map((item) => join(pypi, 'files', decodeURIComponent(basename(new URL(item.download_info?.url ?? '').pathname)))).filter((f) => f.endsWith('.whl'));
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 /** Every wheel into a fresh cache under `scratch`, timed; the cache is removed afterwards (untimed). */
 async function unpackAll(module: WheelCacheModule, wheels: Wheel[], scratch: string, workers: number): Promise<Round> {
@@ -179,7 +160,7 @@ async function main(): Promise<void> {
   if (values.warm && workers > 0) throw new Error('--warm and --workers do not go together: workers start cold');
   const scratch = mkdtempSync(join(values.tmpdir, 'paved-bench-unpack-'));
   try {
-    const paths = values.jupyter ? await jupyterWheels(PYPI, scratch) : readdirSync(values.wheels).filter((f) => f.endsWith('.whl')).sort().map((f) => join(values.wheels, f));
+    const paths = values.jupyter ? (await jupyterClosure(PYPI, scratch, 600_000)).filter((f) => f.endsWith('.whl')) : readdirSync(values.wheels).filter((f) => f.endsWith('.whl')).sort().map((f) => join(values.wheels, f));
     const wheels: Wheel[] = paths.map((path) => ({ path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') }));
     const bytes = paths.reduce((sum, path) => sum + readFileSync(path).length, 0);
     const list = join(scratch, 'wheels.json');
