@@ -5,7 +5,7 @@
  * - `paved.cjs`: the whole CLI in one CommonJS file. Its modules start only when a command
  *   imports them, so `paved install` runs no server code.
  * - `main.js`: the entry point (src/cli/bundleMain.ts), which runs `paved.cjs` through a V8 code
- *   cache kept in the user's paved cache folder.
+ *   cache kept in `code-cache/` beside it.
  * - `unpackWorker.cjs`: the wheel-unpacking worker threads' code (see src/installer/unpackPool.ts).
  *
  * Why: Node 20 has no compile cache, and loading ~200 separate ES modules (our files plus

@@ -142,5 +142,13 @@ describe('bin/paved (the npm bin)', () => {
     const replaced = await readFile(installCache);
     assert.notDeepEqual(replaced, damaged);
     assert.equal(header(replaced)['sha256'], createHash('sha256').update(replaced.subarray(replaced.indexOf(10) + 1)).digest('hex'));
+
+    // Where no cache can be written (here a file stands where its folder would be), commands run as without one.
+    await rm(cacheDir, { recursive: true, force: true });
+    await writeFile(cacheDir, 'not a folder\n');
+    await install('venv-cc4');
+    assert.equal((await run(launcher, ['--version'], { cwd: dir, env: env({}) })).stdout.trim(), '0.1.0');
+    assert.equal(await readFile(cacheDir, 'utf8'), 'not a folder\n');
+    await rm(cacheDir, { force: true });
   });
 });
