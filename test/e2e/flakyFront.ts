@@ -12,12 +12,19 @@ export type Fault = 'cut' | 'stall' | null;
 export interface FlakyFront {
   /** The front's origin, `http://127.0.0.1:<port>`. */
   url: string;
+  /** Spoils the next requests whose path `matches`, in order, one fault each (then none), and counts them from 0 again. */
+  spoil(faults: Fault[]): void;
+  /** The requests whose path `matches` since the last `spoil`. */
+  readonly requests: number;
   close(): Promise<void>;
 }
 
-/** Starts a front for `upstream` (an origin); `faultFor` is asked once per request, with its path. */
-export async function startFlakyFront(upstream: string, faultFor: (path: string) => Fault): Promise<FlakyFront> {
+/** Starts a front for `upstream` (an origin) that spoils requests whose path `matches`, as `spoil` says. */
+export async function startFlakyFront(upstream: string, matches: (path: string) => boolean): Promise<FlakyFront> {
   const hanging = new Set<ServerResponse>();
+  let faults: Fault[] = [];
+  let requests = 0;
+  const faultFor = (path: string): Fault => (matches(path) ? (faults[requests++] ?? null) : null);
 
   function forward(request: IncomingMessage, response: ServerResponse, fault: Fault): void {
     const target = new URL(request.url ?? '/', upstream);
@@ -44,6 +51,13 @@ export async function startFlakyFront(upstream: string, faultFor: (path: string)
   await new Promise<void>((done) => front.listen(0, '127.0.0.1', done));
   return {
     url: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
+    spoil(list) {
+      faults = list;
+      requests = 0;
+    },
+    get requests() {
+      return requests;
+    },
     async close() {
       for (const response of hanging) response.destroy();
       front.closeAllConnections();

@@ -8,26 +8,19 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { describeRun } from '../fixtures/pythonTools.js';
 import { startWheelsWorkspace } from '../fixtures/testServer.js';
-import { startFlakyFront, type Fault, type FlakyFront } from './flakyFront.js';
+import { startFlakyFront, type FlakyFront } from './flakyFront.js';
 import { jsonEvents, jsonResult, paved } from './pavedCli.js';
 
 describe('metadata files cut short or stalled', () => {
   let workspace: Awaited<ReturnType<typeof startWheelsWorkspace>>;
   let front: FlakyFront;
-  /** The fault for the nth request (from 0) of demo's `.metadata` file; null past the end. */
-  let metadataFaults: Fault[] = [];
-  let metadataRequests = 0;
-
   before(async () => {
     // demo depends on dep: an install that lists dep read all of demo's metadata.
     workspace = await startWheelsWorkspace('paved-flaky-metadata-', [['demo', '1.0', { requiresDist: ['dep'] }], ['dep', '1.0']]);
-    front = await startFlakyFront(workspace.server.url, (path) => (/\/demo-1\.0-[^/]*\.whl\.metadata$/.test(path) ? (metadataFaults[metadataRequests++] ?? null) : null));
-  });
-  beforeEach(() => {
-    metadataRequests = 0;
+    front = await startFlakyFront(workspace.server.url, (path) => /\/demo-1\.0-[^/]*\.whl\.metadata$/.test(path));
   });
   after(async () => {
     await front?.close();
@@ -43,16 +36,16 @@ describe('metadata files cut short or stalled', () => {
 
   for (const fault of ['cut', 'stall'] as const) {
     it(`a metadata file whose first answer is ${fault === 'cut' ? 'cut short' : 'stalled'} is fetched again and paved install succeeds`, async () => {
-      metadataFaults = [fault];
+      front.spoil([fault]);
       const r = await install(fault, `${front.url}/simple/`, ['--timeout', '1']);
       assert.equal(r.code, 0, describeRun(r));
       assert.deepEqual(installed(r), ['demo 1.0', 'dep 1.0']);
-      assert.equal(metadataRequests, 2, 'the spoilt answer and the good one');
+      assert.equal(front.requests, 2, 'the spoilt answer and the good one');
     });
   }
 
   it('a metadata file cut short every time fails naming it without the credentials, is not cached, and the next run fetches it and succeeds', async () => {
-    metadataFaults = ['cut', 'cut', 'cut', 'cut', 'cut', 'cut'];
+    front.spoil(['cut', 'cut', 'cut', 'cut', 'cut', 'cut']);
     const token = await workspace.server.token('alice', 'read:root/main');
     const indexUrl = `${front.url.replace('http://', `http://__token__:${token}@`)}/simple/`;
     const failed = await install('always-cut', indexUrl);
@@ -62,14 +55,13 @@ describe('metadata files cut short or stalled', () => {
     assert.equal(error.code, 'PAVED_E_NETWORK');
     assert.match(error.message, /^http:\/\/127\.0\.0\.1:\d+\/\S+\/demo-1\.0-py3-none-any\.whl\.metadata ended after \d+ of \d+ bytes: the connection closed mid-transfer/);
     assert.ok(!(failed.stdout + failed.stderr).includes(token), 'the token is never printed');
-    assert.equal(metadataRequests, 4, 'one try and three retries');
+    assert.equal(front.requests, 4, 'one try and three retries');
 
     // The same cache, the index answering whole again: the metadata is fetched, not a cut copy reused.
-    metadataFaults = [];
-    metadataRequests = 0;
+    front.spoil([]);
     const later = await install('always-cut', indexUrl);
     assert.equal(later.code, 0, describeRun(later));
     assert.deepEqual(installed(later), ['demo 1.0', 'dep 1.0']);
-    assert.equal(metadataRequests, 1);
+    assert.equal(front.requests, 1);
   });
 });

@@ -7,27 +7,20 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { describeRun } from '../fixtures/pythonTools.js';
 import { startWheelsWorkspace } from '../fixtures/testServer.js';
-import { startFlakyFront, type Fault, type FlakyFront } from './flakyFront.js';
+import { startFlakyFront, type FlakyFront } from './flakyFront.js';
 import { jsonEvents, jsonResult, paved } from './pavedCli.js';
 
 describe('project pages cut short or stalled', () => {
   let workspace: Awaited<ReturnType<typeof startWheelsWorkspace>>;
   let front: FlakyFront;
   let frontUrl: string;
-  /** The fault for the nth request (from 0) of `/simple/demo/`; null past the end. */
-  let pageFaults: Fault[] = [];
-  let pageRequests = 0;
-
   before(async () => {
     workspace = await startWheelsWorkspace('paved-flaky-pages-', [['demo', '1.0']]);
-    front = await startFlakyFront(workspace.server.url, (path) => (path.startsWith('/simple/demo/') ? (pageFaults[pageRequests++] ?? null) : null));
+    front = await startFlakyFront(workspace.server.url, (path) => path.startsWith('/simple/demo/'));
     frontUrl = front.url;
-  });
-  beforeEach(() => {
-    pageRequests = 0;
   });
   after(async () => {
     await front?.close();
@@ -39,17 +32,17 @@ describe('project pages cut short or stalled', () => {
 
   for (const fault of ['cut', 'stall'] as const) {
     it(`a page whose first answer is ${fault === 'cut' ? 'cut short' : 'stalled'} is fetched again and paved install succeeds`, async () => {
-      pageFaults = [fault];
+      front.spoil([fault]);
       const r = await install(fault, `${frontUrl}/simple/`, ['--timeout', '1']);
       assert.equal(r.code, 0, describeRun(r));
       const data = jsonResult<{ installed: { name: string; version: string }[] }>(r);
       assert.deepEqual(data.installed.map((p) => `${p.name} ${p.version}`), ['demo 1.0']);
-      assert.equal(pageRequests, 2, 'the spoilt answer and the good one');
+      assert.equal(front.requests, 2, 'the spoilt answer and the good one');
     });
   }
 
   it('a page cut short every time fails after the retries, naming the page without the credentials', async () => {
-    pageFaults = ['cut', 'cut', 'cut', 'cut', 'cut', 'cut'];
+    front.spoil(['cut', 'cut', 'cut', 'cut', 'cut', 'cut']);
     const token = await workspace.server.token('alice', 'read:root/main');
     const r = await install('always-cut', `${frontUrl.replace('http://', `http://__token__:${token}@`)}/simple/`);
     assert.notEqual(r.code, 0, describeRun(r));
@@ -58,6 +51,6 @@ describe('project pages cut short or stalled', () => {
     assert.equal(error.code, 'PAVED_E_NETWORK');
     assert.match(error.message, /^http:\/\/127\.0\.0\.1:\d+\/simple\/demo\/ ended after \d+ of \d+ bytes: the connection closed mid-transfer/);
     assert.ok(!(r.stdout + r.stderr).includes(token), 'the token is never printed');
-    assert.equal(pageRequests, 4, 'one try and three retries');
+    assert.equal(front.requests, 4, 'one try and three retries');
   });
 });
